@@ -1,0 +1,92 @@
+//! `drplan check`: compile each plan and report its diagnostics.
+
+use super::args::{CheckArgs, Format};
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::diagnostics::Severity;
+use serde::Serialize;
+use std::io::Write;
+
+/// Width diagnostics are wrapped at.
+const WIDTH: usize = 100;
+
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    plans: usize,
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+impl Summary {
+    fn line(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        if self.errors == 0 && self.warnings == 0 {
+            format!("no problems in {}", plural(self.files, "file"))
+        } else {
+            format!(
+                "{}, {} in {}",
+                plural(self.errors, "error"),
+                plural(self.warnings, "warning"),
+                plural(self.files, "file")
+            )
+        }
+    }
+}
+
+pub fn run(args: &CheckArgs, color: bool) -> i32 {
+    let deny_warnings = args.deny.is_some();
+    let mut summary = Summary::default();
+    let mut json_diagnostics = Vec::new();
+    let mut has_io_error = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &args.paths {
+        let compiled = drplan::compile(drplan::load::load(path));
+        has_io_error |= compiled.has_io_error;
+        summary.plans += 1;
+        summary.files += compiled.sources.len();
+        for diagnostic in &compiled.diagnostics {
+            let mut diagnostic = diagnostic.clone();
+            if deny_warnings {
+                diagnostic.severity = Severity::Error;
+            }
+            match diagnostic.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+            }
+            match args.format {
+                Format::Human => {
+                    let text = render::human(&diagnostic, &compiled.sources, HumanStyle { color, width: WIDTH });
+                    let _ = writeln!(out, "{text}");
+                }
+                Format::Json => json_diagnostics.push(render::json(&diagnostic, &compiled.sources)),
+            }
+        }
+    }
+    match args.format {
+        Format::Human => {
+            let _ = writeln!(out, "{}", summary.line());
+        }
+        Format::Json => {
+            #[derive(Serialize)]
+            struct Report<'a> {
+                diagnostics: &'a [render::JsonDiagnostic],
+                summary: &'a Summary,
+            }
+            let report = Report {
+                diagnostics: &json_diagnostics,
+                summary: &summary,
+            };
+            let _ = serde_json::to_writer_pretty(&mut out, &report);
+            let _ = writeln!(out);
+        }
+    }
+    if has_io_error {
+        EXIT_USAGE
+    } else if summary.errors > 0 {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}

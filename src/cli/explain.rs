@@ -1,0 +1,30 @@
+//! `drplan explain`: print a diagnostic code's page.
+
+use super::args::ExplainArgs;
+use super::{EXIT_OK, EXIT_USAGE};
+use drplan::diagnostics::{did_you_mean, Code};
+
+pub fn run(args: &ExplainArgs) -> i32 {
+    if args.list {
+        for code in Code::ALL {
+            println!("{:<22} {:<7} {}", code.name(), format!("{:?}", code.default_severity()).to_lowercase(), code.summary());
+        }
+        return EXIT_OK;
+    }
+    let wanted = args.code.as_deref().unwrap_or_default();
+    match wanted.parse::<Code>() {
+        Ok(code) => {
+            print!("{}", code.explanation());
+            EXIT_OK
+        }
+        Err(()) => {
+            let name = wanted.strip_prefix("drplan::").unwrap_or(wanted);
+            eprintln!("error: `{wanted}` is not a drplan diagnostic code");
+            match did_you_mean(name, Code::ALL.iter().map(|c| c.name())) {
+                Some(help) => eprintln!("help: {help}"),
+                None => eprintln!("help: `drplan explain --list` prints every code"),
+            }
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The command line: parse arguments, run the pipeline, print, and choose the exit code.
+//! The only module that writes to stdout or stderr.
+
+mod args;
+mod check;
+mod explain;
+
+pub use args::Cli;
+use args::{ColorChoice, Command};
+use std::io::IsTerminal;
+
+/// Exit code for a clean run.
+pub const EXIT_OK: i32 = 0;
+/// Exit code when a plan has errors.
+pub const EXIT_ERRORS: i32 = 1;
+/// Exit code for usage and I/O problems.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Whether to colour a stream, following `--color` and `NO_COLOR`.
+fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Run the command line and return the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let color = use_color(cli.color, std::io::stdout().is_terminal());
+    match cli.command {
+        Command::Check(args) => check::run(&args, color),
+        Command::Explain(args) => explain::run(&args),
+        Command::Graph(_)
+        | Command::Simulate(_)
+        | Command::Runbook(_)
+        | Command::Exec(_)
+        | Command::Fmt(_)
+        | Command::Report(_) => {
+            eprintln!("error: this command is not available in this version of drplan yet");
+            EXIT_USAGE
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Rendering diagnostics for people (miette's graphical report) and machines (JSON).
+
+use super::{Diagnostic, Severity};
+use crate::source::{FileId, SourceMap};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+use std::fmt;
+
+/// A diagnostic in the shape miette renders: one source file, its labels, and
+/// related reports for labels that sit in other files.
+#[derive(Debug)]
+struct MietteReport {
+    message: String,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<MietteReport>,
+}
+
+impl fmt::Display for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MietteReport {}
+
+impl miette::Diagnostic for MietteReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+fn named_source(sources: &SourceMap, file: FileId) -> NamedSource<String> {
+    let f = sources.file(file);
+    NamedSource::new(f.name.clone(), f.text.clone())
+}
+
+fn labeled(label: &super::Label) -> LabeledSpan {
+    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+    let text = (!label.message.is_empty()).then(|| label.message.clone());
+    if label.is_primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
+}
+
+fn to_miette(diagnostic: &Diagnostic, sources: &SourceMap) -> MietteReport {
+    let severity = match diagnostic.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+    };
+    let main_file = diagnostic
+        .primary_span()
+        .or_else(|| diagnostic.labels.first().map(|l| l.span))
+        .map(|s| s.file);
+    let mut help = diagnostic.help.clone();
+    if !diagnostic.notes.is_empty() {
+        let notes = diagnostic.notes.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{notes}"),
+            None => notes,
+        });
+    }
+    let mut report = MietteReport {
+        message: diagnostic.message.clone(),
+        code: Some(diagnostic.code.to_string()),
+        severity,
+        help,
+        source: main_file.map(|f| named_source(sources, f)),
+        labels: Vec::new(),
+        related: Vec::new(),
+    };
+    for label in &diagnostic.labels {
+        if Some(label.span.file) == main_file {
+            report.labels.push(labeled(label));
+        } else if let Some(r) = report
+            .related
+            .iter_mut()
+            .find(|r| r.source.as_ref().map(|s| s.name()) == Some(&sources.file(label.span.file).name))
+        {
+            r.labels.push(labeled(label));
+        } else {
+            report.related.push(MietteReport {
+                message: label.message.clone(),
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                source: Some(named_source(sources, label.span.file)),
+                labels: vec![labeled(label)],
+                related: Vec::new(),
+            });
+        }
+    }
+    report
+}
+
+/// Options for the human format.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanStyle {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// Render one diagnostic as rustc-style text.
+pub fn human(diagnostic: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut out = String::new();
+    let report = to_miette(diagnostic, sources);
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+    }
+    out
+}
+
+/// A position in a file, 1-based, columns in characters.
+#[derive(Debug, Serialize)]
+pub struct JsonLocation {
+    pub file: String,
+    pub start: u32,
+    pub end: u32,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    #[serde(flatten)]
+    pub location: JsonLocation,
+    pub message: String,
+    pub primary: bool,
+}
+
+/// The documented JSON form of one diagnostic (see the book's CLI chapter).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Option<JsonLocation>,
+    pub labels: Vec<JsonLabel>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+pub fn location(sources: &SourceMap, span: crate::source::Span) -> JsonLocation {
+    let file = sources.file(span.file);
+    let (line, column) = file.line_column(span.start);
+    let (end_line, end_column) = file.line_column(span.end);
+    JsonLocation {
+        file: file.name.clone(),
+        start: span.start,
+        end: span.end,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+pub fn json(diagnostic: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
+    JsonDiagnostic {
+        code: diagnostic.code.to_string(),
+        severity: diagnostic.severity,
+        message: diagnostic.message.clone(),
+        location: diagnostic.primary_span().map(|s| location(sources, s)),
+        labels: diagnostic
+            .labels
+            .iter()
+            .map(|l| JsonLabel {
+                location: location(sources, l.span),
+                message: l.message.clone(),
+                primary: l.is_primary,
+            })
+            .collect(),
+        help: diagnostic.help.clone(),
+        notes: diagnostic.notes.clone(),
+    }
+}

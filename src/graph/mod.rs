@@ -1,0 +1,181 @@
+//! The dependency graph of a resolved plan (petgraph): what each component needs to run.
+//! Reports dependency cycles; later stages query it for order and coupling.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Component, Host, Plan, ServiceId, SiteId};
+use crate::source::Span;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::HashMap;
+
+/// Why one component depends on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// A service `needs` another.
+    Needs,
+    /// A service runs on a host, a vm on a server.
+    RunsOn,
+    /// A server or vm uses storage.
+    Uses,
+    /// A component sits at a site.
+    LocatedAt,
+}
+
+/// Components as nodes; an edge points from the dependent to what it depends on.
+/// Each edge keeps the span of the reference that created it.
+#[derive(Debug)]
+pub struct Graph {
+    pub graph: DiGraph<Component, (Edge, Span)>,
+    nodes: HashMap<Component, NodeIndex>,
+}
+
+impl Graph {
+    pub fn node(&self, component: Component) -> NodeIndex {
+        self.nodes[&component]
+    }
+
+    pub fn component(&self, node: NodeIndex) -> Component {
+        self.graph[node]
+    }
+}
+
+/// Build the graph and report dependency cycles among services.
+pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
+    let mut graph = DiGraph::with_capacity(
+        plan.sites.len() + plan.storage.len() + plan.servers.len() + plan.vms.len() + plan.services.len(),
+        plan.services.len() * 3,
+    );
+    let mut nodes = HashMap::new();
+    let mut add = |graph: &mut DiGraph<Component, (Edge, Span)>, c: Component| {
+        nodes.insert(c, graph.add_node(c));
+    };
+    for i in 0..plan.sites.len() {
+        add(&mut graph, Component::Site(SiteId(i as u32)));
+    }
+    for i in 0..plan.storage.len() {
+        add(&mut graph, Component::Storage(crate::model::StorageId(i as u32)));
+    }
+    for i in 0..plan.servers.len() {
+        add(&mut graph, Component::Server(crate::model::ServerId(i as u32)));
+    }
+    for i in 0..plan.vms.len() {
+        add(&mut graph, Component::Vm(crate::model::VmId(i as u32)));
+    }
+    for i in 0..plan.services.len() {
+        add(&mut graph, Component::Service(ServiceId(i as u32)));
+    }
+    let mut g = Graph { graph, nodes };
+    let edge = |g: &mut Graph, from: Component, to: Component, kind: Edge, span: Span| {
+        let (a, b) = (g.node(from), g.node(to));
+        g.graph.add_edge(a, b, (kind, span));
+    };
+    for (i, storage) in plan.storage.iter().enumerate() {
+        if let Some(site) = storage.site {
+            let me = Component::Storage(crate::model::StorageId(i as u32));
+            edge(&mut g, me, Component::Site(site.id), Edge::LocatedAt, site.span);
+        }
+    }
+    for (i, server) in plan.servers.iter().enumerate() {
+        let me = Component::Server(crate::model::ServerId(i as u32));
+        if let Some(site) = server.site {
+            edge(&mut g, me, Component::Site(site.id), Edge::LocatedAt, site.span);
+        }
+        for s in &server.storage {
+            edge(&mut g, me, Component::Storage(s.id), Edge::Uses, s.span);
+        }
+    }
+    for (i, vm) in plan.vms.iter().enumerate() {
+        let me = Component::Vm(crate::model::VmId(i as u32));
+        if let Some(host) = vm.host {
+            edge(&mut g, me, Component::Server(host.id), Edge::RunsOn, host.span);
+        }
+        for s in &vm.storage {
+            edge(&mut g, me, Component::Storage(s.id), Edge::Uses, s.span);
+        }
+    }
+    for (i, service) in plan.services.iter().enumerate() {
+        let me = Component::Service(ServiceId(i as u32));
+        for host in &service.hosts {
+            let target = match host.id {
+                Host::Server(s) => Component::Server(s),
+                Host::Vm(v) => Component::Vm(v),
+            };
+            edge(&mut g, me, target, Edge::RunsOn, host.span);
+        }
+        for need in &service.needs {
+            edge(&mut g, me, Component::Service(need.id), Edge::Needs, need.span);
+        }
+    }
+    let diagnostics = cycles(&g, plan);
+    (g, diagnostics)
+}
+
+/// One diagnostic per strongly connected group of services, with one label per edge.
+fn cycles(g: &Graph, plan: &Plan) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut components = tarjan_scc(&g.graph);
+    components.retain(|c| c.len() > 1);
+    for members in &mut components {
+        members.sort();
+    }
+    components.sort();
+    for members in components {
+        let path = cycle_path(g, &members);
+        let names: Vec<&str> = path
+            .iter()
+            .map(|&n| plan.component_name(g.component(n)))
+            .collect();
+        let mut shown = names.clone();
+        shown.push(names[0]);
+        let mut diagnostic = Diagnostic::new(
+            Code::DependencyCycle,
+            format!("services depend on each other in a cycle: {}", shown.join(" → ")),
+        );
+        for (k, &from) in path.iter().enumerate() {
+            let to = path[(k + 1) % path.len()];
+            let Some(e) = g.graph.edges_connecting(from, to).next() else {
+                continue;
+            };
+            let message = format!("`{}` needs `{}`", names[k], names[(k + 1) % names.len()]);
+            diagnostic = if k == 0 {
+                diagnostic.primary(e.weight().1, message)
+            } else {
+                diagnostic.secondary(e.weight().1, message)
+            };
+        }
+        diagnostics.push(diagnostic.help(
+            "a service cannot be restored before what it needs; remove one `needs` to break the cycle",
+        ));
+    }
+    diagnostics
+}
+
+/// A simple cycle through the smallest member of a strongly connected set.
+fn cycle_path(g: &Graph, members: &[NodeIndex]) -> Vec<NodeIndex> {
+    let start = members[0];
+    let inside = |n: NodeIndex| members.binary_search(&n).is_ok();
+    // Breadth-first search from start back to start, staying inside the set.
+    let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        let mut next: Vec<NodeIndex> = g.graph.neighbors(node).filter(|&n| inside(n)).collect();
+        next.sort();
+        for n in next {
+            if n == start {
+                let mut path = vec![node];
+                let mut at = node;
+                while at != start {
+                    at = previous[&at];
+                    path.push(at);
+                }
+                path.reverse();
+                return path;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = previous.entry(n) {
+                e.insert(node);
+                queue.push_back(n);
+            }
+        }
+    }
+    members.to_vec()
+}

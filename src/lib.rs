@@ -1,0 +1,81 @@
+//! drplan: a disaster-recovery plan compiler and simulator.
+//!
+//! The pipeline, one module per stage:
+//! `load` (files) → `syntax` (text → ast) → `model` (ast → resolved plan)
+//! → `graph` (dependency graph) → analysis, simulation and output in later stages.
+
+pub mod diagnostics;
+pub mod graph;
+pub mod load;
+pub mod model;
+pub mod source;
+pub mod syntax;
+
+use diagnostics::{Code, Diagnostic, Severity};
+use source::SourceMap;
+
+/// The result of compiling one plan: its sources, the model when resolution could
+/// run, and every diagnostic in source order.
+#[derive(Debug)]
+pub struct Compiled {
+    pub sources: SourceMap,
+    pub plan: Option<model::Plan>,
+    pub graph: Option<graph::Graph>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub has_io_error: bool,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Compile a loaded plan: resolve names, build the graph.
+pub fn compile(loaded: load::Loaded) -> Compiled {
+    let load::Loaded {
+        sources,
+        files,
+        mut diagnostics,
+        has_io_error,
+    } = loaded;
+    let mut plan = None;
+    let mut graph = None;
+    if !has_io_error && !files.is_empty() {
+        if files.iter().all(|(_, f)| f.items.is_empty()) && diagnostics.is_empty() {
+            let (_, first) = sources.files().next().expect("one file was loaded");
+            diagnostics.push(
+                Diagnostic::new(Code::EmptyPlan, format!("`{}` declares nothing", first.name)).help(
+                    "a plan declares at least its sites, servers and services; see `drplan explain empty-plan`",
+                ),
+            );
+        } else {
+            let (resolved, resolve_diagnostics) = model::resolve(&files);
+            diagnostics.extend(resolve_diagnostics);
+            if !files.iter().any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan")) {
+                let (_, first) = sources.files().next().expect("one file was loaded");
+                diagnostics.push(
+                    Diagnostic::new(Code::MissingPlan, format!("`{}` has no `plan` block", first.name))
+                        .help("add `plan NAME { owner ROLE  escalation ROLE  rto 4h  rpo 1h }` to name the plan and its objectives"),
+                );
+            }
+            let (built, graph_diagnostics) = graph::build(&resolved);
+            diagnostics.extend(graph_diagnostics);
+            plan = Some(resolved);
+            graph = Some(built);
+        }
+    }
+    sort_diagnostics(&mut diagnostics);
+    Compiled {
+        sources,
+        plan,
+        graph,
+        diagnostics,
+        has_io_error,
+    }
+}
+
+/// Source order: by file, then position; diagnostics without a span first.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start, s.end)));
+}

@@ -1,0 +1,202 @@
+//! Reading a plan from disk: a file and what it includes, or every `.dr` file of a
+//! directory. The only input I/O of the pipeline; enforces the size limit.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{self, ast};
+use std::path::{Path, PathBuf};
+
+/// Largest plan file accepted: 64 MiB.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Most files one plan may span, includes and all.
+pub const MAX_FILES: usize = 10_000;
+
+/// Every file of one plan, parsed.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub files: Vec<(FileId, ast::File)>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set when a path could not be read at all (exit code 2, not 1).
+    pub has_io_error: bool,
+}
+
+/// Load the plan at `path`: a file with its includes, or a directory's `.dr` files.
+pub fn load(path: &Path) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut stack = Vec::new();
+    if path.is_dir() {
+        match plan_files(path) {
+            Ok(files) if files.is_empty() => {
+                loaded.has_io_error = true;
+                loaded.diagnostics.push(
+                    Diagnostic::new(
+                        Code::NoPlanFiles,
+                        format!("`{}` holds no `.dr` plan files", path.display()),
+                    )
+                    .help("point drplan at a `.dr` file, or at a directory that holds some"),
+                );
+            }
+            Ok(files) => {
+                for file in files {
+                    load_file(&mut loaded, &file, None, &mut stack);
+                }
+            }
+            Err(error) => io_error(&mut loaded, path, &error),
+        }
+    } else {
+        load_file(&mut loaded, path, None, &mut stack);
+    }
+    loaded
+}
+
+/// Parse text that is not on disk (tests, the language server).
+pub fn load_text(name: &str, text: &str) -> Loaded {
+    let mut loaded = Loaded::default();
+    let id = loaded.sources.add(PathBuf::from(name), text.to_string());
+    let (file, diagnostics) = syntax::parse(text, id);
+    loaded.diagnostics.extend(diagnostics);
+    loaded.files.push((id, file));
+    loaded
+}
+
+fn plan_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "dr") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn io_error(loaded: &mut Loaded, path: &Path, error: &std::io::Error) {
+    loaded.has_io_error = true;
+    loaded.diagnostics.push(
+        Diagnostic::new(Code::IoError, format!("cannot read `{}`: {error}", path.display()))
+            .help("check that the path exists and is readable"),
+    );
+}
+
+/// Load one file unless already loaded; `included_at` is the include that asked for it.
+fn load_file(loaded: &mut Loaded, path: &Path, included_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(position) = stack.iter().position(|p| p == &canonical) {
+        let chain: Vec<String> = stack[position..]
+            .iter()
+            .chain(std::iter::once(&canonical))
+            .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
+            .collect();
+        let mut diagnostic = Diagnostic::new(
+            Code::IncludeCycle,
+            format!("files include each other in a cycle: {}", chain.join(" → ")),
+        )
+        .help("remove one of the includes; each file is read once anyway");
+        if let Some(span) = included_at {
+            diagnostic = diagnostic.primary(span, "this include closes the cycle");
+        }
+        loaded.diagnostics.push(diagnostic);
+        return;
+    }
+    if loaded.sources.files().any(|(_, f)| f.path == canonical) {
+        return;
+    }
+    if loaded.sources.len() >= MAX_FILES {
+        let mut diagnostic = Diagnostic::new(
+            Code::FileTooLarge,
+            format!("a plan may span at most {MAX_FILES} files"),
+        )
+        .help("split the estate into several plans");
+        if let Some(span) = included_at {
+            diagnostic = diagnostic.primary(span, "one file too many");
+        }
+        loaded.diagnostics.push(diagnostic);
+        return;
+    }
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(error) => {
+            match included_at {
+                Some(span) => loaded.diagnostics.push(
+                    Diagnostic::new(
+                        Code::IncludeNotFound,
+                        format!("cannot include `{}`: {error}", path.display()),
+                    )
+                    .primary(span, "this file cannot be read")
+                    .help("include paths are relative to the file that includes them"),
+                ),
+                None => io_error(loaded, path, &error),
+            }
+            return;
+        }
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        let id = loaded.sources.add(canonical.clone(), String::new());
+        set_display_name(loaded, id, path);
+        let mut diagnostic = Diagnostic::new(
+            Code::FileTooLarge,
+            format!(
+                "`{}` is {} MiB; plan files may be at most {} MiB",
+                path.display(),
+                metadata.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("split the plan into several files with `include`");
+        if let Some(span) = included_at {
+            diagnostic = diagnostic.primary(span, "included here");
+        }
+        loaded.diagnostics.push(diagnostic);
+        return;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(error) => {
+            io_error(loaded, path, &error);
+            return;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let bad_len = error.utf8_error().error_len().unwrap_or(1);
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let id = loaded.sources.add(canonical.clone(), text);
+            set_display_name(loaded, id, path);
+            loaded.diagnostics.push(
+                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", path.display()))
+                    .primary(Span::new(id, valid, valid + bad_len.min(3)), "invalid byte sequence here")
+                    .help("save the plan as UTF-8 text"),
+            );
+            return;
+        }
+    };
+    let id = loaded.sources.add(canonical.clone(), text);
+    set_display_name(loaded, id, path);
+    let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);
+    loaded.diagnostics.extend(diagnostics);
+    let includes: Vec<(PathBuf, Span)> = file
+        .items
+        .iter()
+        .filter(|i| i.keyword.text == "include")
+        .filter_map(|i| match &i.value {
+            Some(ast::Value::Str(s)) => Some((PathBuf::from(&s.value), s.span)),
+            _ => None,
+        })
+        .collect();
+    loaded.files.push((id, file));
+    stack.push(canonical.clone());
+    let base = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+    for (relative, span) in includes {
+        load_file(loaded, &base.join(relative), Some(span), stack);
+    }
+    stack.pop();
+}
+
+/// Show files by the path the user gave (or the include resolved from it).
+fn set_display_name(loaded: &mut Loaded, id: FileId, path: &Path) {
+    loaded.sources.set_name(id, path.display().to_string());
+}

@@ -1,0 +1,643 @@
+//! The resolved plan: names turned into ids, units into numbers, defaults applied.
+//! This is the IR every later stage reads; it is built only by `resolve`.
+
+mod resolve;
+
+pub use resolve::resolve;
+
+use crate::source::Span;
+use crate::syntax::ast::{Date, MinuteOfWeek};
+use serde::Serialize;
+
+/// Seconds.
+pub type Seconds = u64;
+/// Bytes.
+pub type Bytes = u64;
+/// Bytes per second.
+pub type BytesPerSecond = f64;
+
+macro_rules! ids {
+    ($($name:ident),*) => {$(
+        /// Index into the plan's list of that kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+ids!(TierId, RoleId, SiteId, StorageId, ServerId, VmId, ServiceId, BackupId, StandbyId, RolloutId, ScenarioId);
+
+/// A reference as written: the id it resolved to and where it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ref<T> {
+    pub id: T,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A weekly window in minutes since Monday 00:00; `end` may be smaller than `start`
+/// when the window wraps past Sunday midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WeekWindow {
+    pub start: MinuteOfWeek,
+    pub end: MinuteOfWeek,
+}
+
+pub const MINUTES_PER_WEEK: u32 = 7 * 1440;
+
+impl WeekWindow {
+    /// Length in minutes.
+    pub fn minutes(self) -> u32 {
+        (self.end + MINUTES_PER_WEEK - self.start) % MINUTES_PER_WEEK
+    }
+
+    /// Whether a minute of the week falls inside (start inclusive, end exclusive).
+    pub fn contains(self, minute: MinuteOfWeek) -> bool {
+        (minute + MINUTES_PER_WEEK - self.start) % MINUTES_PER_WEEK < self.minutes()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Criticality {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Failure data for Monte Carlo and exact analysis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Failure {
+    pub mtbf: Option<Seconds>,
+    pub mttr: Option<Seconds>,
+    pub probability: Option<f64>,
+}
+
+/// An `allow CODE "reason"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Allow {
+    pub code: crate::diagnostics::Code,
+    pub reason: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// Plan-wide settings from the `plan` block, with defaults filled in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub rto: Option<Seconds>,
+    pub rpo: Option<Seconds>,
+    pub mtd: Option<Seconds>,
+    pub owner: Option<Ref<RoleId>>,
+    pub escalation: Option<Ref<RoleId>>,
+    pub max_changes_per_stage: u64,
+    pub restore_parallelism: u64,
+    pub test_every: Seconds,
+    pub detect: Seconds,
+    pub description: Option<String>,
+}
+
+pub const DEFAULT_MAX_CHANGES_PER_STAGE: u64 = 3;
+pub const DEFAULT_RESTORE_PARALLELISM: u64 = 2;
+pub const DEFAULT_TEST_EVERY: Seconds = 90 * 86_400;
+pub const DEFAULT_DETECT: Seconds = 15 * 60;
+/// Restore throughput assumed when neither a service nor its backup states one: 100 MB/s.
+pub const DEFAULT_RESTORE_RATE: BytesPerSecond = 100e6;
+pub const DEFAULT_FAILOVER: Seconds = 5 * 60;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tier {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub rto: Option<Seconds>,
+    pub rpo: Option<Seconds>,
+    pub mtd: Option<Seconds>,
+    pub criticality: Option<Criticality>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleKind {
+    Owner,
+    OnCall,
+    Escalation,
+    Vendor,
+    Team,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub kind: Option<RoleKind>,
+    pub person: Option<String>,
+    pub contacts: Vec<String>,
+    pub deputy: Option<Ref<RoleId>>,
+    pub unavailable: Vec<WeekWindow>,
+    /// Inclusive date ranges.
+    pub holidays: Vec<(DateValue, DateValue)>,
+    pub allows: Vec<Allow>,
+}
+
+/// A calendar date in the IR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DateValue {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl From<Date> for DateValue {
+    fn from(d: Date) -> Self {
+        DateValue {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteKind {
+    Datacenter,
+    Office,
+    Colo,
+    Cloud,
+    Offsite,
+    Vault,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub kind: Option<SiteKind>,
+    pub location: Option<String>,
+    pub failure: Failure,
+    pub allows: Vec<Allow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageKind {
+    Disk,
+    Array,
+    San,
+    Nas,
+    Tape,
+    Cloud,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Storage {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub kind: Option<StorageKind>,
+    pub site: Option<Ref<SiteId>>,
+    pub capacity: Option<Bytes>,
+    pub throughput: Option<BytesPerSecond>,
+    pub failure: Failure,
+    pub allows: Vec<Allow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hypervisor {
+    Esxi,
+    HyperV,
+    Kvm,
+    Xen,
+    Proxmox,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub site: Option<Ref<SiteId>>,
+    pub cpu: Option<u64>,
+    pub memory: Option<Bytes>,
+    pub disk: Option<Bytes>,
+    pub storage: Vec<Ref<StorageId>>,
+    pub hypervisor: Option<Hypervisor>,
+    pub model: Option<String>,
+    pub owner: Option<Ref<RoleId>>,
+    pub failure: Failure,
+    pub allows: Vec<Allow>,
+}
+
+impl Server {
+    pub fn is_hypervisor(&self) -> bool {
+        matches!(self.hypervisor, Some(h) if h != Hypervisor::None)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vm {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub host: Option<Ref<ServerId>>,
+    pub cpu: Option<u64>,
+    pub memory: Option<Bytes>,
+    pub image: Option<Bytes>,
+    pub storage: Vec<Ref<StorageId>>,
+    pub owner: Option<Ref<RoleId>>,
+    pub failure: Failure,
+    pub allows: Vec<Allow>,
+}
+
+/// Where a service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum Host {
+    Server(ServerId),
+    Vm(VmId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Failover {
+    pub host: Ref<Host>,
+    pub after: Seconds,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub hosts: Vec<Ref<Host>>,
+    /// Hosts that must be up for the service to be up.
+    pub quorum: u64,
+    pub failover: Option<Failover>,
+    pub needs: Vec<Ref<ServiceId>>,
+    pub data: Option<Bytes>,
+    pub restore_rate: Option<BytesPerSecond>,
+    pub restore_time: Option<Seconds>,
+    pub boot: Seconds,
+    pub change_rate: Option<BytesPerSecond>,
+    pub rto: Option<Seconds>,
+    pub rpo: Option<Seconds>,
+    pub mtd: Option<Seconds>,
+    pub tier: Option<Ref<TierId>>,
+    pub criticality: Criticality,
+    pub is_user_facing: bool,
+    pub active: Vec<WeekWindow>,
+    /// Money per hour of downtime.
+    pub downtime_cost: Option<f64>,
+    pub owner: Option<Ref<RoleId>>,
+    pub activation: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub failure: Failure,
+    pub allows: Vec<Allow>,
+}
+
+/// What a backup copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum BackupSubject {
+    Service(ServiceId),
+    Vm(VmId),
+    Server(ServerId),
+}
+
+/// Where a backup is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum Location {
+    Site(SiteId),
+    Storage(StorageId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Schedule {
+    pub every: Seconds,
+    /// Minutes after midnight.
+    pub at: Option<u32>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Media {
+    Tape,
+    Disk,
+    Cloud,
+    Snapshot,
+    Replica,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Consistency {
+    App,
+    Crash,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Offsite {
+    pub site: Ref<SiteId>,
+    pub every: Seconds,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backup {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub subjects: Vec<Ref<BackupSubject>>,
+    pub full: Option<Schedule>,
+    pub differential: Option<Schedule>,
+    pub incremental: Option<Schedule>,
+    pub snapshot: Option<Schedule>,
+    pub to: Option<Ref<Location>>,
+    pub media: Media,
+    pub rotate: u64,
+    pub offsite: Option<Offsite>,
+    pub keep: Option<Seconds>,
+    /// Restore-test interval; `None` when never tested.
+    pub tested_every: Option<Seconds>,
+    pub last_tested: Option<DateValue>,
+    pub consistency: Consistency,
+    pub restore_rate: Option<BytesPerSecond>,
+    pub fail_probability: Option<f64>,
+    pub description: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runs {
+    VmImages,
+    Physical,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StandbyKind {
+    Hot,
+    Warm,
+    Cold,
+    Mobile,
+}
+
+/// What a standby replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum Covered {
+    Server(ServerId),
+    Site(SiteId),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Standby {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub cpu: Option<u64>,
+    pub memory: Option<Bytes>,
+    pub disk: Option<Bytes>,
+    pub ready_in: Seconds,
+    pub runs: Runs,
+    pub kind: StandbyKind,
+    pub site: Option<Ref<SiteId>>,
+    pub covers: Vec<Ref<Covered>>,
+    pub hypervisor: Option<Hypervisor>,
+    pub model: Option<String>,
+    pub contract: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+/// Anything a change can touch or a scenario can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum Component {
+    Site(SiteId),
+    Storage(StorageId),
+    Server(ServerId),
+    Vm(VmId),
+    Service(ServiceId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    Upgrade,
+    Migrate,
+    Clone,
+    Install,
+    Config,
+    Hardware,
+    Move,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyKind {
+    Smoke,
+    LoadTest,
+    Integrity,
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verification {
+    pub kind: VerifyKind,
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "command")]
+pub enum RollbackPlan {
+    RestoreSnapshot,
+    RestoreBackup,
+    None,
+    Command(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DataCopy {
+    pub size: Bytes,
+    pub rate: BytesPerSecond,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub targets: Vec<Ref<Component>>,
+    pub kind: ChangeKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub takes: Option<Seconds>,
+    pub rehearsed: Option<Seconds>,
+    pub copy: Option<DataCopy>,
+    pub has_presync: bool,
+    pub has_snapshot_before: bool,
+    pub has_backup_before: bool,
+    pub prechecks: Vec<String>,
+    pub verifications: Vec<Verification>,
+    pub rollback: Option<RollbackPlan>,
+    pub go_no_go: Option<MinuteOfWeek>,
+    pub roles: Vec<Ref<RoleId>>,
+    pub drill: Option<String>,
+    pub description: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub window: Option<WeekWindow>,
+    pub go_no_go: Option<MinuteOfWeek>,
+    pub soak: Option<Seconds>,
+    pub roles: Vec<Ref<RoleId>>,
+    pub changes: Vec<Change>,
+    pub description: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rollout {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub window: Option<WeekWindow>,
+    pub starts: Option<DateValue>,
+    pub max_changes_per_stage: Option<u64>,
+    pub soak: Option<Seconds>,
+    pub budget: Option<f64>,
+    pub owner: Option<Ref<RoleId>>,
+    pub stages: Vec<Stage>,
+    pub description: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+/// A change's place: rollout, stage and index within the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ChangeId {
+    pub rollout: RolloutId,
+    pub stage: u32,
+    pub change: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum EventKind {
+    /// A component fails; `disk_only` for `fail disk of SERVER`.
+    Fail {
+        target: Component,
+        disk_only: bool,
+    },
+    /// A backup's newest restore point is unusable.
+    Corrupt { backup: BackupId },
+    /// A change fails its verification.
+    FailVerify { change: ChangeId },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Event {
+    pub at: MinuteOfWeek,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Expectation {
+    pub service: Ref<ServiceId>,
+    pub rto: Option<Seconds>,
+    pub rpo: Option<Seconds>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(skip)]
+    pub span: Span,
+    pub events: Vec<Event>,
+    pub expectations: Vec<Expectation>,
+    pub random_over: Option<Seconds>,
+    pub detect: Seconds,
+    pub restore_parallelism: u64,
+    pub activation: Option<String>,
+    pub reconstitution: Option<String>,
+    pub description: Option<String>,
+    pub allows: Vec<Allow>,
+}
+
+/// The whole resolved plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub name: String,
+    pub settings: Settings,
+    pub tiers: Vec<Tier>,
+    pub roles: Vec<Role>,
+    pub sites: Vec<Site>,
+    pub storage: Vec<Storage>,
+    pub servers: Vec<Server>,
+    pub vms: Vec<Vm>,
+    pub services: Vec<Service>,
+    pub backups: Vec<Backup>,
+    pub standbys: Vec<Standby>,
+    pub rollouts: Vec<Rollout>,
+    pub scenarios: Vec<Scenario>,
+    /// Plan-wide `allow`s.
+    pub allows: Vec<Allow>,
+}
+
+impl Plan {
+    pub fn change(&self, id: ChangeId) -> &Change {
+        &self.rollouts[id.rollout.index()].stages[id.stage as usize].changes[id.change as usize]
+    }
+
+    pub fn component_name(&self, component: Component) -> &str {
+        match component {
+            Component::Site(id) => &self.sites[id.index()].name,
+            Component::Storage(id) => &self.storage[id.index()].name,
+            Component::Server(id) => &self.servers[id.index()].name,
+            Component::Vm(id) => &self.vms[id.index()].name,
+            Component::Service(id) => &self.services[id.index()].name,
+        }
+    }
+
+    pub fn host_name(&self, host: Host) -> &str {
+        match host {
+            Host::Server(id) => &self.servers[id.index()].name,
+            Host::Vm(id) => &self.vms[id.index()].name,
+        }
+    }
+
+    /// Number of declarations of every kind.
+    pub fn declaration_count(&self) -> usize {
+        self.tiers.len()
+            + self.roles.len()
+            + self.sites.len()
+            + self.storage.len()
+            + self.servers.len()
+            + self.vms.len()
+            + self.services.len()
+            + self.backups.len()
+            + self.standbys.len()
+            + self.rollouts.len()
+            + self.scenarios.len()
+    }
+}

@@ -1,0 +1,1253 @@
+//! Syntax trees → `model::Plan`: one namespace for all names, references checked for
+//! existence and kind, units already numbers, defaults and tiers applied.
+
+use super::*;
+use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, Ident, Item, Property, Value};
+use crate::syntax::schema;
+use std::collections::HashMap;
+
+/// The kinds of named declaration, all sharing one namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tier,
+    Role,
+    Site,
+    Storage,
+    Server,
+    Vm,
+    Service,
+    Backup,
+    Standby,
+    Rollout,
+    Stage,
+    Change,
+    Scenario,
+}
+
+impl Kind {
+    fn from_keyword(keyword: &str) -> Option<Kind> {
+        Some(match keyword {
+            "tier" => Kind::Tier,
+            "role" => Kind::Role,
+            "site" => Kind::Site,
+            "storage" => Kind::Storage,
+            "server" => Kind::Server,
+            "vm" => Kind::Vm,
+            "service" => Kind::Service,
+            "backup" => Kind::Backup,
+            "standby" => Kind::Standby,
+            "rollout" => Kind::Rollout,
+            "stage" => Kind::Stage,
+            "change" => Kind::Change,
+            "scenario" => Kind::Scenario,
+            _ => return None,
+        })
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Tier => "a tier",
+            Kind::Role => "a role",
+            Kind::Site => "a site",
+            Kind::Storage => "a storage",
+            Kind::Server => "a server",
+            Kind::Vm => "a vm",
+            Kind::Service => "a service",
+            Kind::Backup => "a backup",
+            Kind::Standby => "a standby",
+            Kind::Rollout => "a rollout",
+            Kind::Stage => "a stage",
+            Kind::Change => "a change",
+            Kind::Scenario => "a scenario",
+        }
+    }
+}
+
+/// What a name stands for.
+#[derive(Debug, Clone, Copy)]
+struct Symbol {
+    kind: Kind,
+    index: u32,
+    span: Span,
+    /// For changes, their place in the rollout.
+    change: Option<ChangeId>,
+}
+
+/// Build the model from parsed files (in load order). Returns the plan, even a partial
+/// one, and every diagnostic found; callers must not analyse a plan with errors.
+pub fn resolve(files: &[(FileId, ast::File)]) -> (Plan, Vec<Diagnostic>) {
+    let mut resolver = Resolver::default();
+    resolver.collect(files);
+    let plan = resolver.build();
+    (plan, resolver.diagnostics)
+}
+
+#[derive(Default)]
+struct Resolver<'a> {
+    symbols: HashMap<&'a str, Symbol>,
+    /// Declarations by kind, in index order.
+    items: HashMap<&'static str, Vec<&'a Item>>,
+    defaults: HashMap<&'a str, Vec<&'a Property>>,
+    plan_items: Vec<&'a Item>,
+    top_allows: Vec<&'a Item>,
+    diagnostics: Vec<Diagnostic>,
+    /// Per-kind counters for stages and changes (nested, so counted separately).
+    stage_count: u32,
+    change_count: u32,
+    has_items: bool,
+}
+
+/// A declaration's own properties and the defaults for its kind.
+struct Props<'a> {
+    own: &'a [Property],
+    defaults: Vec<&'a Property>,
+}
+
+impl<'a> Props<'a> {
+    fn own(&self, key: &str) -> Option<&'a Property> {
+        self.own.iter().find(|p| p.key.text == key)
+    }
+
+    fn default(&self, key: &str) -> Option<&'a Property> {
+        self.defaults.iter().copied().find(|p| p.key.text == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.own(key).or_else(|| self.default(key)).map(|p| &p.value)
+    }
+
+    /// Every value of a repeatable property: the declaration's own, else the defaults'.
+    fn all(&self, key: &str) -> Vec<&'a Value> {
+        let own: Vec<_> = self.own.iter().filter(|p| p.key.text == key).map(|p| &p.value).collect();
+        if own.is_empty() {
+            self.defaults.iter().filter(|p| p.key.text == key).map(|p| &p.value).collect()
+        } else {
+            own
+        }
+    }
+
+    fn duration(&self, key: &str) -> Option<Seconds> {
+        match self.get(key) {
+            Some(Value::Duration(d)) => Some(d.value),
+            _ => None,
+        }
+    }
+
+    fn size(&self, key: &str) -> Option<Bytes> {
+        match self.get(key) {
+            Some(Value::Size(s)) => Some(s.value),
+            _ => None,
+        }
+    }
+
+    fn rate(&self, key: &str) -> Option<f64> {
+        match self.get(key) {
+            Some(Value::Rate(r)) => Some(r.value),
+            _ => None,
+        }
+    }
+
+    fn int(&self, key: &str) -> Option<u64> {
+        match self.get(key) {
+            Some(Value::Int(n)) => Some(n.value),
+            _ => None,
+        }
+    }
+
+    fn string(&self, key: &str) -> Option<String> {
+        match self.get(key) {
+            Some(Value::Str(s)) => Some(s.value.clone()),
+            _ => None,
+        }
+    }
+
+    fn strings(&self, key: &str) -> Vec<String> {
+        self.all(key)
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(s.value.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn word(&self, key: &str) -> Option<&'a str> {
+        match self.get(key) {
+            Some(Value::Word(w)) => Some(w.text.as_str()),
+            _ => None,
+        }
+    }
+
+    fn is_set(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn time(&self, key: &str) -> Option<u32> {
+        match self.get(key) {
+            Some(Value::Time(t)) => Some(t.value),
+            _ => None,
+        }
+    }
+
+    fn failure(&self) -> Failure {
+        Failure {
+            mtbf: self.duration("mtbf"),
+            mttr: self.duration("mttr"),
+            probability: match self.get("fail-probability") {
+                Some(Value::Probability(p)) => Some(p.value),
+                _ => None,
+            },
+        }
+    }
+
+    fn schedule(&self, key: &str) -> Option<Schedule> {
+        match self.own(key).or_else(|| self.default(key)) {
+            Some(Property {
+                value: Value::Schedule { every, at },
+                span,
+                ..
+            }) => Some(Schedule {
+                every: every.value,
+                at: at.as_ref().map(|a| a.value),
+                span: *span,
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn criticality(word: &str) -> Criticality {
+    match word {
+        "critical" => Criticality::Critical,
+        "high" => Criticality::High,
+        "low" => Criticality::Low,
+        _ => Criticality::Medium,
+    }
+}
+
+fn hypervisor(word: &str) -> Hypervisor {
+    match word {
+        "esxi" => Hypervisor::Esxi,
+        "hyper-v" => Hypervisor::HyperV,
+        "kvm" => Hypervisor::Kvm,
+        "xen" => Hypervisor::Xen,
+        "proxmox" => Hypervisor::Proxmox,
+        _ => Hypervisor::None,
+    }
+}
+
+fn week_window(window: &ast::Window) -> WeekWindow {
+    WeekWindow {
+        start: window.start.value % MINUTES_PER_WEEK,
+        end: window.end.value % MINUTES_PER_WEEK,
+    }
+}
+
+impl<'a> Resolver<'a> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // ---------------------------------------------------------------- pass 1: names
+
+    fn collect(&mut self, files: &'a [(FileId, ast::File)]) {
+        for (_, file) in files {
+            for item in &file.items {
+                self.has_items = true;
+                match item.keyword.text.as_str() {
+                    "include" => {}
+                    "allow" => self.top_allows.push(item),
+                    "plan" => self.plan_items.push(item),
+                    "defaults" => self.collect_defaults(item),
+                    keyword => self.declare(item, keyword),
+                }
+            }
+        }
+    }
+
+    fn collect_defaults(&mut self, item: &'a Item) {
+        let kind = item.name_text();
+        let spec = schema::item(kind);
+        let list = self.defaults.entry(kind).or_default();
+        let mut duplicates = Vec::new();
+        for property in &item.properties {
+            let repeatable = spec
+                .and_then(|s| s.property(&property.key.text))
+                .is_some_and(|p| p.is_repeatable);
+            if !repeatable {
+                if let Some(first) = list.iter().find(|p| p.key.text == property.key.text) {
+                    duplicates.push((first.key.span, property.key.span, property.key.text.clone()));
+                    continue;
+                }
+            }
+            list.push(property);
+        }
+        for (first, second, key) in duplicates {
+            self.report(duplicate_property(&key, first, second, &format!("defaults {kind}")));
+        }
+    }
+
+    fn declare(&mut self, item: &'a Item, keyword: &str) {
+        let Some(kind) = Kind::from_keyword(keyword) else {
+            return;
+        };
+        let spec_keyword = schema::item(keyword).map_or("", |s| s.keyword);
+        let list = self.items.entry(spec_keyword).or_default();
+        let index = list.len() as u32;
+        list.push(item);
+        self.add_symbol(item, kind, index, None);
+        if kind == Kind::Rollout {
+            for (stage_index, stage) in item.children.iter().enumerate() {
+                self.add_symbol(stage, Kind::Stage, self.stage_count, None);
+                self.stage_count += 1;
+                for (change_index, change) in stage.children.iter().enumerate() {
+                    let id = ChangeId {
+                        rollout: RolloutId(index),
+                        stage: stage_index as u32,
+                        change: change_index as u32,
+                    };
+                    self.add_symbol(change, Kind::Change, self.change_count, Some(id));
+                    self.change_count += 1;
+                }
+            }
+        }
+    }
+
+    fn add_symbol(&mut self, item: &'a Item, kind: Kind, index: u32, change: Option<ChangeId>) {
+        let Some(name) = &item.name else {
+            return;
+        };
+        let symbol = Symbol {
+            kind,
+            index,
+            span: name.span,
+            change,
+        };
+        if let Some(first) = self.symbols.get(name.text.as_str()) {
+            let first = *first;
+            self.report(
+                Diagnostic::new(Code::DuplicateName, format!("`{}` is declared twice", name.text))
+                    .primary(name.span, format!("{} named `{}` again", kind.noun(), name.text))
+                    .secondary(first.span, format!("first declared here as {}", first.kind.noun()))
+                    .help("names share one namespace across the plan; rename one of them"),
+            );
+            return;
+        }
+        self.symbols.insert(&name.text, symbol);
+    }
+
+    // ---------------------------------------------------------------- references
+
+    /// Resolve a name to a declaration of one of `accepted` kinds.
+    fn lookup(&mut self, ident: &Ident, accepted: &[Kind], context: &str) -> Option<Symbol> {
+        let Some(symbol) = self.symbols.get(ident.text.as_str()).copied() else {
+            let candidates: Vec<&str> = self
+                .symbols
+                .iter()
+                .filter(|(_, s)| accepted.contains(&s.kind))
+                .map(|(n, _)| *n)
+                .collect();
+            let mut sorted = candidates;
+            sorted.sort_unstable();
+            let help = did_you_mean(&ident.text, sorted.iter().copied()).or_else(|| {
+                Some(format!("declare {} named `{}`", accepted[0].noun(), ident.text))
+            });
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownReference,
+                    format!("`{}` is not declared in this plan", ident.text),
+                )
+                .primary(ident.span, "not declared in this plan")
+                .help_opt(help),
+            );
+            return None;
+        };
+        if !accepted.contains(&symbol.kind) {
+            let expected = accepted
+                .iter()
+                .map(|k| k.noun())
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let similar = self
+                .symbols
+                .iter()
+                .filter(|(_, s)| accepted.contains(&s.kind))
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>();
+            let mut similar_sorted = similar;
+            similar_sorted.sort_unstable();
+            let help = match closest(&ident.text, similar_sorted.iter().copied()) {
+                Some(c) => format!("{context} takes {expected}; did you mean `{c}`?"),
+                None => format!("{context} takes {expected}"),
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::WrongKindReference,
+                    format!("`{}` is {}, not {expected}", ident.text, symbol.kind.noun()),
+                )
+                .primary(ident.span, format!("expected {expected}"))
+                .secondary(symbol.span, format!("`{}` is declared here as {}", ident.text, symbol.kind.noun()))
+                .help(help),
+            );
+            return None;
+        }
+        Some(symbol)
+    }
+
+    fn role_ref(&mut self, value: Option<&Value>, context: &str) -> Option<Ref<RoleId>> {
+        match value {
+            Some(Value::Name(ident)) => self
+                .lookup(ident, &[Kind::Role], context)
+                .map(|s| Ref { id: RoleId(s.index), span: ident.span }),
+            _ => None,
+        }
+    }
+
+    fn role_refs(&mut self, value: Option<&Value>, context: &str) -> Vec<Ref<RoleId>> {
+        let Some(Value::Names(names)) = value else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter_map(|ident| {
+                self.lookup(ident, &[Kind::Role], context)
+                    .map(|s| Ref { id: RoleId(s.index), span: ident.span })
+            })
+            .collect()
+    }
+
+    fn site_ref(&mut self, value: Option<&Value>, context: &str) -> Option<Ref<SiteId>> {
+        match value {
+            Some(Value::Name(ident)) => self
+                .lookup(ident, &[Kind::Site], context)
+                .map(|s| Ref { id: SiteId(s.index), span: ident.span }),
+            _ => None,
+        }
+    }
+
+    fn storage_refs(&mut self, value: Option<&Value>, context: &str) -> Vec<Ref<StorageId>> {
+        let Some(Value::Names(names)) = value else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter_map(|ident| {
+                self.lookup(ident, &[Kind::Storage], context)
+                    .map(|s| Ref { id: StorageId(s.index), span: ident.span })
+            })
+            .collect()
+    }
+
+    fn component(&mut self, ident: &Ident, context: &str) -> Option<Ref<Component>> {
+        let accepted = [Kind::Service, Kind::Server, Kind::Vm, Kind::Storage, Kind::Site];
+        let symbol = self.lookup(ident, &accepted, context)?;
+        let id = match symbol.kind {
+            Kind::Site => Component::Site(SiteId(symbol.index)),
+            Kind::Storage => Component::Storage(StorageId(symbol.index)),
+            Kind::Server => Component::Server(ServerId(symbol.index)),
+            Kind::Vm => Component::Vm(VmId(symbol.index)),
+            _ => Component::Service(ServiceId(symbol.index)),
+        };
+        Some(Ref { id, span: ident.span })
+    }
+
+    fn host(&mut self, ident: &Ident, context: &str) -> Option<Ref<Host>> {
+        let symbol = self.lookup(ident, &[Kind::Server, Kind::Vm], context)?;
+        let id = match symbol.kind {
+            Kind::Server => Host::Server(ServerId(symbol.index)),
+            _ => Host::Vm(VmId(symbol.index)),
+        };
+        Some(Ref { id, span: ident.span })
+    }
+
+    fn allows(&mut self, props: &Props<'a>) -> Vec<Allow> {
+        let values = props.own.iter().filter(|p| p.key.text == "allow").map(|p| &p.value);
+        let values: Vec<&Value> = values.collect();
+        values.into_iter().filter_map(|v| self.allow(v)).collect()
+    }
+
+    fn allow(&mut self, value: &Value) -> Option<Allow> {
+        let Value::Allow { code, reason } = value else {
+            return None;
+        };
+        match code.text.parse::<Code>() {
+            Ok(parsed) => Some(Allow {
+                code: parsed,
+                reason: reason.value.clone(),
+                span: code.span,
+            }),
+            Err(()) => {
+                let help = did_you_mean(&code.text, Code::ALL.iter().map(|c| c.name()))
+                    .unwrap_or_else(|| "run `drplan explain --list` to see every code".to_string());
+                self.report(
+                    Diagnostic::new(Code::UnknownAllow, format!("`{}` is not a diagnostic code", code.text))
+                        .primary(code.span, "no such code")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// Check for non-repeatable properties set twice and build the property view.
+    fn props(&mut self, item: &'a Item, kind_keyword: &str) -> Props<'a> {
+        let spec = schema::item(&item.keyword.text);
+        let mut seen: Vec<&Property> = Vec::new();
+        for property in &item.properties {
+            let repeatable = spec
+                .and_then(|s| s.property(&property.key.text))
+                .is_some_and(|p| p.is_repeatable);
+            if repeatable {
+                continue;
+            }
+            if let Some(first) = seen.iter().find(|p| p.key.text == property.key.text) {
+                let d = duplicate_property(&property.key.text, first.key.span, property.key.span, item.name_text());
+                self.report(d);
+            } else {
+                seen.push(property);
+            }
+        }
+        Props {
+            own: &item.properties,
+            defaults: self.defaults.get(kind_keyword).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn missing(&mut self, item: &Item, key: &str, help: &str) {
+        self.report(
+            Diagnostic::new(
+                Code::MissingProperty,
+                format!("{} `{}` has no `{key}`", item.keyword.text, item.name_text()),
+            )
+            .primary(item.name_span(), format!("`{key}` is required here"))
+            .help(help.to_string()),
+        );
+    }
+
+    fn empty_window_check(&mut self, value: Option<&Value>) -> Option<WeekWindow> {
+        let Some(Value::Window(window)) = value else {
+            return None;
+        };
+        let resolved = week_window(window);
+        if resolved.minutes() == 0 {
+            self.report(
+                Diagnostic::new(Code::InvalidWindow, "window starts and ends at the same time")
+                    .primary(window.start.span.to(window.end.span), "an empty window")
+                    .help("a window runs from its start to its end, wrapping past sunday; give it a length"),
+            );
+        }
+        Some(resolved)
+    }
+
+    fn windows(&mut self, values: Vec<&Value>) -> Vec<WeekWindow> {
+        values
+            .into_iter()
+            .filter_map(|v| self.empty_window_check(Some(v)))
+            .collect()
+    }
+
+    fn items_of(&self, keyword: &str) -> Vec<&'a Item> {
+        self.items.get(keyword).cloned().unwrap_or_default()
+    }
+
+    // ---------------------------------------------------------------- pass 2: build
+
+    fn build(&mut self) -> Plan {
+        if !self.has_items {
+            // The caller reports an empty plan with the file name; nothing to resolve.
+        }
+        let settings_and_name = self.settings();
+        let tiers = self.items_of("tier").into_iter().map(|i| self.tier(i)).collect();
+        let roles = self.items_of("role").into_iter().map(|i| self.role(i)).collect();
+        let sites = self.items_of("site").into_iter().map(|i| self.site(i)).collect();
+        let storage = self.items_of("storage").into_iter().map(|i| self.storage(i)).collect();
+        let servers: Vec<Server> = self.items_of("server").into_iter().map(|i| self.server(i)).collect();
+        let vms = self.items_of("vm").into_iter().map(|i| self.vm(i, &servers)).collect();
+        let (name, settings, allows) = settings_and_name;
+        let mut plan = Plan {
+            name,
+            settings,
+            tiers,
+            roles,
+            sites,
+            storage,
+            servers,
+            vms,
+            services: Vec::new(),
+            backups: Vec::new(),
+            standbys: Vec::new(),
+            rollouts: Vec::new(),
+            scenarios: Vec::new(),
+            allows,
+        };
+        plan.services = self.items_of("service").into_iter().map(|i| self.service(i, &plan)).collect();
+        plan.backups = self.items_of("backup").into_iter().map(|i| self.backup(i)).collect();
+        plan.standbys = self.items_of("standby").into_iter().map(|i| self.standby(i)).collect();
+        plan.rollouts = self.items_of("rollout").into_iter().map(|i| self.rollout(i)).collect();
+        plan.scenarios = self.items_of("scenario").into_iter().map(|i| self.scenario(i, &plan)).collect();
+        plan
+    }
+
+    fn settings(&mut self) -> (String, Settings, Vec<Allow>) {
+        let plans = self.plan_items.clone();
+        for extra in plans.iter().skip(1) {
+            self.report(
+                Diagnostic::new(Code::DuplicatePlan, "a plan has exactly one `plan` block")
+                    .primary(extra.name_span(), "second `plan` block")
+                    .secondary(plans[0].name_span(), "first `plan` block")
+                    .help("merge the two blocks into one"),
+            );
+        }
+        let top_allows = self.top_allows.clone();
+        let mut allows: Vec<Allow> = top_allows
+            .iter()
+            .filter_map(|i| i.value.as_ref())
+            .filter_map(|v| self.allow(v))
+            .collect();
+        let Some(item) = plans.first().copied() else {
+            return (
+                "plan".to_string(),
+                Settings {
+                    rto: None,
+                    rpo: None,
+                    mtd: None,
+                    owner: None,
+                    escalation: None,
+                    max_changes_per_stage: DEFAULT_MAX_CHANGES_PER_STAGE,
+                    restore_parallelism: DEFAULT_RESTORE_PARALLELISM,
+                    test_every: DEFAULT_TEST_EVERY,
+                    detect: DEFAULT_DETECT,
+                    description: None,
+                },
+                allows,
+            );
+        };
+        let p = self.props(item, "plan");
+        allows.extend(self.allows(&p));
+        let settings = Settings {
+            rto: p.duration("rto"),
+            rpo: p.duration("rpo"),
+            mtd: p.duration("mtd"),
+            owner: self.role_ref(p.get("owner"), "`owner`"),
+            escalation: self.role_ref(p.get("escalation"), "`escalation`"),
+            max_changes_per_stage: p.int("max-changes-per-stage").unwrap_or(DEFAULT_MAX_CHANGES_PER_STAGE),
+            restore_parallelism: p.int("restore-parallelism").unwrap_or(DEFAULT_RESTORE_PARALLELISM).max(1),
+            test_every: p.duration("test-every").unwrap_or(DEFAULT_TEST_EVERY),
+            detect: p.duration("detect").unwrap_or(DEFAULT_DETECT),
+            description: p.string("description"),
+        };
+        (item.name_text().to_string(), settings, allows)
+    }
+
+    fn tier(&mut self, item: &'a Item) -> Tier {
+        let p = self.props(item, "tier");
+        Tier {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            rto: p.duration("rto"),
+            rpo: p.duration("rpo"),
+            mtd: p.duration("mtd"),
+            criticality: p.word("criticality").map(criticality),
+        }
+    }
+
+    fn role(&mut self, item: &'a Item) -> Role {
+        let p = self.props(item, "role");
+        let deputy = self.role_ref(p.get("deputy"), "`deputy`");
+        if let Some(d) = deputy {
+            if self.symbols.get(item.name_text()).is_some_and(|s| s.kind == Kind::Role && s.index == d.id.0) {
+                self.report(
+                    Diagnostic::new(Code::SelfReference, format!("role `{}` is its own deputy", item.name_text()))
+                        .primary(d.span, "refers to the role itself")
+                        .help("name another role that can stand in"),
+                );
+            }
+        }
+        let unavailable = self.windows(p.all("unavailable"));
+        Role {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            kind: p.word("kind").map(|w| match w {
+                "owner" => RoleKind::Owner,
+                "on-call" => RoleKind::OnCall,
+                "escalation" => RoleKind::Escalation,
+                "vendor" => RoleKind::Vendor,
+                _ => RoleKind::Team,
+            }),
+            person: p.string("person"),
+            contacts: p.strings("contact"),
+            deputy,
+            unavailable,
+            holidays: p
+                .all("holiday")
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::DateRange(a, b) => Some((a.value.into(), b.value.into())),
+                    _ => None,
+                })
+                .collect(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn site(&mut self, item: &'a Item) -> Site {
+        let p = self.props(item, "site");
+        Site {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            kind: p.word("kind").map(|w| match w {
+                "datacenter" => SiteKind::Datacenter,
+                "office" => SiteKind::Office,
+                "colo" => SiteKind::Colo,
+                "cloud" => SiteKind::Cloud,
+                "offsite" => SiteKind::Offsite,
+                _ => SiteKind::Vault,
+            }),
+            location: p.string("location"),
+            failure: p.failure(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn storage(&mut self, item: &'a Item) -> Storage {
+        let p = self.props(item, "storage");
+        Storage {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            kind: p.word("kind").map(|w| match w {
+                "disk" => StorageKind::Disk,
+                "array" => StorageKind::Array,
+                "san" => StorageKind::San,
+                "nas" => StorageKind::Nas,
+                "tape" => StorageKind::Tape,
+                _ => StorageKind::Cloud,
+            }),
+            site: self.site_ref(p.get("site"), "`site`"),
+            capacity: p.size("capacity"),
+            throughput: p.rate("throughput"),
+            failure: p.failure(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn server(&mut self, item: &'a Item) -> Server {
+        let p = self.props(item, "server");
+        Server {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            site: self.site_ref(p.get("site"), "`site`"),
+            cpu: p.int("cpu"),
+            memory: p.size("memory"),
+            disk: p.size("disk"),
+            storage: self.storage_refs(p.get("storage"), "`storage`"),
+            hypervisor: p.word("hypervisor").map(hypervisor),
+            model: p.string("model"),
+            owner: self.role_ref(p.get("owner"), "`owner`"),
+            failure: p.failure(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn vm(&mut self, item: &'a Item, servers: &[Server]) -> Vm {
+        let p = self.props(item, "vm");
+        let host = match p.get("on") {
+            Some(Value::Name(ident)) => self
+                .lookup(ident, &[Kind::Server], "`on` of a vm")
+                .map(|s| Ref { id: ServerId(s.index), span: ident.span }),
+            _ => {
+                self.missing(item, "on", "say which server hosts the vm: `on host1`");
+                None
+            }
+        };
+        if let Some(host) = host {
+            let server = &servers[host.id.index()];
+            if !server.is_hypervisor() {
+                self.report(
+                    Diagnostic::new(
+                        Code::NotAHypervisor,
+                        format!("vm `{}` runs on `{}`, which has no hypervisor", item.name_text(), server.name),
+                    )
+                    .primary(host.span, "not a virtualization host")
+                    .secondary(server.span, "declared here without `hypervisor`")
+                    .help(format!("add `hypervisor esxi` (or kvm, hyper-v, …) to server `{}`", server.name)),
+                );
+            }
+        }
+        Vm {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            host,
+            cpu: p.int("cpu"),
+            memory: p.size("memory"),
+            image: p.size("image"),
+            storage: self.storage_refs(p.get("storage"), "`storage`"),
+            owner: self.role_ref(p.get("owner"), "`owner`"),
+            failure: p.failure(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn service(&mut self, item: &'a Item, plan: &Plan) -> Service {
+        let p = self.props(item, "service");
+        let hosts: Vec<Ref<Host>> = match p.get("on") {
+            Some(Value::Names(names)) => names
+                .iter()
+                .filter_map(|n| self.host(n, "`on` of a service"))
+                .collect(),
+            _ => {
+                self.missing(item, "on", "say which servers or vms run the service: `on sql1`");
+                Vec::new()
+            }
+        };
+        let host_count = match p.get("on") {
+            Some(Value::Names(names)) => names.len() as u64,
+            _ => 0,
+        };
+        let quorum = match p.get("quorum") {
+            Some(Value::Quorum { need, of }) => {
+                if let Some(of) = of {
+                    if of.value != host_count {
+                        self.report(
+                            Diagnostic::new(
+                                Code::InvalidQuorum,
+                                format!("quorum says `of {}` but the service runs on {host_count} hosts", of.value),
+                            )
+                            .primary(of.span, format!("the `on` list names {host_count}"))
+                            .help("make the `of` count match the hosts in `on`, or drop it"),
+                        );
+                    }
+                }
+                if need.value == 0 || need.value > host_count.max(1) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::InvalidQuorum,
+                            format!("a quorum of {} cannot be met by {host_count} hosts", need.value),
+                        )
+                        .primary(need.span, "unreachable quorum")
+                        .help(format!("choose a quorum between 1 and {host_count}")),
+                    );
+                }
+                need.value
+            }
+            _ => 1,
+        };
+        let failover = match p.get("failover") {
+            Some(Value::Failover { target, after }) => self.host(target, "`failover`").map(|host| Failover {
+                host,
+                after: after.as_ref().map_or(DEFAULT_FAILOVER, |a| a.value),
+            }),
+            _ => None,
+        };
+        let mut needs = Vec::new();
+        if let Some(Value::Names(names)) = p.get("needs") {
+            for ident in names {
+                let Some(symbol) = self.lookup(ident, &[Kind::Service], "`needs`") else {
+                    continue;
+                };
+                if ident.text == item.name_text() {
+                    self.report(
+                        Diagnostic::new(Code::SelfReference, format!("service `{}` needs itself", ident.text))
+                            .primary(ident.span, "refers to the service itself")
+                            .help("remove it from `needs`"),
+                    );
+                    continue;
+                }
+                needs.push(Ref { id: ServiceId(symbol.index), span: ident.span });
+            }
+        }
+        let tier = match p.get("tier") {
+            Some(Value::Name(ident)) => self
+                .lookup(ident, &[Kind::Tier], "`tier`")
+                .map(|s| Ref { id: TierId(s.index), span: ident.span }),
+            _ => None,
+        };
+        let tier_data = tier.map(|t| &plan.tiers[t.id.index()]);
+        // Objectives: the service, then its tier, then `defaults service`, then the plan.
+        let objective = |key: &str, from_tier: Option<Seconds>, from_plan: Option<Seconds>| {
+            let own = p.own(key).and_then(|pr| match &pr.value {
+                Value::Duration(d) => Some(d.value),
+                _ => None,
+            });
+            let default = p.default(key).and_then(|pr| match &pr.value {
+                Value::Duration(d) => Some(d.value),
+                _ => None,
+            });
+            own.or(from_tier).or(default).or(from_plan)
+        };
+        let rto = objective("rto", tier_data.and_then(|t| t.rto), plan.settings.rto);
+        let rpo = objective("rpo", tier_data.and_then(|t| t.rpo), plan.settings.rpo);
+        let mtd = objective("mtd", tier_data.and_then(|t| t.mtd), plan.settings.mtd);
+        let own_criticality = p.own("criticality").and_then(|pr| match &pr.value {
+            Value::Word(w) => Some(criticality(&w.text)),
+            _ => None,
+        });
+        let default_criticality = p.default("criticality").and_then(|pr| match &pr.value {
+            Value::Word(w) => Some(criticality(&w.text)),
+            _ => None,
+        });
+        let active = self.windows(p.all("active"));
+        Service {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            hosts,
+            quorum,
+            failover,
+            needs,
+            data: p.size("data"),
+            restore_rate: p.rate("restore-rate"),
+            restore_time: p.duration("restore-time"),
+            boot: p.duration("boot").unwrap_or(0),
+            change_rate: p.rate("change-rate"),
+            rto,
+            rpo,
+            mtd,
+            tier,
+            criticality: own_criticality
+                .or(tier_data.and_then(|t| t.criticality))
+                .or(default_criticality)
+                .unwrap_or(Criticality::Medium),
+            is_user_facing: p.is_set("user-facing") || !active.is_empty(),
+            active,
+            downtime_cost: match p.get("downtime-cost") {
+                Some(Value::Cost(c)) => Some(c.value),
+                _ => None,
+            },
+            owner: self.role_ref(p.get("owner"), "`owner`"),
+            activation: p.string("activation"),
+            version: p.string("version"),
+            description: p.string("description"),
+            failure: p.failure(),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn backup(&mut self, item: &'a Item) -> Backup {
+        let p = self.props(item, "backup");
+        let subjects = match p.get("of") {
+            Some(Value::Names(names)) => names
+                .iter()
+                .filter_map(|ident| {
+                    let s = self.lookup(ident, &[Kind::Service, Kind::Vm, Kind::Server], "`of`")?;
+                    let id = match s.kind {
+                        Kind::Service => BackupSubject::Service(ServiceId(s.index)),
+                        Kind::Vm => BackupSubject::Vm(VmId(s.index)),
+                        _ => BackupSubject::Server(ServerId(s.index)),
+                    };
+                    Some(Ref { id, span: ident.span })
+                })
+                .collect(),
+            _ => {
+                self.missing(item, "of", "say what the backup copies: `of ehr-db`");
+                Vec::new()
+            }
+        };
+        let to = match p.get("to") {
+            Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Site, Kind::Storage], "`to`").map(|s| Ref {
+                id: match s.kind {
+                    Kind::Site => Location::Site(SiteId(s.index)),
+                    _ => Location::Storage(StorageId(s.index)),
+                },
+                span: ident.span,
+            }),
+            _ => None,
+        };
+        let offsite = match p.get("offsite") {
+            Some(Value::Offsite { site, every }) => self
+                .lookup(site, &[Kind::Site], "`offsite`")
+                .map(|s| Offsite {
+                    site: Ref { id: SiteId(s.index), span: site.span },
+                    every: every.value,
+                }),
+            _ => None,
+        };
+        Backup {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            subjects,
+            full: p.schedule("full"),
+            differential: p.schedule("differential"),
+            incremental: p.schedule("incremental"),
+            snapshot: p.schedule("snapshot"),
+            to,
+            media: match p.word("media") {
+                Some("tape") => Media::Tape,
+                Some("cloud") => Media::Cloud,
+                Some("snapshot") => Media::Snapshot,
+                Some("replica") => Media::Replica,
+                _ => Media::Disk,
+            },
+            rotate: match p.get("rotate") {
+                Some(Value::Rotate(n)) => n.value.max(1),
+                _ => 1,
+            },
+            offsite,
+            keep: p.duration("keep"),
+            tested_every: match p.get("tested") {
+                Some(Value::Tested(every)) => every.as_ref().map(|e| e.value),
+                _ => None,
+            },
+            last_tested: match p.get("last-tested") {
+                Some(Value::Date(d)) => Some(d.value.into()),
+                _ => None,
+            },
+            consistency: match p.word("consistent") {
+                Some("app") => Consistency::App,
+                Some("none") => Consistency::None,
+                _ => Consistency::Crash,
+            },
+            restore_rate: p.rate("restore-rate"),
+            fail_probability: match p.get("fail-probability") {
+                Some(Value::Probability(x)) => Some(x.value),
+                _ => None,
+            },
+            description: p.string("description"),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn standby(&mut self, item: &'a Item) -> Standby {
+        let p = self.props(item, "standby");
+        let (mut cpu, mut memory, mut disk) = (None, None, None);
+        if let Some(Value::Capacity(parts)) = p.get("capacity") {
+            for (part, value) in parts {
+                match (part.text.as_str(), value) {
+                    ("cpu", Value::Int(n)) => cpu = Some(n.value),
+                    ("memory", Value::Size(s)) => memory = Some(s.value),
+                    ("disk", Value::Size(s)) => disk = Some(s.value),
+                    _ => {}
+                }
+            }
+        }
+        let covers = match p.get("covers") {
+            Some(Value::Names(names)) => names
+                .iter()
+                .filter_map(|ident| {
+                    let s = self.lookup(ident, &[Kind::Server, Kind::Site], "`covers`")?;
+                    let id = match s.kind {
+                        Kind::Server => Covered::Server(ServerId(s.index)),
+                        _ => Covered::Site(SiteId(s.index)),
+                    };
+                    Some(Ref { id, span: ident.span })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Standby {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            cpu,
+            memory,
+            disk,
+            ready_in: p.duration("ready-in").unwrap_or(0),
+            runs: match p.word("runs") {
+                Some("vm-images") => Runs::VmImages,
+                Some("physical") => Runs::Physical,
+                _ => Runs::Any,
+            },
+            kind: match p.word("kind") {
+                Some("hot") => StandbyKind::Hot,
+                Some("warm") => StandbyKind::Warm,
+                Some("mobile") => StandbyKind::Mobile,
+                _ => StandbyKind::Cold,
+            },
+            site: self.site_ref(p.get("site"), "`site`"),
+            covers,
+            hypervisor: p.word("hypervisor").map(hypervisor),
+            model: p.string("model"),
+            contract: p.string("contract"),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn rollout(&mut self, item: &'a Item) -> Rollout {
+        let p = self.props(item, "rollout");
+        let window = self.empty_window_check(p.get("window"));
+        let stages = item.children.iter().map(|s| self.stage(s)).collect();
+        Rollout {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            window,
+            starts: match p.get("starts") {
+                Some(Value::Date(d)) => Some(d.value.into()),
+                _ => None,
+            },
+            max_changes_per_stage: p.int("max-changes-per-stage"),
+            soak: p.duration("soak"),
+            budget: match p.get("budget") {
+                Some(Value::Number(n)) => Some(n.value),
+                _ => None,
+            },
+            owner: self.role_ref(p.get("owner"), "`owner`"),
+            stages,
+            description: p.string("description"),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn stage(&mut self, item: &'a Item) -> Stage {
+        let p = self.props(item, "stage");
+        let window = self.empty_window_check(p.get("window"));
+        let changes = item.children.iter().map(|c| self.change(c)).collect();
+        Stage {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            window,
+            go_no_go: p.time("go-no-go"),
+            soak: p.duration("soak"),
+            roles: self.role_refs(p.get("roles"), "`roles`"),
+            changes,
+            description: p.string("description"),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn change(&mut self, item: &'a Item) -> Change {
+        let p = self.props(item, "change");
+        let targets = match p.get("on") {
+            Some(Value::Names(names)) => names
+                .iter()
+                .filter_map(|n| self.component(n, "`on` of a change"))
+                .collect(),
+            _ => {
+                self.missing(item, "on", "say what the change touches: `on ehr-app, ehr-db`");
+                Vec::new()
+            }
+        };
+        Change {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            targets,
+            kind: match p.word("kind") {
+                Some("migrate") => ChangeKind::Migrate,
+                Some("clone") => ChangeKind::Clone,
+                Some("install") => ChangeKind::Install,
+                Some("config") => ChangeKind::Config,
+                Some("hardware") => ChangeKind::Hardware,
+                Some("move") => ChangeKind::Move,
+                _ => ChangeKind::Upgrade,
+            },
+            from: p.string("from"),
+            to: p.string("to"),
+            takes: p.duration("takes"),
+            rehearsed: p.duration("rehearsed"),
+            copy: match p.get("copy") {
+                Some(Value::Copy { size, rate }) => Some(DataCopy {
+                    size: size.value,
+                    rate: rate.value,
+                }),
+                _ => None,
+            },
+            has_presync: p.is_set("presync"),
+            has_snapshot_before: p.word("snapshot") == Some("before"),
+            has_backup_before: p.word("backup") == Some("before"),
+            prechecks: p.strings("precheck"),
+            verifications: p
+                .all("verify")
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::Verify { kind, command } => Some(Verification {
+                        kind: match kind.text.as_str() {
+                            "smoke" => VerifyKind::Smoke,
+                            "load-test" => VerifyKind::LoadTest,
+                            "integrity" => VerifyKind::Integrity,
+                            _ => VerifyKind::Manual,
+                        },
+                        command: command.as_ref().map(|c| c.value.clone()),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            rollback: match p.get("rollback") {
+                Some(Value::Rollback(ast::Rollback::Command(c))) => Some(RollbackPlan::Command(c.value.clone())),
+                Some(Value::Rollback(ast::Rollback::Keyword(k))) => Some(match k.text.as_str() {
+                    "restore-snapshot" => RollbackPlan::RestoreSnapshot,
+                    "restore-backup" => RollbackPlan::RestoreBackup,
+                    _ => RollbackPlan::None,
+                }),
+                _ => None,
+            },
+            go_no_go: p.time("go-no-go"),
+            roles: self.role_refs(p.get("roles"), "`roles`"),
+            drill: p.string("drill"),
+            description: p.string("description"),
+            allows: self.allows(&p),
+        }
+    }
+
+    fn scenario(&mut self, item: &'a Item, plan: &Plan) -> Scenario {
+        let p = self.props(item, "scenario");
+        let mut events = Vec::new();
+        for value in p.all("at") {
+            let Value::Event { at, action, is_disk, target } = value else {
+                continue;
+            };
+            let kind = match action.text.as_str() {
+                "corrupt" => self.lookup(target, &[Kind::Backup], "`corrupt`").map(|s| EventKind::Corrupt {
+                    backup: BackupId(s.index),
+                }),
+                "fail-verify" => self
+                    .lookup(target, &[Kind::Change], "`fail-verify`")
+                    .and_then(|s| s.change)
+                    .map(|change| EventKind::FailVerify { change }),
+                _ if *is_disk => self
+                    .lookup(target, &[Kind::Server], "`fail disk of`")
+                    .map(|s| EventKind::Fail {
+                        target: Component::Server(ServerId(s.index)),
+                        disk_only: true,
+                    }),
+                _ => self.component(target, "`fail`").map(|c| EventKind::Fail {
+                    target: c.id,
+                    disk_only: false,
+                }),
+            };
+            if let Some(kind) = kind {
+                events.push(Event {
+                    at: at.value % MINUTES_PER_WEEK,
+                    kind,
+                    span: at.span.to(target.span),
+                });
+            }
+        }
+        let mut expectations = Vec::new();
+        for value in p.all("expect") {
+            let Value::Expect { service, rto, rpo } = value else {
+                continue;
+            };
+            if let Some(s) = self.lookup(service, &[Kind::Service], "`expect`") {
+                expectations.push(Expectation {
+                    service: Ref { id: ServiceId(s.index), span: service.span },
+                    rto: rto.as_ref().map(|d| d.value),
+                    rpo: rpo.as_ref().map(|d| d.value),
+                });
+            }
+        }
+        Scenario {
+            name: item.name_text().to_string(),
+            span: item.name_span(),
+            events,
+            expectations,
+            random_over: match p.get("random") {
+                Some(Value::RandomOver(d)) => Some(d.value),
+                _ => None,
+            },
+            detect: p.duration("detect").unwrap_or(plan.settings.detect),
+            restore_parallelism: p
+                .int("restore-parallelism")
+                .unwrap_or(plan.settings.restore_parallelism)
+                .max(1),
+            activation: p.string("activation"),
+            reconstitution: p.string("reconstitution"),
+            description: p.string("description"),
+            allows: self.allows(&p),
+        }
+    }
+}
+
+fn duplicate_property(key: &str, first: Span, second: Span, owner: &str) -> Diagnostic {
+    Diagnostic::new(Code::DuplicateProperty, format!("`{key}` is set twice in `{owner}`"))
+        .primary(second, "set again here")
+        .secondary(first, "first set here")
+        .help(format!("keep one `{key}`; it can be set only once"))
+}

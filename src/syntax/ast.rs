@@ -1,0 +1,157 @@
+//! The syntax tree: what was written, with spans; no names resolved, no defaults applied.
+
+use crate::source::{Span, Spanned};
+
+/// A word as written (a name or a keyword).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+    /// Comments, in order, for the formatter.
+    pub comments: Vec<Span>,
+}
+
+/// A declaration: `KEYWORD NAME { ... }`, or one of the block-less items
+/// (`include "x"`, `allow code "reason"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub keyword: Ident,
+    /// The declared name; for `defaults` the kind it applies to. `None` for
+    /// `include` and `allow`, or when the name was missing.
+    pub name: Option<Ident>,
+    pub properties: Vec<Property>,
+    pub children: Vec<Item>,
+    /// For `include` the path, for `allow` the code and reason.
+    pub value: Option<Value>,
+    pub span: Span,
+}
+
+impl Item {
+    /// The span to point at for this declaration: its name, or its keyword.
+    pub fn name_span(&self) -> Span {
+        self.name.as_ref().map_or(self.keyword.span, |n| n.span)
+    }
+
+    pub fn name_text(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.text.as_str())
+    }
+}
+
+/// `key value`, one property of a declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub key: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
+/// A clock time of the week, in minutes since Monday 00:00.
+pub type MinuteOfWeek = u32;
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// `fri 18:00 .. mon 06:00`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub start: Spanned<MinuteOfWeek>,
+    pub end: Spanned<MinuteOfWeek>,
+}
+
+/// `restore-snapshot` or a command string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rollback {
+    Keyword(Ident),
+    Command(Spanned<String>),
+}
+
+/// A property's value, already shaped by the schema. Durations are seconds,
+/// sizes bytes, rates bytes per second.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Flag,
+    Name(Ident),
+    Names(Vec<Ident>),
+    Int(Spanned<u64>),
+    Number(Spanned<f64>),
+    Size(Spanned<u64>),
+    Duration(Spanned<u64>),
+    Rate(Spanned<f64>),
+    Probability(Spanned<f64>),
+    /// Money per hour.
+    Cost(Spanned<f64>),
+    Str(Spanned<String>),
+    Date(Spanned<Date>),
+    DateRange(Spanned<Date>, Spanned<Date>),
+    Time(Spanned<MinuteOfWeek>),
+    Window(Window),
+    /// One keyword from a fixed set.
+    Word(Ident),
+    Schedule {
+        every: Spanned<u64>,
+        at: Option<Spanned<u32>>,
+    },
+    /// `tested every D`, or `tested never` as `None`.
+    Tested(Option<Spanned<u64>>),
+    Rotate(Spanned<u64>),
+    Offsite {
+        site: Ident,
+        every: Spanned<u64>,
+    },
+    Copy {
+        size: Spanned<u64>,
+        rate: Spanned<f64>,
+    },
+    /// `cpu N`, `memory SIZE`, `disk SIZE` in any order.
+    Capacity(Vec<(Ident, Value)>),
+    Quorum {
+        need: Spanned<u64>,
+        of: Option<Spanned<u64>>,
+    },
+    Failover {
+        target: Ident,
+        after: Option<Spanned<u64>>,
+    },
+    Verify {
+        kind: Ident,
+        command: Option<Spanned<String>>,
+    },
+    Rollback(Rollback),
+    Expect {
+        service: Ident,
+        rto: Option<Spanned<u64>>,
+        rpo: Option<Spanned<u64>>,
+    },
+    Event {
+        at: Spanned<MinuteOfWeek>,
+        action: Ident,
+        /// `fail disk of X`: the server's local disk rather than the whole component.
+        is_disk: bool,
+        target: Ident,
+    },
+    Allow {
+        code: Ident,
+        reason: Spanned<String>,
+    },
+    /// `random over D`.
+    RandomOver(Spanned<u64>),
+    /// A value that failed to parse; a diagnostic was reported.
+    Error,
+}

@@ -1,0 +1,400 @@
+//! The language's declarations and their properties: the one table the parser,
+//! the formatter and the book's reference test all read.
+
+/// How a property's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Nothing follows the key (`user-facing`).
+    Flag,
+    Name,
+    Names,
+    Int,
+    /// A plain number (a budget).
+    Number,
+    Size,
+    Duration,
+    Rate,
+    Probability,
+    Cost,
+    Str,
+    Date,
+    DateRange,
+    Time,
+    Window,
+    /// One keyword from the set.
+    Choice(&'static [&'static str]),
+    Schedule,
+    Tested,
+    Rotate,
+    Offsite,
+    Copy,
+    Capacity,
+    Quorum,
+    Failover,
+    Verify,
+    Rollback,
+    Expect,
+    Event,
+    Allow,
+    RandomOver,
+}
+
+/// One property a declaration may have.
+#[derive(Debug, Clone, Copy)]
+pub struct PropertySpec {
+    pub key: &'static str,
+    pub shape: Shape,
+    /// May be written more than once.
+    pub is_repeatable: bool,
+}
+
+/// One kind of declaration.
+#[derive(Debug)]
+pub struct ItemSpec {
+    pub keyword: &'static str,
+    pub properties: &'static [PropertySpec],
+    /// Declarations that may nest inside this one.
+    pub children: &'static [&'static str],
+}
+
+impl ItemSpec {
+    pub fn property(&self, key: &str) -> Option<&PropertySpec> {
+        self.properties.iter().find(|p| p.key == key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.properties.iter().map(|p| p.key)
+    }
+}
+
+const fn one(key: &'static str, shape: Shape) -> PropertySpec {
+    PropertySpec {
+        key,
+        shape,
+        is_repeatable: false,
+    }
+}
+
+const fn many(key: &'static str, shape: Shape) -> PropertySpec {
+    PropertySpec {
+        key,
+        shape,
+        is_repeatable: true,
+    }
+}
+
+pub const CRITICALITY: &[&str] = &["critical", "high", "medium", "low"];
+pub const HYPERVISORS: &[&str] = &["esxi", "hyper-v", "kvm", "xen", "proxmox", "none"];
+pub const VERIFY_KINDS: &[&str] = &["smoke", "load-test", "integrity", "manual"];
+pub const ROLLBACK_KINDS: &[&str] = &["restore-snapshot", "restore-backup", "none"];
+pub const EVENT_ACTIONS: &[&str] = &["fail", "corrupt", "fail-verify"];
+pub const DEFAULTS_KINDS: &[&str] = &[
+    "service", "server", "vm", "storage", "backup", "standby", "change", "site", "role",
+];
+
+use Shape::*;
+
+const ALLOW: PropertySpec = many("allow", Allow);
+const DESCRIPTION: PropertySpec = one("description", Str);
+const MTBF: PropertySpec = one("mtbf", Duration);
+const MTTR: PropertySpec = one("mttr", Duration);
+const FAIL_PROBABILITY: PropertySpec = one("fail-probability", Probability);
+
+pub static PLAN: ItemSpec = ItemSpec {
+    keyword: "plan",
+    properties: &[
+        one("rto", Duration),
+        one("rpo", Duration),
+        one("mtd", Duration),
+        one("owner", Name),
+        one("escalation", Name),
+        one("max-changes-per-stage", Int),
+        one("restore-parallelism", Int),
+        one("test-every", Duration),
+        one("detect", Duration),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static TIER: ItemSpec = ItemSpec {
+    keyword: "tier",
+    properties: &[
+        one("rto", Duration),
+        one("rpo", Duration),
+        one("mtd", Duration),
+        one("criticality", Choice(CRITICALITY)),
+        DESCRIPTION,
+    ],
+    children: &[],
+};
+
+pub static ROLE: ItemSpec = ItemSpec {
+    keyword: "role",
+    properties: &[
+        one(
+            "kind",
+            Choice(&["owner", "on-call", "escalation", "vendor", "team"]),
+        ),
+        one("person", Str),
+        many("contact", Str),
+        one("deputy", Name),
+        many("unavailable", Window),
+        many("holiday", DateRange),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static SITE: ItemSpec = ItemSpec {
+    keyword: "site",
+    properties: &[
+        one(
+            "kind",
+            Choice(&["datacenter", "office", "colo", "cloud", "offsite", "vault"]),
+        ),
+        one("location", Str),
+        DESCRIPTION,
+        MTBF,
+        MTTR,
+        FAIL_PROBABILITY,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static STORAGE: ItemSpec = ItemSpec {
+    keyword: "storage",
+    properties: &[
+        one(
+            "kind",
+            Choice(&["disk", "array", "san", "nas", "tape", "cloud"]),
+        ),
+        one("site", Name),
+        one("capacity", Size),
+        one("throughput", Rate),
+        DESCRIPTION,
+        MTBF,
+        MTTR,
+        FAIL_PROBABILITY,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static SERVER: ItemSpec = ItemSpec {
+    keyword: "server",
+    properties: &[
+        one("site", Name),
+        one("cpu", Int),
+        one("memory", Size),
+        one("disk", Size),
+        one("storage", Names),
+        one("hypervisor", Choice(HYPERVISORS)),
+        one("model", Str),
+        one("owner", Name),
+        DESCRIPTION,
+        MTBF,
+        MTTR,
+        FAIL_PROBABILITY,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static VM: ItemSpec = ItemSpec {
+    keyword: "vm",
+    properties: &[
+        one("on", Name),
+        one("cpu", Int),
+        one("memory", Size),
+        one("image", Size),
+        one("storage", Names),
+        one("owner", Name),
+        DESCRIPTION,
+        MTBF,
+        MTTR,
+        FAIL_PROBABILITY,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static SERVICE: ItemSpec = ItemSpec {
+    keyword: "service",
+    properties: &[
+        one("on", Names),
+        one("quorum", Quorum),
+        one("failover", Failover),
+        one("needs", Names),
+        one("data", Size),
+        one("restore-rate", Rate),
+        one("restore-time", Duration),
+        one("boot", Duration),
+        one("change-rate", Rate),
+        one("rto", Duration),
+        one("rpo", Duration),
+        one("mtd", Duration),
+        one("tier", Name),
+        one("criticality", Choice(CRITICALITY)),
+        one("user-facing", Flag),
+        many("active", Window),
+        one("downtime-cost", Cost),
+        one("owner", Name),
+        one("activation", Str),
+        one("version", Str),
+        DESCRIPTION,
+        MTBF,
+        MTTR,
+        FAIL_PROBABILITY,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static BACKUP: ItemSpec = ItemSpec {
+    keyword: "backup",
+    properties: &[
+        one("of", Names),
+        one("full", Schedule),
+        one("differential", Schedule),
+        one("incremental", Schedule),
+        one("snapshot", Schedule),
+        one("to", Name),
+        one(
+            "media",
+            Choice(&["tape", "disk", "cloud", "snapshot", "replica"]),
+        ),
+        one("rotate", Rotate),
+        one("offsite", Offsite),
+        one("keep", Duration),
+        one("tested", Tested),
+        one("last-tested", Date),
+        one("consistent", Choice(&["app", "crash", "none"])),
+        one("restore-rate", Rate),
+        FAIL_PROBABILITY,
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static STANDBY: ItemSpec = ItemSpec {
+    keyword: "standby",
+    properties: &[
+        one("capacity", Capacity),
+        one("ready-in", Duration),
+        one("runs", Choice(&["vm-images", "physical", "any"])),
+        one("kind", Choice(&["hot", "warm", "cold", "mobile"])),
+        one("site", Name),
+        one("covers", Names),
+        one("hypervisor", Choice(HYPERVISORS)),
+        one("model", Str),
+        one("contract", Str),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static ROLLOUT: ItemSpec = ItemSpec {
+    keyword: "rollout",
+    properties: &[
+        one("window", Window),
+        one("starts", Date),
+        one("max-changes-per-stage", Int),
+        one("soak", Duration),
+        one("budget", Number),
+        one("owner", Name),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &["stage"],
+};
+
+pub static STAGE: ItemSpec = ItemSpec {
+    keyword: "stage",
+    properties: &[
+        one("window", Window),
+        one("go-no-go", Time),
+        one("soak", Duration),
+        one("roles", Names),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &["change"],
+};
+
+pub static CHANGE: ItemSpec = ItemSpec {
+    keyword: "change",
+    properties: &[
+        one("on", Names),
+        one(
+            "kind",
+            Choice(&[
+                "upgrade", "migrate", "clone", "install", "config", "hardware", "move",
+            ]),
+        ),
+        one("from", Str),
+        one("to", Str),
+        one("takes", Duration),
+        one("rehearsed", Duration),
+        one("copy", Copy),
+        one("presync", Flag),
+        one("snapshot", Choice(&["before", "none"])),
+        one("backup", Choice(&["before"])),
+        many("precheck", Str),
+        many("verify", Verify),
+        one("rollback", Rollback),
+        one("go-no-go", Time),
+        one("roles", Names),
+        one("drill", Str),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+pub static SCENARIO: ItemSpec = ItemSpec {
+    keyword: "scenario",
+    properties: &[
+        many("at", Event),
+        many("expect", Expect),
+        one("random", RandomOver),
+        one("detect", Duration),
+        one("restore-parallelism", Int),
+        one("activation", Str),
+        one("reconstitution", Str),
+        DESCRIPTION,
+        ALLOW,
+    ],
+    children: &[],
+};
+
+/// Declarations that stand at the top of a file and have a `{ }` body.
+pub static TOP_LEVEL: &[&ItemSpec] = &[
+    &PLAN, &TIER, &ROLE, &SITE, &STORAGE, &SERVER, &VM, &SERVICE, &BACKUP, &STANDBY, &ROLLOUT,
+    &SCENARIO,
+];
+
+/// Top-level keywords without a `{ }` body, plus `defaults`.
+pub const OTHER_TOP_LEVEL: &[&str] = &["include", "allow", "defaults"];
+
+/// The spec for a declaration keyword, top-level or nested.
+pub fn item(keyword: &str) -> Option<&'static ItemSpec> {
+    match keyword {
+        "stage" => Some(&STAGE),
+        "change" => Some(&CHANGE),
+        _ => TOP_LEVEL.iter().copied().find(|s| s.keyword == keyword),
+    }
+}
+
+/// Every keyword that may start a top-level item.
+pub fn top_level_keywords() -> impl Iterator<Item = &'static str> {
+    TOP_LEVEL
+        .iter()
+        .map(|s| s.keyword)
+        .chain(OTHER_TOP_LEVEL.iter().copied())
+}
