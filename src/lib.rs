@@ -27,7 +27,9 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -52,7 +54,10 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
         } else {
             let (resolved, resolve_diagnostics) = model::resolve(&files);
             diagnostics.extend(resolve_diagnostics);
-            if !files.iter().any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan")) {
+            if !files
+                .iter()
+                .any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan"))
+            {
                 let (_, first) = sources.files().next().expect("one file was loaded");
                 diagnostics.push(
                     Diagnostic::new(Code::MissingPlan, format!("`{}` has no `plan` block", first.name))

@@ -75,19 +75,32 @@ fn plan_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 fn io_error(loaded: &mut Loaded, path: &Path, error: &std::io::Error) {
     loaded.has_io_error = true;
     loaded.diagnostics.push(
-        Diagnostic::new(Code::IoError, format!("cannot read `{}`: {error}", path.display()))
-            .help("check that the path exists and is readable"),
+        Diagnostic::new(
+            Code::IoError,
+            format!("cannot read `{}`: {error}", path.display()),
+        )
+        .help("check that the path exists and is readable"),
     );
 }
 
 /// Load one file unless already loaded; `included_at` is the include that asked for it.
-fn load_file(loaded: &mut Loaded, path: &Path, included_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+fn load_file(
+    loaded: &mut Loaded,
+    path: &Path,
+    included_at: Option<Span>,
+    stack: &mut Vec<PathBuf>,
+) {
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if let Some(position) = stack.iter().position(|p| p == &canonical) {
         let chain: Vec<String> = stack[position..]
             .iter()
             .chain(std::iter::once(&canonical))
-            .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
+            .map(|p| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            })
             .collect();
         let mut diagnostic = Diagnostic::new(
             Code::IncludeCycle,
@@ -167,9 +180,15 @@ fn load_file(loaded: &mut Loaded, path: &Path, included_at: Option<Span>, stack:
             let id = loaded.sources.add(canonical.clone(), text);
             set_display_name(loaded, id, path);
             loaded.diagnostics.push(
-                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", path.display()))
-                    .primary(Span::new(id, valid, valid + bad_len.min(3)), "invalid byte sequence here")
-                    .help("save the plan as UTF-8 text"),
+                Diagnostic::new(
+                    Code::InvalidUtf8,
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .primary(
+                    Span::new(id, valid, valid + bad_len.min(3)),
+                    "invalid byte sequence here",
+                )
+                .help("save the plan as UTF-8 text"),
             );
             return;
         }
@@ -189,7 +208,10 @@ fn load_file(loaded: &mut Loaded, path: &Path, included_at: Option<Span>, stack:
         .collect();
     loaded.files.push((id, file));
     stack.push(canonical.clone());
-    let base = canonical.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = canonical
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     for (relative, span) in includes {
         load_file(loaded, &base.join(relative), Some(span), stack);
     }

@@ -57,7 +57,14 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
             }
             match args.format {
                 Format::Human => {
-                    let text = render::human(&diagnostic, &compiled.sources, HumanStyle { color, width: WIDTH });
+                    let text = render::human(
+                        &diagnostic,
+                        &compiled.sources,
+                        HumanStyle {
+                            color,
+                            width: WIDTH,
+                        },
+                    );
                     let _ = writeln!(out, "{text}");
                 }
                 Format::Json => json_diagnostics.push(render::json(&diagnostic, &compiled.sources)),

@@ -7,7 +7,12 @@ use drplan::diagnostics::{did_you_mean, Code};
 pub fn run(args: &ExplainArgs) -> i32 {
     if args.list {
         for code in Code::ALL {
-            println!("{:<22} {:<7} {}", code.name(), format!("{:?}", code.default_severity()).to_lowercase(), code.summary());
+            println!(
+                "{:<22} {:<7} {}",
+                code.name(),
+                format!("{:?}", code.default_severity()).to_lowercase(),
+                code.summary()
+            );
         }
         return EXIT_OK;
     }

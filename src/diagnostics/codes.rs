@@ -96,6 +96,10 @@ impl std::str::FromStr for Code {
     /// Accepts `unknown-reference` or `drplan::unknown-reference`.
     fn from_str(s: &str) -> Result<Self, ()> {
         let name = s.strip_prefix("drplan::").unwrap_or(s);
-        Code::ALL.iter().copied().find(|c| c.name() == name).ok_or(())
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name)
+            .ok_or(())
     }
 }

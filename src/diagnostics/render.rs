@@ -29,13 +29,17 @@ impl std::error::Error for MietteReport {}
 
 impl miette::Diagnostic for MietteReport {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -102,11 +106,9 @@ fn to_miette(diagnostic: &Diagnostic, sources: &SourceMap) -> MietteReport {
     for label in &diagnostic.labels {
         if Some(label.span.file) == main_file {
             report.labels.push(labeled(label));
-        } else if let Some(r) = report
-            .related
-            .iter_mut()
-            .find(|r| r.source.as_ref().map(|s| s.name()) == Some(&sources.file(label.span.file).name))
-        {
+        } else if let Some(r) = report.related.iter_mut().find(|r| {
+            r.source.as_ref().map(|s| s.name()) == Some(&sources.file(label.span.file).name)
+        }) {
             r.labels.push(labeled(label));
         } else {
             report.related.push(MietteReport {

@@ -42,7 +42,11 @@ impl Graph {
 /// Build the graph and report dependency cycles among services.
 pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
     let mut graph = DiGraph::with_capacity(
-        plan.sites.len() + plan.storage.len() + plan.servers.len() + plan.vms.len() + plan.services.len(),
+        plan.sites.len()
+            + plan.storage.len()
+            + plan.servers.len()
+            + plan.vms.len()
+            + plan.services.len(),
         plan.services.len() * 3,
     );
     let mut nodes = HashMap::new();
@@ -53,10 +57,16 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
         add(&mut graph, Component::Site(SiteId(i as u32)));
     }
     for i in 0..plan.storage.len() {
-        add(&mut graph, Component::Storage(crate::model::StorageId(i as u32)));
+        add(
+            &mut graph,
+            Component::Storage(crate::model::StorageId(i as u32)),
+        );
     }
     for i in 0..plan.servers.len() {
-        add(&mut graph, Component::Server(crate::model::ServerId(i as u32)));
+        add(
+            &mut graph,
+            Component::Server(crate::model::ServerId(i as u32)),
+        );
     }
     for i in 0..plan.vms.len() {
         add(&mut graph, Component::Vm(crate::model::VmId(i as u32)));
@@ -72,13 +82,25 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
     for (i, storage) in plan.storage.iter().enumerate() {
         if let Some(site) = storage.site {
             let me = Component::Storage(crate::model::StorageId(i as u32));
-            edge(&mut g, me, Component::Site(site.id), Edge::LocatedAt, site.span);
+            edge(
+                &mut g,
+                me,
+                Component::Site(site.id),
+                Edge::LocatedAt,
+                site.span,
+            );
         }
     }
     for (i, server) in plan.servers.iter().enumerate() {
         let me = Component::Server(crate::model::ServerId(i as u32));
         if let Some(site) = server.site {
-            edge(&mut g, me, Component::Site(site.id), Edge::LocatedAt, site.span);
+            edge(
+                &mut g,
+                me,
+                Component::Site(site.id),
+                Edge::LocatedAt,
+                site.span,
+            );
         }
         for s in &server.storage {
             edge(&mut g, me, Component::Storage(s.id), Edge::Uses, s.span);
@@ -87,7 +109,13 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
     for (i, vm) in plan.vms.iter().enumerate() {
         let me = Component::Vm(crate::model::VmId(i as u32));
         if let Some(host) = vm.host {
-            edge(&mut g, me, Component::Server(host.id), Edge::RunsOn, host.span);
+            edge(
+                &mut g,
+                me,
+                Component::Server(host.id),
+                Edge::RunsOn,
+                host.span,
+            );
         }
         for s in &vm.storage {
             edge(&mut g, me, Component::Storage(s.id), Edge::Uses, s.span);
@@ -103,7 +131,13 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
             edge(&mut g, me, target, Edge::RunsOn, host.span);
         }
         for need in &service.needs {
-            edge(&mut g, me, Component::Service(need.id), Edge::Needs, need.span);
+            edge(
+                &mut g,
+                me,
+                Component::Service(need.id),
+                Edge::Needs,
+                need.span,
+            );
         }
     }
     let diagnostics = cycles(&g, plan);
@@ -129,7 +163,10 @@ fn cycles(g: &Graph, plan: &Plan) -> Vec<Diagnostic> {
         shown.push(names[0]);
         let mut diagnostic = Diagnostic::new(
             Code::DependencyCycle,
-            format!("services depend on each other in a cycle: {}", shown.join(" → ")),
+            format!(
+                "services depend on each other in a cycle: {}",
+                shown.join(" → ")
+            ),
         );
         for (k, &from) in path.iter().enumerate() {
             let to = path[(k + 1) % path.len()];

@@ -27,7 +27,10 @@ macro_rules! ids {
     )*};
 }
 
-ids!(TierId, RoleId, SiteId, StorageId, ServerId, VmId, ServiceId, BackupId, StandbyId, RolloutId, ScenarioId);
+ids!(
+    TierId, RoleId, SiteId, StorageId, ServerId, VmId, ServiceId, BackupId, StandbyId, RolloutId,
+    ScenarioId
+);
 
 /// A reference as written: the id it resolved to and where it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -542,10 +545,7 @@ pub struct ChangeId {
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum EventKind {
     /// A component fails; `disk_only` for `fail disk of SERVER`.
-    Fail {
-        target: Component,
-        disk_only: bool,
-    },
+    Fail { target: Component, disk_only: bool },
     /// A backup's newest restore point is unusable.
     Corrupt { backup: BackupId },
     /// A change fails its verification.

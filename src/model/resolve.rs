@@ -115,14 +115,25 @@ impl<'a> Props<'a> {
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
-        self.own(key).or_else(|| self.default(key)).map(|p| &p.value)
+        self.own(key)
+            .or_else(|| self.default(key))
+            .map(|p| &p.value)
     }
 
     /// Every value of a repeatable property: the declaration's own, else the defaults'.
     fn all(&self, key: &str) -> Vec<&'a Value> {
-        let own: Vec<_> = self.own.iter().filter(|p| p.key.text == key).map(|p| &p.value).collect();
+        let own: Vec<_> = self
+            .own
+            .iter()
+            .filter(|p| p.key.text == key)
+            .map(|p| &p.value)
+            .collect();
         if own.is_empty() {
-            self.defaults.iter().filter(|p| p.key.text == key).map(|p| &p.value).collect()
+            self.defaults
+                .iter()
+                .filter(|p| p.key.text == key)
+                .map(|p| &p.value)
+                .collect()
         } else {
             own
         }
@@ -285,7 +296,12 @@ impl<'a> Resolver<'a> {
             list.push(property);
         }
         for (first, second, key) in duplicates {
-            self.report(duplicate_property(&key, first, second, &format!("defaults {kind}")));
+            self.report(duplicate_property(
+                &key,
+                first,
+                second,
+                &format!("defaults {kind}"),
+            ));
         }
     }
 
@@ -328,10 +344,19 @@ impl<'a> Resolver<'a> {
         if let Some(first) = self.symbols.get(name.text.as_str()) {
             let first = *first;
             self.report(
-                Diagnostic::new(Code::DuplicateName, format!("`{}` is declared twice", name.text))
-                    .primary(name.span, format!("{} named `{}` again", kind.noun(), name.text))
-                    .secondary(first.span, format!("first declared here as {}", first.kind.noun()))
-                    .help("names share one namespace across the plan; rename one of them"),
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    format!("`{}` is declared twice", name.text),
+                )
+                .primary(
+                    name.span,
+                    format!("{} named `{}` again", kind.noun(), name.text),
+                )
+                .secondary(
+                    first.span,
+                    format!("first declared here as {}", first.kind.noun()),
+                )
+                .help("names share one namespace across the plan; rename one of them"),
             );
             return;
         }
@@ -352,7 +377,11 @@ impl<'a> Resolver<'a> {
             let mut sorted = candidates;
             sorted.sort_unstable();
             let help = did_you_mean(&ident.text, sorted.iter().copied()).or_else(|| {
-                Some(format!("declare {} named `{}`", accepted[0].noun(), ident.text))
+                Some(format!(
+                    "declare {} named `{}`",
+                    accepted[0].noun(),
+                    ident.text
+                ))
             });
             self.report(
                 Diagnostic::new(
@@ -388,7 +417,14 @@ impl<'a> Resolver<'a> {
                     format!("`{}` is {}, not {expected}", ident.text, symbol.kind.noun()),
                 )
                 .primary(ident.span, format!("expected {expected}"))
-                .secondary(symbol.span, format!("`{}` is declared here as {}", ident.text, symbol.kind.noun()))
+                .secondary(
+                    symbol.span,
+                    format!(
+                        "`{}` is declared here as {}",
+                        ident.text,
+                        symbol.kind.noun()
+                    ),
+                )
                 .help(help),
             );
             return None;
@@ -398,9 +434,10 @@ impl<'a> Resolver<'a> {
 
     fn role_ref(&mut self, value: Option<&Value>, context: &str) -> Option<Ref<RoleId>> {
         match value {
-            Some(Value::Name(ident)) => self
-                .lookup(ident, &[Kind::Role], context)
-                .map(|s| Ref { id: RoleId(s.index), span: ident.span }),
+            Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Role], context).map(|s| Ref {
+                id: RoleId(s.index),
+                span: ident.span,
+            }),
             _ => None,
         }
     }
@@ -412,17 +449,20 @@ impl<'a> Resolver<'a> {
         names
             .iter()
             .filter_map(|ident| {
-                self.lookup(ident, &[Kind::Role], context)
-                    .map(|s| Ref { id: RoleId(s.index), span: ident.span })
+                self.lookup(ident, &[Kind::Role], context).map(|s| Ref {
+                    id: RoleId(s.index),
+                    span: ident.span,
+                })
             })
             .collect()
     }
 
     fn site_ref(&mut self, value: Option<&Value>, context: &str) -> Option<Ref<SiteId>> {
         match value {
-            Some(Value::Name(ident)) => self
-                .lookup(ident, &[Kind::Site], context)
-                .map(|s| Ref { id: SiteId(s.index), span: ident.span }),
+            Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Site], context).map(|s| Ref {
+                id: SiteId(s.index),
+                span: ident.span,
+            }),
             _ => None,
         }
     }
@@ -434,14 +474,22 @@ impl<'a> Resolver<'a> {
         names
             .iter()
             .filter_map(|ident| {
-                self.lookup(ident, &[Kind::Storage], context)
-                    .map(|s| Ref { id: StorageId(s.index), span: ident.span })
+                self.lookup(ident, &[Kind::Storage], context).map(|s| Ref {
+                    id: StorageId(s.index),
+                    span: ident.span,
+                })
             })
             .collect()
     }
 
     fn component(&mut self, ident: &Ident, context: &str) -> Option<Ref<Component>> {
-        let accepted = [Kind::Service, Kind::Server, Kind::Vm, Kind::Storage, Kind::Site];
+        let accepted = [
+            Kind::Service,
+            Kind::Server,
+            Kind::Vm,
+            Kind::Storage,
+            Kind::Site,
+        ];
         let symbol = self.lookup(ident, &accepted, context)?;
         let id = match symbol.kind {
             Kind::Site => Component::Site(SiteId(symbol.index)),
@@ -450,7 +498,10 @@ impl<'a> Resolver<'a> {
             Kind::Vm => Component::Vm(VmId(symbol.index)),
             _ => Component::Service(ServiceId(symbol.index)),
         };
-        Some(Ref { id, span: ident.span })
+        Some(Ref {
+            id,
+            span: ident.span,
+        })
     }
 
     fn host(&mut self, ident: &Ident, context: &str) -> Option<Ref<Host>> {
@@ -459,11 +510,18 @@ impl<'a> Resolver<'a> {
             Kind::Server => Host::Server(ServerId(symbol.index)),
             _ => Host::Vm(VmId(symbol.index)),
         };
-        Some(Ref { id, span: ident.span })
+        Some(Ref {
+            id,
+            span: ident.span,
+        })
     }
 
     fn allows(&mut self, props: &Props<'a>) -> Vec<Allow> {
-        let values = props.own.iter().filter(|p| p.key.text == "allow").map(|p| &p.value);
+        let values = props
+            .own
+            .iter()
+            .filter(|p| p.key.text == "allow")
+            .map(|p| &p.value);
         let values: Vec<&Value> = values.collect();
         values.into_iter().filter_map(|v| self.allow(v)).collect()
     }
@@ -482,9 +540,12 @@ impl<'a> Resolver<'a> {
                 let help = did_you_mean(&code.text, Code::ALL.iter().map(|c| c.name()))
                     .unwrap_or_else(|| "run `drplan explain --list` to see every code".to_string());
                 self.report(
-                    Diagnostic::new(Code::UnknownAllow, format!("`{}` is not a diagnostic code", code.text))
-                        .primary(code.span, "no such code")
-                        .help(help),
+                    Diagnostic::new(
+                        Code::UnknownAllow,
+                        format!("`{}` is not a diagnostic code", code.text),
+                    )
+                    .primary(code.span, "no such code")
+                    .help(help),
                 );
                 None
             }
@@ -503,7 +564,12 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             if let Some(first) = seen.iter().find(|p| p.key.text == property.key.text) {
-                let d = duplicate_property(&property.key.text, first.key.span, property.key.span, item.name_text());
+                let d = duplicate_property(
+                    &property.key.text,
+                    first.key.span,
+                    property.key.span,
+                    item.name_text(),
+                );
                 self.report(d);
             } else {
                 seen.push(property);
@@ -519,7 +585,11 @@ impl<'a> Resolver<'a> {
         self.report(
             Diagnostic::new(
                 Code::MissingProperty,
-                format!("{} `{}` has no `{key}`", item.keyword.text, item.name_text()),
+                format!(
+                    "{} `{}` has no `{key}`",
+                    item.keyword.text,
+                    item.name_text()
+                ),
             )
             .primary(item.name_span(), format!("`{key}` is required here"))
             .help(help.to_string()),
@@ -559,12 +629,36 @@ impl<'a> Resolver<'a> {
             // The caller reports an empty plan with the file name; nothing to resolve.
         }
         let settings_and_name = self.settings();
-        let tiers = self.items_of("tier").into_iter().map(|i| self.tier(i)).collect();
-        let roles = self.items_of("role").into_iter().map(|i| self.role(i)).collect();
-        let sites = self.items_of("site").into_iter().map(|i| self.site(i)).collect();
-        let storage = self.items_of("storage").into_iter().map(|i| self.storage(i)).collect();
-        let servers: Vec<Server> = self.items_of("server").into_iter().map(|i| self.server(i)).collect();
-        let vms = self.items_of("vm").into_iter().map(|i| self.vm(i, &servers)).collect();
+        let tiers = self
+            .items_of("tier")
+            .into_iter()
+            .map(|i| self.tier(i))
+            .collect();
+        let roles = self
+            .items_of("role")
+            .into_iter()
+            .map(|i| self.role(i))
+            .collect();
+        let sites = self
+            .items_of("site")
+            .into_iter()
+            .map(|i| self.site(i))
+            .collect();
+        let storage = self
+            .items_of("storage")
+            .into_iter()
+            .map(|i| self.storage(i))
+            .collect();
+        let servers: Vec<Server> = self
+            .items_of("server")
+            .into_iter()
+            .map(|i| self.server(i))
+            .collect();
+        let vms = self
+            .items_of("vm")
+            .into_iter()
+            .map(|i| self.vm(i, &servers))
+            .collect();
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
             name,
@@ -582,11 +676,31 @@ impl<'a> Resolver<'a> {
             scenarios: Vec::new(),
             allows,
         };
-        plan.services = self.items_of("service").into_iter().map(|i| self.service(i, &plan)).collect();
-        plan.backups = self.items_of("backup").into_iter().map(|i| self.backup(i)).collect();
-        plan.standbys = self.items_of("standby").into_iter().map(|i| self.standby(i)).collect();
-        plan.rollouts = self.items_of("rollout").into_iter().map(|i| self.rollout(i)).collect();
-        plan.scenarios = self.items_of("scenario").into_iter().map(|i| self.scenario(i, &plan)).collect();
+        plan.services = self
+            .items_of("service")
+            .into_iter()
+            .map(|i| self.service(i, &plan))
+            .collect();
+        plan.backups = self
+            .items_of("backup")
+            .into_iter()
+            .map(|i| self.backup(i))
+            .collect();
+        plan.standbys = self
+            .items_of("standby")
+            .into_iter()
+            .map(|i| self.standby(i))
+            .collect();
+        plan.rollouts = self
+            .items_of("rollout")
+            .into_iter()
+            .map(|i| self.rollout(i))
+            .collect();
+        plan.scenarios = self
+            .items_of("scenario")
+            .into_iter()
+            .map(|i| self.scenario(i, &plan))
+            .collect();
         plan
     }
 
@@ -632,8 +746,13 @@ impl<'a> Resolver<'a> {
             mtd: p.duration("mtd"),
             owner: self.role_ref(p.get("owner"), "`owner`"),
             escalation: self.role_ref(p.get("escalation"), "`escalation`"),
-            max_changes_per_stage: p.int("max-changes-per-stage").unwrap_or(DEFAULT_MAX_CHANGES_PER_STAGE),
-            restore_parallelism: p.int("restore-parallelism").unwrap_or(DEFAULT_RESTORE_PARALLELISM).max(1),
+            max_changes_per_stage: p
+                .int("max-changes-per-stage")
+                .unwrap_or(DEFAULT_MAX_CHANGES_PER_STAGE),
+            restore_parallelism: p
+                .int("restore-parallelism")
+                .unwrap_or(DEFAULT_RESTORE_PARALLELISM)
+                .max(1),
             test_every: p.duration("test-every").unwrap_or(DEFAULT_TEST_EVERY),
             detect: p.duration("detect").unwrap_or(DEFAULT_DETECT),
             description: p.string("description"),
@@ -657,11 +776,18 @@ impl<'a> Resolver<'a> {
         let p = self.props(item, "role");
         let deputy = self.role_ref(p.get("deputy"), "`deputy`");
         if let Some(d) = deputy {
-            if self.symbols.get(item.name_text()).is_some_and(|s| s.kind == Kind::Role && s.index == d.id.0) {
+            if self
+                .symbols
+                .get(item.name_text())
+                .is_some_and(|s| s.kind == Kind::Role && s.index == d.id.0)
+            {
                 self.report(
-                    Diagnostic::new(Code::SelfReference, format!("role `{}` is its own deputy", item.name_text()))
-                        .primary(d.span, "refers to the role itself")
-                        .help("name another role that can stand in"),
+                    Diagnostic::new(
+                        Code::SelfReference,
+                        format!("role `{}` is its own deputy", item.name_text()),
+                    )
+                    .primary(d.span, "refers to the role itself")
+                    .help("name another role that can stand in"),
                 );
             }
         }
@@ -753,9 +879,13 @@ impl<'a> Resolver<'a> {
     fn vm(&mut self, item: &'a Item, servers: &[Server]) -> Vm {
         let p = self.props(item, "vm");
         let host = match p.get("on") {
-            Some(Value::Name(ident)) => self
-                .lookup(ident, &[Kind::Server], "`on` of a vm")
-                .map(|s| Ref { id: ServerId(s.index), span: ident.span }),
+            Some(Value::Name(ident)) => {
+                self.lookup(ident, &[Kind::Server], "`on` of a vm")
+                    .map(|s| Ref {
+                        id: ServerId(s.index),
+                        span: ident.span,
+                    })
+            }
             _ => {
                 self.missing(item, "on", "say which server hosts the vm: `on host1`");
                 None
@@ -767,11 +897,18 @@ impl<'a> Resolver<'a> {
                 self.report(
                     Diagnostic::new(
                         Code::NotAHypervisor,
-                        format!("vm `{}` runs on `{}`, which has no hypervisor", item.name_text(), server.name),
+                        format!(
+                            "vm `{}` runs on `{}`, which has no hypervisor",
+                            item.name_text(),
+                            server.name
+                        ),
                     )
                     .primary(host.span, "not a virtualization host")
                     .secondary(server.span, "declared here without `hypervisor`")
-                    .help(format!("add `hypervisor esxi` (or kvm, hyper-v, …) to server `{}`", server.name)),
+                    .help(format!(
+                        "add `hypervisor esxi` (or kvm, hyper-v, …) to server `{}`",
+                        server.name
+                    )),
                 );
             }
         }
@@ -797,7 +934,11 @@ impl<'a> Resolver<'a> {
                 .filter_map(|n| self.host(n, "`on` of a service"))
                 .collect(),
             _ => {
-                self.missing(item, "on", "say which servers or vms run the service: `on sql1`");
+                self.missing(
+                    item,
+                    "on",
+                    "say which servers or vms run the service: `on sql1`",
+                );
                 Vec::new()
             }
         };
@@ -823,7 +964,10 @@ impl<'a> Resolver<'a> {
                     self.report(
                         Diagnostic::new(
                             Code::InvalidQuorum,
-                            format!("a quorum of {} cannot be met by {host_count} hosts", need.value),
+                            format!(
+                                "a quorum of {} cannot be met by {host_count} hosts",
+                                need.value
+                            ),
                         )
                         .primary(need.span, "unreachable quorum")
                         .help(format!("choose a quorum between 1 and {host_count}")),
@@ -834,10 +978,12 @@ impl<'a> Resolver<'a> {
             _ => 1,
         };
         let failover = match p.get("failover") {
-            Some(Value::Failover { target, after }) => self.host(target, "`failover`").map(|host| Failover {
-                host,
-                after: after.as_ref().map_or(DEFAULT_FAILOVER, |a| a.value),
-            }),
+            Some(Value::Failover { target, after }) => {
+                self.host(target, "`failover`").map(|host| Failover {
+                    host,
+                    after: after.as_ref().map_or(DEFAULT_FAILOVER, |a| a.value),
+                })
+            }
             _ => None,
         };
         let mut needs = Vec::new();
@@ -848,19 +994,26 @@ impl<'a> Resolver<'a> {
                 };
                 if ident.text == item.name_text() {
                     self.report(
-                        Diagnostic::new(Code::SelfReference, format!("service `{}` needs itself", ident.text))
-                            .primary(ident.span, "refers to the service itself")
-                            .help("remove it from `needs`"),
+                        Diagnostic::new(
+                            Code::SelfReference,
+                            format!("service `{}` needs itself", ident.text),
+                        )
+                        .primary(ident.span, "refers to the service itself")
+                        .help("remove it from `needs`"),
                     );
                     continue;
                 }
-                needs.push(Ref { id: ServiceId(symbol.index), span: ident.span });
+                needs.push(Ref {
+                    id: ServiceId(symbol.index),
+                    span: ident.span,
+                });
             }
         }
         let tier = match p.get("tier") {
-            Some(Value::Name(ident)) => self
-                .lookup(ident, &[Kind::Tier], "`tier`")
-                .map(|s| Ref { id: TierId(s.index), span: ident.span }),
+            Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Tier], "`tier`").map(|s| Ref {
+                id: TierId(s.index),
+                span: ident.span,
+            }),
             _ => None,
         };
         let tier_data = tier.map(|t| &plan.tiers[t.id.index()]);
@@ -935,7 +1088,10 @@ impl<'a> Resolver<'a> {
                         Kind::Vm => BackupSubject::Vm(VmId(s.index)),
                         _ => BackupSubject::Server(ServerId(s.index)),
                     };
-                    Some(Ref { id, span: ident.span })
+                    Some(Ref {
+                        id,
+                        span: ident.span,
+                    })
                 })
                 .collect(),
             _ => {
@@ -944,20 +1100,25 @@ impl<'a> Resolver<'a> {
             }
         };
         let to = match p.get("to") {
-            Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Site, Kind::Storage], "`to`").map(|s| Ref {
-                id: match s.kind {
-                    Kind::Site => Location::Site(SiteId(s.index)),
-                    _ => Location::Storage(StorageId(s.index)),
-                },
-                span: ident.span,
-            }),
+            Some(Value::Name(ident)) => self
+                .lookup(ident, &[Kind::Site, Kind::Storage], "`to`")
+                .map(|s| Ref {
+                    id: match s.kind {
+                        Kind::Site => Location::Site(SiteId(s.index)),
+                        _ => Location::Storage(StorageId(s.index)),
+                    },
+                    span: ident.span,
+                }),
             _ => None,
         };
         let offsite = match p.get("offsite") {
             Some(Value::Offsite { site, every }) => self
                 .lookup(site, &[Kind::Site], "`offsite`")
                 .map(|s| Offsite {
-                    site: Ref { id: SiteId(s.index), span: site.span },
+                    site: Ref {
+                        id: SiteId(s.index),
+                        span: site.span,
+                    },
                     every: every.value,
                 }),
             _ => None,
@@ -1029,7 +1190,10 @@ impl<'a> Resolver<'a> {
                         Kind::Server => Covered::Server(ServerId(s.index)),
                         _ => Covered::Site(SiteId(s.index)),
                     };
-                    Some(Ref { id, span: ident.span })
+                    Some(Ref {
+                        id,
+                        span: ident.span,
+                    })
                 })
                 .collect(),
             _ => Vec::new(),
@@ -1111,7 +1275,11 @@ impl<'a> Resolver<'a> {
                 .filter_map(|n| self.component(n, "`on` of a change"))
                 .collect(),
             _ => {
-                self.missing(item, "on", "say what the change touches: `on ehr-app, ehr-db`");
+                self.missing(
+                    item,
+                    "on",
+                    "say what the change touches: `on ehr-app, ehr-db`",
+                );
                 Vec::new()
             }
         };
@@ -1160,7 +1328,9 @@ impl<'a> Resolver<'a> {
                 })
                 .collect(),
             rollback: match p.get("rollback") {
-                Some(Value::Rollback(ast::Rollback::Command(c))) => Some(RollbackPlan::Command(c.value.clone())),
+                Some(Value::Rollback(ast::Rollback::Command(c))) => {
+                    Some(RollbackPlan::Command(c.value.clone()))
+                }
                 Some(Value::Rollback(ast::Rollback::Keyword(k))) => Some(match k.text.as_str() {
                     "restore-snapshot" => RollbackPlan::RestoreSnapshot,
                     "restore-backup" => RollbackPlan::RestoreBackup,
@@ -1180,13 +1350,22 @@ impl<'a> Resolver<'a> {
         let p = self.props(item, "scenario");
         let mut events = Vec::new();
         for value in p.all("at") {
-            let Value::Event { at, action, is_disk, target } = value else {
+            let Value::Event {
+                at,
+                action,
+                is_disk,
+                target,
+            } = value
+            else {
                 continue;
             };
             let kind = match action.text.as_str() {
-                "corrupt" => self.lookup(target, &[Kind::Backup], "`corrupt`").map(|s| EventKind::Corrupt {
-                    backup: BackupId(s.index),
-                }),
+                "corrupt" => {
+                    self.lookup(target, &[Kind::Backup], "`corrupt`")
+                        .map(|s| EventKind::Corrupt {
+                            backup: BackupId(s.index),
+                        })
+                }
                 "fail-verify" => self
                     .lookup(target, &[Kind::Change], "`fail-verify`")
                     .and_then(|s| s.change)
@@ -1217,7 +1396,10 @@ impl<'a> Resolver<'a> {
             };
             if let Some(s) = self.lookup(service, &[Kind::Service], "`expect`") {
                 expectations.push(Expectation {
-                    service: Ref { id: ServiceId(s.index), span: service.span },
+                    service: Ref {
+                        id: ServiceId(s.index),
+                        span: service.span,
+                    },
                     rto: rto.as_ref().map(|d| d.value),
                     rpo: rpo.as_ref().map(|d| d.value),
                 });
@@ -1246,8 +1428,11 @@ impl<'a> Resolver<'a> {
 }
 
 fn duplicate_property(key: &str, first: Span, second: Span, owner: &str) -> Diagnostic {
-    Diagnostic::new(Code::DuplicateProperty, format!("`{key}` is set twice in `{owner}`"))
-        .primary(second, "set again here")
-        .secondary(first, "first set here")
-        .help(format!("keep one `{key}`; it can be set only once"))
+    Diagnostic::new(
+        Code::DuplicateProperty,
+        format!("`{key}` is set twice in `{owner}`"),
+    )
+    .primary(second, "set again here")
+    .secondary(first, "first set here")
+    .help(format!("keep one `{key}`; it can be set only once"))
 }

@@ -272,6 +272,9 @@ mod tests {
 
     #[test]
     fn kebab_words_are_one_token() {
-        assert_eq!(kinds("ehr-db restore-rate"), [TokenKind::Word, TokenKind::Word, TokenKind::Eof]);
+        assert_eq!(
+            kinds("ehr-db restore-rate"),
+            [TokenKind::Word, TokenKind::Word, TokenKind::Eof]
+        );
     }
 }

@@ -159,10 +159,15 @@ impl<'a> Parser<'a> {
                     Code::UnexpectedCharacter,
                     format!("unexpected character `{}`", c.escape_debug()),
                 )
-                .primary(Span::new(self.file, start, end), "no token starts with this")
+                .primary(
+                    Span::new(self.file, start, end),
+                    "no token starts with this",
+                )
                 .help_opt(match c {
                     "'" => Some("strings are written in double quotes: \"like this\"".to_string()),
-                    "=" | ":" => Some("write a property as `key value`, without `=` or `:`".to_string()),
+                    "=" | ":" => {
+                        Some("write a property as `key value`, without `=` or `:`".to_string())
+                    }
                     _ => Some("names are kebab-case words; text goes in double quotes".to_string()),
                 })
             }
@@ -181,8 +186,11 @@ impl<'a> Parser<'a> {
         let found = self.describe(token);
         let span = self.span(token);
         self.report(
-            Diagnostic::new(Code::UnexpectedToken, format!("expected {expected}, found {found}"))
-                .primary(span, format!("expected {expected}")),
+            Diagnostic::new(
+                Code::UnexpectedToken,
+                format!("expected {expected}, found {found}"),
+            )
+            .primary(span, format!("expected {expected}")),
         );
         Reported
     }
@@ -328,7 +336,11 @@ impl<'a> Parser<'a> {
                 let help = if schema::item(keyword).is_some() {
                     Some(format!(
                         "`{keyword}` can only appear inside a `{}` block",
-                        if keyword == "stage" { "rollout" } else { "stage" }
+                        if keyword == "stage" {
+                            "rollout"
+                        } else {
+                            "stage"
+                        }
                     ))
                 } else {
                     did_you_mean(keyword, schema::top_level_keywords()).or_else(|| {
@@ -339,9 +351,12 @@ impl<'a> Parser<'a> {
                     })
                 };
                 self.report(
-                    Diagnostic::new(Code::UnknownItem, format!("`{keyword}` does not start a declaration"))
-                        .primary(span, "unknown declaration keyword")
-                        .help_opt(help),
+                    Diagnostic::new(
+                        Code::UnknownItem,
+                        format!("`{keyword}` does not start a declaration"),
+                    )
+                    .primary(span, "unknown declaration keyword")
+                    .help_opt(help),
                 );
                 self.bump();
                 self.recover_to_top_level();
@@ -386,9 +401,10 @@ impl<'a> Parser<'a> {
                 )
                 .primary(kind.span, "not a kind with defaults")
                 .help(
-                    did_you_mean(&kind.text, schema::DEFAULTS_KINDS.iter().copied()).unwrap_or_else(
-                        || format!("defaults exist for: {}", schema::DEFAULTS_KINDS.join(", ")),
-                    ),
+                    did_you_mean(&kind.text, schema::DEFAULTS_KINDS.iter().copied())
+                        .unwrap_or_else(|| {
+                            format!("defaults exist for: {}", schema::DEFAULTS_KINDS.join(", "))
+                        }),
                 ),
             );
             self.recover_to_top_level();
@@ -717,10 +733,16 @@ impl<'a> Parser<'a> {
             self.report(
                 Diagnostic::new(
                     Code::UnexpectedToken,
-                    format!("expected the reason for allowing `{}`, found {found}", code.text),
+                    format!(
+                        "expected the reason for allowing `{}`, found {found}",
+                        code.text
+                    ),
                 )
                 .primary(span, "expected a reason in double quotes")
-                .help(format!("every allow needs a reason: allow {} \"why this is acceptable\"", code.text)),
+                .help(format!(
+                    "every allow needs a reason: allow {} \"why this is acceptable\"",
+                    code.text
+                )),
             );
             return Err(Reported);
         }
@@ -751,9 +773,7 @@ impl<'a> Parser<'a> {
                     format!("name `{}` is not kebab-case", ident.text),
                 )
                 .primary(ident.span, "names are lowercase words joined by `-`")
-                .help_opt(
-                    is_kebab_case(&suggestion).then(|| format!("write `{suggestion}`")),
-                ),
+                .help_opt(is_kebab_case(&suggestion).then(|| format!("write `{suggestion}`"))),
             );
         }
         ident
@@ -910,7 +930,14 @@ impl<'a> Parser<'a> {
         Reported
     }
 
-    fn wrong_unit(&mut self, span: Span, unit: &str, what: &str, units_list: &str, example: &str) -> Reported {
+    fn wrong_unit(
+        &mut self,
+        span: Span,
+        unit: &str,
+        what: &str,
+        units_list: &str,
+        example: &str,
+    ) -> Reported {
         let message = if unit.is_empty() {
             format!("{what} needs a unit")
         } else {
@@ -964,7 +991,13 @@ impl<'a> Parser<'a> {
         let (token, value, unit) = self.number_token("a duration, like `4h`")?;
         let span = self.span(token);
         let Some(multiplier) = units::duration_unit(unit) else {
-            return Err(self.wrong_unit(span, unit, "duration", &units::list(units::DURATION_UNITS), "4h"));
+            return Err(self.wrong_unit(
+                span,
+                unit,
+                "duration",
+                &units::list(units::DURATION_UNITS),
+                "4h",
+            ));
         };
         let seconds = value * multiplier;
         if seconds > units::MAX_DURATION_SECONDS {
@@ -978,9 +1011,12 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         self.report(
-            Diagnostic::new(Code::InvalidNumber, format!("{what} must be longer than zero"))
-                .primary(value.span, "zero")
-                .help("a schedule that repeats every 0s never advances"),
+            Diagnostic::new(
+                Code::InvalidNumber,
+                format!("{what} must be longer than zero"),
+            )
+            .primary(value.span, "zero")
+            .help("a schedule that repeats every 0s never advances"),
         );
         Err(Reported)
     }
@@ -989,7 +1025,13 @@ impl<'a> Parser<'a> {
         let (token, value, unit) = self.number_token("a size, like `64GiB`")?;
         let span = self.span(token);
         let Some(multiplier) = units::size_unit(unit) else {
-            return Err(self.wrong_unit(span, unit, "size", &units::list(units::SIZE_UNITS), "64GiB"));
+            return Err(self.wrong_unit(
+                span,
+                unit,
+                "size",
+                &units::list(units::SIZE_UNITS),
+                "64GiB",
+            ));
         };
         let bytes = value * multiplier;
         if bytes > units::MAX_SIZE_BYTES {
@@ -1024,7 +1066,13 @@ impl<'a> Parser<'a> {
             "" => value,
             "%" => value / 100.0,
             _ => {
-                return Err(self.wrong_unit(span, unit, "probability", "none (0.02) or % (2%)", "2%"));
+                return Err(self.wrong_unit(
+                    span,
+                    unit,
+                    "probability",
+                    "none (0.02) or % (2%)",
+                    "2%",
+                ));
             }
         };
         if !(0.0..=1.0).contains(&p) {
@@ -1091,9 +1139,12 @@ impl<'a> Parser<'a> {
                 .or_else(|| did_you_mean(day_text, DAYS))
                 .unwrap_or_else(|| "days are mon, tue, wed, thu, fri, sat, sun".to_string());
             self.report(
-                Diagnostic::new(Code::InvalidTime, format!("`{day_text}` is not a day of the week"))
-                    .primary(span, "expected a day")
-                    .help(help),
+                Diagnostic::new(
+                    Code::InvalidTime,
+                    format!("`{day_text}` is not a day of the week"),
+                )
+                .primary(span, "expected a day")
+                .help(help),
             );
             self.bump();
             return Err(Reported);
@@ -1172,36 +1223,53 @@ mod tests {
 
     #[test]
     fn properties_may_share_a_line() {
-        let file = parse_ok("server sql1 { site inhouse  cpu 16  memory 64GiB  disk 2TiB }");
-        let item = &file.items[0];
+        let source = "server sql1 { site inhouse  cpu 16  memory 64GiB  disk 2TiB }";
+        let item = &parse_ok(source).items[0];
         assert_eq!(item.properties.len(), 4);
-        assert_eq!(item.properties[2].value, Value::Size(Spanned::new(64 << 30, Span::new(FileId(0), 38, 43))));
+        let at = source.find("64GiB").unwrap();
+        let span = Span::new(FileId(0), at, at + 5);
+        assert_eq!(
+            item.properties[2].value,
+            Value::Size(Spanned::new(64 << 30, span))
+        );
     }
 
     #[test]
     fn nested_rollout_stages_and_changes() {
-        let file = parse_ok(
-            "rollout r { window fri 18:00 .. mon 06:00 stage s { change c { on a, b takes 8h } } }",
-        );
+        let source =
+            "rollout r { window fri 18:00 .. mon 06:00 stage s { change c { on a, b takes 8h } } }";
+        let file = parse_ok(source);
         let stage = &file.items[0].children[0];
-        assert_eq!(stage.children[0].properties[0].value, Value::Names(vec![
-            Ident { text: "a".into(), span: Span::new(FileId(0), 67, 68) },
-            Ident { text: "b".into(), span: Span::new(FileId(0), 70, 71) },
-        ]));
+        let at = source.find("a, b").unwrap();
+        let ident = |text: &str, start: usize| Ident {
+            text: text.into(),
+            span: Span::new(FileId(0), start, start + 1),
+        };
+        assert_eq!(
+            stage.children[0].properties[0].value,
+            Value::Names(vec![ident("a", at), ident("b", at + 3)])
+        );
     }
 
     #[test]
     fn every_error_in_a_file_is_reported() {
         assert_eq!(
             codes("service a { bogus 1 rto 4x }\nserver b { cpu many }"),
-            [Code::UnknownProperty, Code::InvalidUnit, Code::UnexpectedToken]
+            [
+                Code::UnknownProperty,
+                Code::InvalidUnit,
+                Code::UnexpectedToken
+            ]
         );
     }
 
     #[test]
     fn unit_may_stand_apart() {
         let file = parse_ok("service a { rto 4 h }");
-        assert!(matches!(file.items[0].properties[0].value, Value::Duration(Spanned { value: 14_400, .. })));
+        assert!(matches!(
+            file.items[0].properties[0].value,
+            Value::Duration(Spanned { value: 14_400, .. })
+        ));
     }
 
     #[test]
@@ -1215,7 +1283,10 @@ mod tests {
 
     #[test]
     fn forgotten_brace_is_caught_at_the_next_declaration() {
-        assert_eq!(codes("site a { kind office\nsite b { }"), [Code::UnclosedBlock]);
+        assert_eq!(
+            codes("site a { kind office\nsite b { }"),
+            [Code::UnclosedBlock]
+        );
     }
 
     #[test]

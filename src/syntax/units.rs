@@ -65,11 +65,7 @@ pub fn rate_unit(unit: &str) -> Option<f64> {
 
 /// Every unit of a table, for help texts.
 pub fn list(table: &[(&str, f64)]) -> String {
-    table
-        .iter()
-        .map(|(u, _)| *u)
-        .collect::<Vec<_>>()
-        .join(", ")
+    table.iter().map(|(u, _)| *u).collect::<Vec<_>>().join(", ")
 }
 
 /// Render a duration in seconds the way a person writes it: `5h 50m`, `2d`, `45s`.
