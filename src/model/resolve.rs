@@ -394,11 +394,7 @@ impl<'a> Resolver<'a> {
             return None;
         };
         if !accepted.contains(&symbol.kind) {
-            let expected = accepted
-                .iter()
-                .map(|k| k.noun())
-                .collect::<Vec<_>>()
-                .join(" or ");
+            let expected = or_list(accepted.iter().map(|k| k.noun()));
             let similar = self
                 .symbols
                 .iter()
@@ -953,7 +949,11 @@ impl<'a> Resolver<'a> {
                         self.report(
                             Diagnostic::new(
                                 Code::InvalidQuorum,
-                                format!("quorum says `of {}` but the service runs on {host_count} hosts", of.value),
+                                format!(
+                                    "quorum says `of {}` but the service runs on {}",
+                                    of.value,
+                                    host_count_text(host_count)
+                                ),
                             )
                             .primary(of.span, format!("the `on` list names {host_count}"))
                             .help("make the `of` count match the hosts in `on`, or drop it"),
@@ -965,8 +965,9 @@ impl<'a> Resolver<'a> {
                         Diagnostic::new(
                             Code::InvalidQuorum,
                             format!(
-                                "a quorum of {} cannot be met by {host_count} hosts",
-                                need.value
+                                "a quorum of {} cannot be met by {}",
+                                need.value,
+                                host_count_text(host_count)
                             ),
                         )
                         .primary(need.span, "unreachable quorum")
@@ -1435,4 +1436,18 @@ fn duplicate_property(key: &str, first: Span, second: Span, owner: &str) -> Diag
     .primary(second, "set again here")
     .secondary(first, "first set here")
     .help(format!("keep one `{key}`; it can be set only once"))
+}
+
+fn host_count_text(count: u64) -> String {
+    format!("{count} host{}", if count == 1 { "" } else { "s" })
+}
+
+/// "a, b or c".
+fn or_list<'s>(items: impl Iterator<Item = &'s str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_string(),
+        None => String::new(),
+    }
 }

@@ -25,6 +25,7 @@ pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
         pos: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
+        unconsumed_error_at: None,
     };
     for error in &lexed.errors {
         parser.report_lex_error(error);
@@ -72,6 +73,8 @@ struct Parser<'a> {
     pos: usize,
     diagnostics: Vec<Diagnostic>,
     has_given_up: bool,
+    /// Token position of the last error that did not consume its token.
+    unconsumed_error_at: Option<usize>,
 }
 
 /// Marks a value that failed to parse; its diagnostic is already reported.
@@ -182,6 +185,7 @@ impl<'a> Parser<'a> {
     }
 
     fn unexpected(&mut self, expected: &str) -> Reported {
+        self.unconsumed_error_at = Some(self.pos);
         let token = self.peek();
         let found = self.describe(token);
         let span = self.span(token);
@@ -273,6 +277,32 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
             self.bump();
+        }
+    }
+
+    /// After a bad value: drop the offending token, then resume at the next word, so
+    /// that an unknown property right after a bad value is still reported.
+    fn recover_after_value(&mut self, spec: &ItemSpec) {
+        let token = self.peek();
+        let is_key = token.kind == TokenKind::Word && spec.property(self.text(token)).is_some();
+        let is_offending = self.unconsumed_error_at == Some(self.pos);
+        if is_offending
+            && !matches!(
+                token.kind,
+                TokenKind::RBrace | TokenKind::Eof | TokenKind::LBrace
+            )
+            && !is_key
+        {
+            self.bump();
+        }
+        while !matches!(
+            self.peek().kind,
+            TokenKind::Word | TokenKind::RBrace | TokenKind::Eof | TokenKind::LBrace
+        ) {
+            self.bump();
+        }
+        if self.peek().kind == TokenKind::LBrace {
+            self.recover_in_block(spec);
         }
     }
 
@@ -482,7 +512,7 @@ impl<'a> Parser<'a> {
                     if let Some(property_spec) = spec.property(word) {
                         match self.property(property_spec) {
                             Ok(p) => properties.push(p),
-                            Err(Reported) => self.recover_in_block(spec),
+                            Err(Reported) => self.recover_after_value(spec),
                         }
                     } else if allows_children && spec.children.contains(&word) {
                         let child_spec = schema::item(word).expect("children are specs");
