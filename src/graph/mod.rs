@@ -6,7 +6,7 @@ use crate::model::{Component, Host, Plan, ServiceId, SiteId};
 use crate::source::Span;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Why one component depends on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
             + plan.services.len(),
         plan.services.len() * 3,
     );
-    let mut nodes = HashMap::new();
+    let mut nodes = HashMap::default();
     let mut add = |graph: &mut DiGraph<Component, (Edge, Span)>, c: Component| {
         nodes.insert(c, graph.add_node(c));
     };
@@ -192,7 +192,7 @@ fn cycle_path(g: &Graph, members: &[NodeIndex]) -> Vec<NodeIndex> {
     let start = members[0];
     let inside = |n: NodeIndex| members.binary_search(&n).is_ok();
     // Breadth-first search from start back to start, staying inside the set.
-    let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::default();
     let mut queue = std::collections::VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
         let mut next: Vec<NodeIndex> = g.graph.neighbors(node).filter(|&n| inside(n)).collect();

@@ -40,25 +40,26 @@ pub struct Ref<T> {
     pub span: Span,
 }
 
-/// A weekly window in minutes since Monday 00:00; `end` may be smaller than `start`
-/// when the window wraps past Sunday midnight.
+/// A weekly window: its start in minutes since Monday 00:00 and its length in minutes
+/// (1 to a whole week); it may wrap past Sunday midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct WeekWindow {
     pub start: MinuteOfWeek,
-    pub end: MinuteOfWeek,
+    pub minutes: u32,
 }
 
 pub const MINUTES_PER_WEEK: u32 = 7 * 1440;
 
 impl WeekWindow {
-    /// Length in minutes.
-    pub fn minutes(self) -> u32 {
-        (self.end + MINUTES_PER_WEEK - self.start) % MINUTES_PER_WEEK
+    /// Minute of the week the window ends at.
+    pub fn end(self) -> MinuteOfWeek {
+        (self.start + self.minutes) % MINUTES_PER_WEEK
     }
 
     /// Whether a minute of the week falls inside (start inclusive, end exclusive).
     pub fn contains(self, minute: MinuteOfWeek) -> bool {
-        (minute + MINUTES_PER_WEEK - self.start) % MINUTES_PER_WEEK < self.minutes()
+        (minute + MINUTES_PER_WEEK - self.start % MINUTES_PER_WEEK) % MINUTES_PER_WEEK
+            < self.minutes
     }
 }
 
@@ -268,9 +269,18 @@ pub enum Host {
     Vm(VmId),
 }
 
+/// What a service fails over to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
+pub enum FailoverTarget {
+    Server(ServerId),
+    Vm(VmId),
+    Standby(StandbyId),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Failover {
-    pub host: Ref<Host>,
+    pub target: Ref<FailoverTarget>,
     pub after: Seconds,
 }
 

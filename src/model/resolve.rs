@@ -6,7 +6,7 @@ use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
 use crate::syntax::schema;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The kinds of named declaration, all sharing one namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,10 +249,16 @@ fn hypervisor(word: &str) -> Hypervisor {
     }
 }
 
+/// A window's length: `mon 00:00 .. sun 24:00` is a whole week, equal ends are empty.
 fn week_window(window: &ast::Window) -> WeekWindow {
+    let (start, end) = (window.start.value, window.end.value);
+    let minutes = match (end + MINUTES_PER_WEEK - start % MINUTES_PER_WEEK) % MINUTES_PER_WEEK {
+        0 if end != start => MINUTES_PER_WEEK,
+        length => length,
+    };
     WeekWindow {
-        start: window.start.value % MINUTES_PER_WEEK,
-        end: window.end.value % MINUTES_PER_WEEK,
+        start: start % MINUTES_PER_WEEK,
+        minutes,
     }
 }
 
@@ -523,9 +529,10 @@ impl<'a> Resolver<'a> {
     }
 
     fn allow(&mut self, value: &Value) -> Option<Allow> {
-        let Value::Allow { code, reason } = value else {
+        let Value::Allow(allow) = value else {
             return None;
         };
+        let ast::Allow { code, reason } = &**allow;
         match code.text.parse::<Code>() {
             Ok(parsed) => Some(Allow {
                 code: parsed,
@@ -597,7 +604,7 @@ impl<'a> Resolver<'a> {
             return None;
         };
         let resolved = week_window(window);
-        if resolved.minutes() == 0 {
+        if resolved.minutes == 0 {
             self.report(
                 Diagnostic::new(Code::InvalidWindow, "window starts and ends at the same time")
                     .primary(window.start.span.to(window.end.span), "an empty window")
@@ -979,11 +986,21 @@ impl<'a> Resolver<'a> {
             _ => 1,
         };
         let failover = match p.get("failover") {
-            Some(Value::Failover { target, after }) => {
-                self.host(target, "`failover`").map(|host| Failover {
-                    host,
-                    after: after.as_ref().map_or(DEFAULT_FAILOVER, |a| a.value),
-                })
+            Some(Value::Failover(failover)) => {
+                let ast::Failover { target, after } = &**failover;
+                let accepted = [Kind::Server, Kind::Vm, Kind::Standby];
+                self.lookup(target, &accepted, "`failover`")
+                    .map(|s| Failover {
+                        target: Ref {
+                            id: match s.kind {
+                                Kind::Server => FailoverTarget::Server(ServerId(s.index)),
+                                Kind::Vm => FailoverTarget::Vm(VmId(s.index)),
+                                _ => FailoverTarget::Standby(StandbyId(s.index)),
+                            },
+                            span: target.span,
+                        },
+                        after: after.as_ref().map_or(DEFAULT_FAILOVER, |a| a.value),
+                    })
             }
             _ => None,
         };
@@ -1113,14 +1130,14 @@ impl<'a> Resolver<'a> {
             _ => None,
         };
         let offsite = match p.get("offsite") {
-            Some(Value::Offsite { site, every }) => self
-                .lookup(site, &[Kind::Site], "`offsite`")
+            Some(Value::Offsite(offsite)) => self
+                .lookup(&offsite.site, &[Kind::Site], "`offsite`")
                 .map(|s| Offsite {
                     site: Ref {
                         id: SiteId(s.index),
-                        span: site.span,
+                        span: offsite.site.span,
                     },
-                    every: every.value,
+                    every: offsite.every.value,
                 }),
             _ => None,
         };
@@ -1316,14 +1333,14 @@ impl<'a> Resolver<'a> {
                 .all("verify")
                 .into_iter()
                 .filter_map(|v| match v {
-                    Value::Verify { kind, command } => Some(Verification {
-                        kind: match kind.text.as_str() {
+                    Value::Verify(verify) => Some(Verification {
+                        kind: match verify.kind.text.as_str() {
                             "smoke" => VerifyKind::Smoke,
                             "load-test" => VerifyKind::LoadTest,
                             "integrity" => VerifyKind::Integrity,
                             _ => VerifyKind::Manual,
                         },
-                        command: command.as_ref().map(|c| c.value.clone()),
+                        command: verify.command.as_ref().map(|c| c.value.clone()),
                     }),
                     _ => None,
                 })
@@ -1351,15 +1368,15 @@ impl<'a> Resolver<'a> {
         let p = self.props(item, "scenario");
         let mut events = Vec::new();
         for value in p.all("at") {
-            let Value::Event {
+            let Value::Event(event) = value else {
+                continue;
+            };
+            let ast::Event {
                 at,
                 action,
                 is_disk,
                 target,
-            } = value
-            else {
-                continue;
-            };
+            } = &**event;
             let kind = match action.text.as_str() {
                 "corrupt" => {
                     self.lookup(target, &[Kind::Backup], "`corrupt`")
@@ -1392,9 +1409,10 @@ impl<'a> Resolver<'a> {
         }
         let mut expectations = Vec::new();
         for value in p.all("expect") {
-            let Value::Expect { service, rto, rpo } = value else {
+            let Value::Expect(expect) = value else {
                 continue;
             };
+            let ast::Expect { service, rto, rpo } = &**expect;
             if let Some(s) = self.lookup(service, &[Kind::Service], "`expect`") {
                 expectations.push(Expectation {
                     service: Ref {

@@ -1,11 +1,12 @@
 //! The syntax tree: what was written, with spans; no names resolved, no defaults applied.
 
 use crate::source::{Span, Spanned};
+use compact_str::CompactString;
 
 /// A word as written (a name or a keyword).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
-    pub text: String,
+    pub text: CompactString,
     pub span: Span,
 }
 
@@ -111,10 +112,7 @@ pub enum Value {
     /// `tested every D`, or `tested never` as `None`.
     Tested(Option<Spanned<u64>>),
     Rotate(Spanned<u64>),
-    Offsite {
-        site: Ident,
-        every: Spanned<u64>,
-    },
+    Offsite(Box<Offsite>),
     Copy {
         size: Spanned<u64>,
         rate: Spanned<f64>,
@@ -125,33 +123,60 @@ pub enum Value {
         need: Spanned<u64>,
         of: Option<Spanned<u64>>,
     },
-    Failover {
-        target: Ident,
-        after: Option<Spanned<u64>>,
-    },
-    Verify {
-        kind: Ident,
-        command: Option<Spanned<String>>,
-    },
+    Failover(Box<Failover>),
+    Verify(Box<Verify>),
     Rollback(Rollback),
-    Expect {
-        service: Ident,
-        rto: Option<Spanned<u64>>,
-        rpo: Option<Spanned<u64>>,
-    },
-    Event {
-        at: Spanned<MinuteOfWeek>,
-        action: Ident,
-        /// `fail disk of X`: the server's local disk rather than the whole component.
-        is_disk: bool,
-        target: Ident,
-    },
-    Allow {
-        code: Ident,
-        reason: Spanned<String>,
-    },
+    Expect(Box<Expect>),
+    Event(Box<Event>),
+    Allow(Box<Allow>),
     /// `random over D`.
     RandomOver(Spanned<u64>),
     /// A value that failed to parse; a diagnostic was reported.
     Error,
+}
+
+/// `offsite SITE every D`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offsite {
+    pub site: Ident,
+    pub every: Spanned<u64>,
+}
+
+/// `failover HOST after D`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failover {
+    pub target: Ident,
+    pub after: Option<Spanned<u64>>,
+}
+
+/// `verify KIND "command"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verify {
+    pub kind: Ident,
+    pub command: Option<Spanned<String>>,
+}
+
+/// `expect SERVICE rto D rpo D`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    pub service: Ident,
+    pub rto: Option<Spanned<u64>>,
+    pub rpo: Option<Spanned<u64>>,
+}
+
+/// `at TIME fail|corrupt|fail-verify NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub at: Spanned<MinuteOfWeek>,
+    pub action: Ident,
+    /// `fail disk of X`: the server's local disk rather than the whole component.
+    pub is_disk: bool,
+    pub target: Ident,
+}
+
+/// `allow CODE "reason"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allow {
+    pub code: Ident,
+    pub reason: Spanned<String>,
 }

@@ -134,20 +134,68 @@ fn string_length(input: &str) -> Result<usize, usize> {
     Err(bytes.len())
 }
 
-/// Split `source` into tokens. Stops early once `max_errors` errors were found.
-pub fn lex(source: &str, max_errors: usize) -> Lexed {
-    let mut out = Lexed {
-        tokens: Vec::with_capacity(source.len() / 5),
-        ..Lexed::default()
-    };
-    let mut rest = source;
-    let offset = |rest: &str| source.len() - rest.len();
-    while out.errors.len() < max_errors {
-        rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
-        let start = offset(rest);
-        let Some(first) = rest.chars().next() else {
-            break;
+/// A streaming lexer: the parser pulls one token at a time, so a large file never
+/// holds all its tokens in memory at once.
+#[derive(Debug)]
+pub struct Lexer<'a> {
+    source: &'a str,
+    rest: &'a str,
+    max_errors: usize,
+    pub comments: Vec<(u32, u32)>,
+    pub errors: Vec<LexError>,
+    error_count: usize,
+}
+
+impl<'a> Lexer<'a> {
+    /// A lexer that stops (returns `Eof`) once `max_errors` errors were found.
+    pub fn new(source: &'a str, max_errors: usize) -> Self {
+        Lexer {
+            source,
+            rest: source,
+            max_errors,
+            comments: Vec::new(),
+            errors: Vec::new(),
+            error_count: 0,
+        }
+    }
+
+    fn offset(&self, rest: &str) -> usize {
+        self.source.len() - rest.len()
+    }
+
+    fn error(&mut self, error: LexError) {
+        self.error_count += 1;
+        self.errors.push(error);
+    }
+
+    /// The next token; `Eof` forever after the end.
+    pub fn next_token(&mut self) -> Token {
+        loop {
+            let token_or_skip = self.scan();
+            if let Some(token) = token_or_skip {
+                return token;
+            }
+        }
+    }
+
+    /// One step: a token, or `None` after skipping a comment or a bad character.
+    fn scan(&mut self) -> Option<Token> {
+        let rest = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let start = self.offset(rest);
+        let token = |kind, end: usize| Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+            unit_start: end as u32,
         };
+        let Some(first) = rest.chars().next() else {
+            self.rest = rest;
+            return Some(token(TokenKind::Eof, start));
+        };
+        if self.error_count >= self.max_errors {
+            self.rest = &rest[rest.len()..];
+            return Some(token(TokenKind::Eof, self.source.len()));
+        }
         let simple = match first {
             '{' => Some(TokenKind::LBrace),
             '}' => Some(TokenKind::RBrace),
@@ -155,73 +203,81 @@ pub fn lex(source: &str, max_errors: usize) -> Lexed {
             ';' => Some(TokenKind::Semicolon),
             _ => None,
         };
-        let push = |out: &mut Lexed, kind, end: usize| {
-            out.tokens.push(Token {
-                kind,
-                start: start as u32,
-                end: end as u32,
-                unit_start: end as u32,
-            })
-        };
         if let Some(kind) = simple {
-            push(&mut out, kind, start + 1);
-            rest = &rest[1..];
-        } else if rest.starts_with("..") {
-            push(&mut out, TokenKind::DotDot, start + 2);
-            rest = &rest[2..];
-        } else if first == '#' {
+            self.rest = &rest[1..];
+            return Some(token(kind, start + 1));
+        }
+        if rest.starts_with("..") {
+            self.rest = &rest[2..];
+            return Some(token(TokenKind::DotDot, start + 2));
+        }
+        if first == '#' {
             let (r, _) = comment(rest).unwrap_or((&rest[rest.len()..], rest));
-            out.comments.push((start as u32, offset(r) as u32));
-            rest = r;
-        } else if first == '"' {
+            self.comments.push((start as u32, self.offset(r) as u32));
+            self.rest = r;
+            return None;
+        }
+        if first == '"' {
             let len = string_length(rest).unwrap_or_else(|len| {
-                out.errors.push(LexError::UnterminatedString {
+                self.error(LexError::UnterminatedString {
                     start,
                     end: start + len,
                 });
                 len
             });
-            push(&mut out, TokenKind::Str, start + len);
-            rest = &rest[len..];
-        } else if first.is_ascii_digit() {
+            self.rest = &rest[len..];
+            return Some(token(TokenKind::Str, start + len));
+        }
+        if first.is_ascii_digit() {
             if let Ok((r, _)) = date(rest) {
-                push(&mut out, TokenKind::Date, offset(r));
-                rest = r;
-            } else if let Ok((r, _)) = clock(rest) {
-                push(&mut out, TokenKind::Clock, offset(r));
-                rest = r;
-            } else {
-                let (after_digits, _) = number(rest).unwrap_or((rest, ""));
-                let unit_start = offset(after_digits);
-                let (r, _) = unit(after_digits).unwrap_or((after_digits, ""));
-                out.tokens.push(Token {
-                    kind: TokenKind::Number,
-                    start: start as u32,
-                    end: offset(r) as u32,
-                    unit_start: unit_start as u32,
-                });
-                rest = r;
+                self.rest = r;
+                return Some(token(TokenKind::Date, self.offset(r)));
             }
-        } else if let Ok((r, _)) = word(rest) {
-            push(&mut out, TokenKind::Word, offset(r));
-            rest = r;
-        } else {
-            let width = first.len_utf8();
-            out.errors.push(LexError::UnexpectedCharacter {
-                start,
-                end: start + width,
+            if let Ok((r, _)) = clock(rest) {
+                self.rest = r;
+                return Some(token(TokenKind::Clock, self.offset(r)));
+            }
+            let (after_digits, _) = number(rest).unwrap_or((rest, ""));
+            let unit_start = self.offset(after_digits);
+            let (r, _) = unit(after_digits).unwrap_or((after_digits, ""));
+            self.rest = r;
+            return Some(Token {
+                kind: TokenKind::Number,
+                start: start as u32,
+                end: self.offset(r) as u32,
+                unit_start: unit_start as u32,
             });
-            rest = &rest[width..];
+        }
+        if let Ok((r, _)) = word(rest) {
+            self.rest = r;
+            return Some(token(TokenKind::Word, self.offset(r)));
+        }
+        let width = first.len_utf8();
+        self.error(LexError::UnexpectedCharacter {
+            start,
+            end: start + width,
+        });
+        self.rest = &rest[width..];
+        None
+    }
+}
+
+/// Split all of `source` into tokens (the parser streams instead; this is for tools and tests).
+pub fn lex(source: &str, max_errors: usize) -> Lexed {
+    let mut lexer = Lexer::new(source, max_errors);
+    let mut tokens = Vec::new();
+    loop {
+        let token = lexer.next_token();
+        tokens.push(token);
+        if token.kind == TokenKind::Eof {
+            break;
         }
     }
-    let end = source.len() as u32;
-    out.tokens.push(Token {
-        kind: TokenKind::Eof,
-        start: end,
-        end,
-        unit_start: end,
-    });
-    out
+    Lexed {
+        tokens,
+        comments: lexer.comments,
+        errors: lexer.errors,
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Tokens → `ast::File`. Recursive descent driven by `schema`, recovering after
 //! every error so that one run reports all mistakes in a file. No meaning checks here.
 
-use super::ast::{Date, File, Ident, Item, MinuteOfWeek, Property, Rollback, Value, Window};
+use super::ast::{self, Date, File, Ident, Item, MinuteOfWeek, Property, Rollback, Value, Window};
 use super::lexer::{self, LexError, Token, TokenKind};
 use super::schema::{self, ItemSpec, PropertySpec, Shape};
 use super::units;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
+use std::collections::VecDeque;
 
 /// Errors reported for one file before the parser gives up on it.
 pub const MAX_ERRORS_PER_FILE: usize = 50;
@@ -17,21 +18,20 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Parse one file's text.
 pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    let lexed = lexer::lex(source, MAX_ERRORS_PER_FILE);
     let mut parser = Parser {
         source,
         file,
-        tokens: lexed.tokens,
+        lexer: lexer::Lexer::new(source, MAX_ERRORS_PER_FILE),
+        lookahead: VecDeque::with_capacity(4),
         pos: 0,
+        last_end: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
         unconsumed_error_at: None,
     };
-    for error in &lexed.errors {
-        parser.report_lex_error(error);
-    }
     let items = parser.file();
-    let comments = lexed
+    let comments = parser
+        .lexer
         .comments
         .iter()
         .map(|&(s, e)| Span::new(file, s as usize, e as usize))
@@ -69,8 +69,13 @@ fn to_kebab_case(name: &str) -> String {
 struct Parser<'a> {
     source: &'a str,
     file: FileId,
-    tokens: Vec<Token>,
+    lexer: lexer::Lexer<'a>,
+    /// Tokens pulled from the lexer but not yet consumed.
+    lookahead: VecDeque<Token>,
+    /// How many tokens were consumed.
     pos: usize,
+    /// End of the last consumed token.
+    last_end: usize,
     diagnostics: Vec<Diagnostic>,
     has_given_up: bool,
     /// Token position of the last error that did not consume its token.
@@ -85,18 +90,52 @@ type Parsed<T> = Result<T, Reported>;
 impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- tokens
 
-    fn peek(&self) -> Token {
-        self.tokens[self.pos]
+    /// Pull tokens until `count` are buffered, reporting lexer errors as they appear.
+    fn fill(&mut self, count: usize) {
+        while self.lookahead.len() < count {
+            let token = self.lexer.next_token();
+            self.lookahead.push_back(token);
+            if token.kind == TokenKind::Eof {
+                break;
+            }
+        }
+        if !self.lexer.errors.is_empty() {
+            let errors = std::mem::take(&mut self.lexer.errors);
+            for error in &errors {
+                self.report_lex_error(error);
+            }
+        }
     }
 
-    fn peek_at(&self, ahead: usize) -> Token {
-        self.tokens[(self.pos + ahead).min(self.tokens.len() - 1)]
+    fn eof(&self) -> Token {
+        let end = self.source.len() as u32;
+        Token {
+            kind: TokenKind::Eof,
+            start: end,
+            end,
+            unit_start: end,
+        }
+    }
+
+    fn peek(&mut self) -> Token {
+        self.peek_at(0)
+    }
+
+    fn peek_at(&mut self, ahead: usize) -> Token {
+        if self.has_given_up {
+            return self.eof();
+        }
+        self.fill(ahead + 1);
+        let last = self.lookahead.len() - 1;
+        self.lookahead[ahead.min(last)]
     }
 
     fn bump(&mut self) -> Token {
         let token = self.peek();
         if token.kind != TokenKind::Eof {
+            self.lookahead.pop_front();
             self.pos += 1;
+            self.last_end = token.end as usize;
         }
         token
     }
@@ -109,11 +148,8 @@ impl<'a> Parser<'a> {
         Span::new(self.file, token.start as usize, token.end as usize)
     }
 
-    /// End of the last consumed token.
     fn last_end(&self) -> usize {
-        self.pos
-            .checked_sub(1)
-            .map_or(0, |p| self.tokens[p].end as usize)
+        self.last_end
     }
 
     fn is_word(&self, token: Token, word: &str) -> bool {
@@ -121,7 +157,10 @@ impl<'a> Parser<'a> {
     }
 
     fn eat_word(&mut self, word: &str) -> Option<Token> {
-        self.is_word(self.peek(), word).then(|| self.bump())
+        {
+            let token = self.peek();
+            self.is_word(token, word).then(|| self.bump())
+        }
     }
 
     fn describe(&self, token: Token) -> String {
@@ -138,7 +177,8 @@ impl<'a> Parser<'a> {
             return;
         }
         if self.diagnostics.len() >= MAX_ERRORS_PER_FILE {
-            let span = self.span(self.peek());
+            let token = self.peek();
+            let span = self.span(token);
             self.diagnostics.push(
                 Diagnostic::new(
                     Code::TooManyErrors,
@@ -148,7 +188,6 @@ impl<'a> Parser<'a> {
                 .help("fix the errors above and run again"),
             );
             self.has_given_up = true;
-            self.pos = self.tokens.len() - 1;
             return;
         }
         self.diagnostics.push(diagnostic);
@@ -235,7 +274,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A top-level keyword followed by something that fits after it.
-    fn starts_top_level_item(&self) -> bool {
+    fn starts_top_level_item(&mut self) -> bool {
         let token = self.peek();
         let word = self.text(token);
         let next = self.peek_at(1).kind;
@@ -647,7 +686,7 @@ impl<'a> Parser<'a> {
                 let site = self.expect_name()?;
                 self.keyword("every", "`every` and how often a copy goes off site")?;
                 let every = self.duration()?;
-                Value::Offsite { site, every }
+                Value::Offsite(Box::new(ast::Offsite { site, every }))
             }
             Shape::Copy => {
                 let size = self.size()?;
@@ -689,7 +728,7 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Value::Failover { target, after }
+                Value::Failover(Box::new(ast::Failover { target, after }))
             }
             Shape::Verify => {
                 let kind = self.choice(schema::VERIFY_KINDS, "verify")?;
@@ -698,7 +737,7 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Value::Verify { kind, command }
+                Value::Verify(Box::new(ast::Verify { kind, command }))
             }
             Shape::Rollback => {
                 if self.peek().kind == TokenKind::Str {
@@ -724,25 +763,26 @@ impl<'a> Parser<'a> {
                 if rto.is_none() && rpo.is_none() {
                     return Err(self.unexpected("`rto` or `rpo` and a duration"));
                 }
-                Value::Expect { service, rto, rpo }
+                Value::Expect(Box::new(ast::Expect { service, rto, rpo }))
             }
             Shape::Event => {
                 let at = self.time_of_week()?;
                 let action = self.choice(schema::EVENT_ACTIONS, "at")?;
-                let is_disk = action.text == "fail"
-                    && self.is_word(self.peek(), "disk")
-                    && self.is_word(self.peek_at(1), "of");
+                let is_disk = action.text == "fail" && {
+                    let (next, after) = (self.peek(), self.peek_at(1));
+                    self.is_word(next, "disk") && self.is_word(after, "of")
+                };
                 if is_disk {
                     self.bump();
                     self.bump();
                 }
                 let target = self.expect_name()?;
-                Value::Event {
+                Value::Event(Box::new(ast::Event {
                     at,
                     action,
                     is_disk,
                     target,
-                }
+                }))
             }
             Shape::Allow => self.allow()?,
             Shape::RandomOver => {
@@ -758,8 +798,9 @@ impl<'a> Parser<'a> {
     fn allow(&mut self) -> Parsed<Value> {
         let code = self.expect_name()?;
         if self.peek().kind != TokenKind::Str {
-            let found = self.describe(self.peek());
-            let span = self.span(self.peek());
+            let token = self.peek();
+            let found = self.describe(token);
+            let span = self.span(token);
             self.report(
                 Diagnostic::new(
                     Code::UnexpectedToken,
@@ -777,7 +818,7 @@ impl<'a> Parser<'a> {
             return Err(Reported);
         }
         let reason = self.string()?;
-        Ok(Value::Allow { code, reason })
+        Ok(Value::Allow(Box::new(ast::Allow { code, reason })))
     }
 
     fn bump_ident(&mut self) -> Ident {
@@ -787,7 +828,7 @@ impl<'a> Parser<'a> {
 
     fn ident(&self, token: Token) -> Ident {
         Ident {
-            text: self.text(token).to_string(),
+            text: self.text(token).into(),
             span: self.span(token),
         }
     }
@@ -921,8 +962,13 @@ impl<'a> Parser<'a> {
         Ok(Spanned::new(out, span))
     }
 
-    /// The number token's digits as a float and its unit text.
-    fn number_token(&mut self, expected: &str) -> Parsed<(Token, f64, &'a str)> {
+    /// The number token's digits as a float and its unit text. `separate_units` lists
+    /// the units that may also stand apart as the next word (`64 GiB`).
+    fn number_token(
+        &mut self,
+        expected: &str,
+        separate_units: &[(&str, f64)],
+    ) -> Parsed<(Token, f64, &'a str)> {
         let token = self.peek();
         if token.kind != TokenKind::Number {
             return Err(self.unexpected(expected));
@@ -938,10 +984,7 @@ impl<'a> Parser<'a> {
         let next = self.peek();
         if unit.is_empty() && next.kind == TokenKind::Word {
             let word = self.text(next);
-            if units::duration_unit(word).is_some()
-                || units::size_unit(word).is_some()
-                || word == "%"
-            {
+            if separate_units.iter().any(|(u, _)| *u == word) {
                 self.bump();
                 unit = word;
                 token.end = next.end;
@@ -982,7 +1025,7 @@ impl<'a> Parser<'a> {
     }
 
     fn int(&mut self) -> Parsed<Spanned<u64>> {
-        let (token, _, unit) = self.number_token("a whole number")?;
+        let (token, _, unit) = self.number_token("a whole number", &[])?;
         let span = self.span(token);
         let digits = &self.source[token.start as usize..token.unit_start as usize];
         if !unit.is_empty() || digits.contains('.') {
@@ -1001,7 +1044,7 @@ impl<'a> Parser<'a> {
     }
 
     fn plain_number(&mut self) -> Parsed<Spanned<f64>> {
-        let (token, value, unit) = self.number_token("a number")?;
+        let (token, value, unit) = self.number_token("a number", &[])?;
         let span = self.span(token);
         if !unit.is_empty() {
             self.report(
@@ -1018,7 +1061,8 @@ impl<'a> Parser<'a> {
     }
 
     fn duration(&mut self) -> Parsed<Spanned<u64>> {
-        let (token, value, unit) = self.number_token("a duration, like `4h`")?;
+        let (token, value, unit) =
+            self.number_token("a duration, like `4h`", units::DURATION_UNITS)?;
         let span = self.span(token);
         let Some(multiplier) = units::duration_unit(unit) else {
             return Err(self.wrong_unit(
@@ -1052,7 +1096,7 @@ impl<'a> Parser<'a> {
     }
 
     fn size(&mut self) -> Parsed<Spanned<u64>> {
-        let (token, value, unit) = self.number_token("a size, like `64GiB`")?;
+        let (token, value, unit) = self.number_token("a size, like `64GiB`", units::SIZE_UNITS)?;
         let span = self.span(token);
         let Some(multiplier) = units::size_unit(unit) else {
             return Err(self.wrong_unit(
@@ -1071,7 +1115,7 @@ impl<'a> Parser<'a> {
     }
 
     fn rate(&mut self) -> Parsed<Spanned<f64>> {
-        let (token, value, unit) = self.number_token("a rate, like `150MB/s`")?;
+        let (token, value, unit) = self.number_token("a rate, like `150MB/s`", &[])?;
         let span = self.span(token);
         let Some(multiplier) = units::rate_unit(unit) else {
             return Err(self.wrong_unit(
@@ -1090,7 +1134,7 @@ impl<'a> Parser<'a> {
     }
 
     fn probability(&mut self) -> Parsed<Spanned<f64>> {
-        let (token, value, unit) = self.number_token("a probability, like `0.02` or `2%`")?;
+        let (token, value, unit) = self.number_token("a probability, like `0.02` or `2%`", &[])?;
         let span = self.span(token);
         let p = match unit {
             "" => value,
@@ -1117,7 +1161,7 @@ impl<'a> Parser<'a> {
     }
 
     fn cost(&mut self) -> Parsed<Spanned<f64>> {
-        let (token, value, unit) = self.number_token("a cost per hour, like `5000/h`")?;
+        let (token, value, unit) = self.number_token("a cost per hour, like `5000/h`", &[])?;
         let span = self.span(token);
         let per_hour = match unit {
             "/h" => value,
