@@ -1,1 +1,17 @@
+//! The one integration test binary: a module per feature, each running the real `drplan`.
+//! Module files live in `tests/main/` so that Cargo builds a single test target.
 
+#[path = "main/cli.rs"]
+mod cli;
+#[path = "main/diagnostics.rs"]
+mod diagnostics;
+#[path = "main/explain.rs"]
+mod explain;
+#[path = "main/guards.rs"]
+mod guards;
+#[path = "main/inputs.rs"]
+mod inputs;
+#[path = "main/parser_props.rs"]
+mod parser_props;
+#[path = "main/test_builder.rs"]
+mod test_builder;
