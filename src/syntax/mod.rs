@@ -24,7 +24,11 @@ mod grammar_tests {
             .filter_map(|l| l.strip_prefix("/* e.g. "))
             .map(|l| l.trim_end_matches("*/").trim())
             .collect();
-        assert!(examples.len() >= 15, "found only {} examples", examples.len());
+        assert!(
+            examples.len() >= 15,
+            "found only {} examples",
+            examples.len()
+        );
         for example in examples {
             let (_, diagnostics) = super::parse(example, FileId(0));
             assert!(diagnostics.is_empty(), "{example}\n{diagnostics:#?}");
@@ -39,7 +43,9 @@ mod grammar_tests {
         let body = &GRAMMAR[start + production.len() + 5..];
         // The production ends at a blank line or where the next one starts.
         let end = body.find("\n\n").unwrap_or(body.len());
-        let end = body[..end].find("::=").map_or(end, |e| body[..e].rfind('\n').unwrap_or(e));
+        let end = body[..end]
+            .find("::=")
+            .map_or(end, |e| body[..e].rfind('\n').unwrap_or(e));
         let mut keys = Vec::new();
         let mut depth = 0i32;
         let alternatives = body[..end].split(|c: char| {
@@ -71,7 +77,11 @@ mod grammar_tests {
             from_grammar.sort();
             from_grammar.dedup();
             from_schema.sort();
-            assert_eq!(from_grammar, from_schema, "properties of `{}`", spec.keyword);
+            assert_eq!(
+                from_grammar, from_schema,
+                "properties of `{}`",
+                spec.keyword
+            );
         }
     }
 
@@ -83,16 +93,34 @@ mod grammar_tests {
             ("tier", include_str!("../../book/src/reference/tier.md")),
             ("role", include_str!("../../book/src/reference/role.md")),
             ("site", include_str!("../../book/src/reference/site.md")),
-            ("storage", include_str!("../../book/src/reference/storage.md")),
+            (
+                "storage",
+                include_str!("../../book/src/reference/storage.md"),
+            ),
             ("server", include_str!("../../book/src/reference/server.md")),
             ("vm", include_str!("../../book/src/reference/vm.md")),
-            ("service", include_str!("../../book/src/reference/service.md")),
+            (
+                "service",
+                include_str!("../../book/src/reference/service.md"),
+            ),
             ("backup", include_str!("../../book/src/reference/backup.md")),
-            ("standby", include_str!("../../book/src/reference/standby.md")),
-            ("rollout", include_str!("../../book/src/reference/rollout.md")),
+            (
+                "standby",
+                include_str!("../../book/src/reference/standby.md"),
+            ),
+            (
+                "rollout",
+                include_str!("../../book/src/reference/rollout.md"),
+            ),
             ("stage", include_str!("../../book/src/reference/rollout.md")),
-            ("change", include_str!("../../book/src/reference/rollout.md")),
-            ("scenario", include_str!("../../book/src/reference/scenario.md")),
+            (
+                "change",
+                include_str!("../../book/src/reference/rollout.md"),
+            ),
+            (
+                "scenario",
+                include_str!("../../book/src/reference/scenario.md"),
+            ),
         ];
         let mut missing = Vec::new();
         for (keyword, chapter) in chapters {

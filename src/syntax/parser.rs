@@ -125,6 +125,9 @@ impl<'a> Parser<'a> {
         if self.has_given_up {
             return self.eof();
         }
+        if let Some(&token) = self.lookahead.get(ahead) {
+            return token;
+        }
         self.fill(ahead + 1);
         let last = self.lookahead.len() - 1;
         self.lookahead[ahead.min(last)]
@@ -974,10 +977,13 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected(expected));
         }
         self.bump();
-        let digits: String = self.source[token.start as usize..token.unit_start as usize]
-            .chars()
-            .filter(|&c| c != '_')
-            .collect();
+        let written = &self.source[token.start as usize..token.unit_start as usize];
+        let value: f64 = if written.contains('_') {
+            written.replace('_', "").parse()
+        } else {
+            written.parse()
+        }
+        .unwrap_or(f64::INFINITY);
         let mut unit = &self.source[token.unit_start as usize..token.end as usize];
         let mut token = token;
         // A unit may also stand apart: `64 GiB`.
@@ -990,7 +996,6 @@ impl<'a> Parser<'a> {
                 token.end = next.end;
             }
         }
-        let value: f64 = digits.parse().unwrap_or(f64::INFINITY);
         Ok((token, value, unit))
     }
 
@@ -1036,8 +1041,12 @@ impl<'a> Parser<'a> {
             );
             return Err(Reported);
         }
-        let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
-        match cleaned.parse::<u64>() {
+        let parsed = if digits.contains('_') {
+            digits.replace('_', "").parse::<u64>()
+        } else {
+            digits.parse::<u64>()
+        };
+        match parsed {
             Ok(n) if n <= units::MAX_INT => Ok(Spanned::new(n, span)),
             _ => Err(self.out_of_range(span, "count", &units::MAX_INT.to_string())),
         }
