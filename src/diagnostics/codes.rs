@@ -76,6 +76,46 @@ codes! {
     InvalidWindow = "invalid-window", Error, "a window that is empty or a deadline outside its window";
     UnknownAllow = "unknown-allow", Warning, "an `allow` names a code that does not exist";
     SelfReference = "self-reference", Error, "a declaration refers to itself";
+    // Safety analysis: the big bang (story 001).
+    BigBang = "big-bang", Error, "coupled changes share one stage";
+    StageTooLarge = "stage-too-large", Error, "a stage holds more changes than the plan allows";
+    SingleStageRollout = "single-stage-rollout", Error, "every change of a rollout lands in one stage";
+    // Change safety (stories 000, 002).
+    NoSnapshotBeforeChange = "no-snapshot-before-change", Error, "a change with no snapshot or backup just before it";
+    MissingRollback = "missing-rollback", Error, "a change with no way back";
+    MissingVerification = "missing-verification", Error, "a change nobody verifies";
+    NoLoadTest = "no-load-test", Warning, "a change to a user-facing service verified without a load test";
+    MissingPrecheck = "missing-precheck", Warning, "a change with no pre-checks";
+    MissingGoNoGo = "missing-go-no-go", Error, "a change with no go/no-go deadline inside its window";
+    // Time (stories 002, 003).
+    StageExceedsWindow = "stage-exceeds-window", Error, "a stage's work does not fit its window";
+    MissingDuration = "missing-duration", Warning, "a change whose duration cannot be estimated";
+    RoleUnavailable = "role-unavailable", Error, "a stage scheduled while a role it needs is away";
+    // Backups and RPO (stories 002, 004).
+    NoBackup = "no-backup", Error, "a service with data and no backup";
+    UntestedBackup = "untested-backup", Error, "a backup that was never restore-tested";
+    RestoreTestOverdue = "restore-test-overdue", Warning, "restore tests rarer than the plan requires";
+    NoOffsiteCopy = "no-offsite-copy", Error, "no backup copy leaves the service's site";
+    InconsistentBackup = "inconsistent-backup", Warning, "a backup taken while users are active is not application-consistent";
+    RpoUnmet = "rpo-unmet", Error, "backups too rare for the RPO when a server is lost";
+    RpoUnmetSiteLoss = "rpo-unmet-site-loss", Error, "off-site copies too rare for the RPO when the site is lost";
+    DifferentialWithoutFull = "differential-without-full", Error, "differential or incremental backups with no full backup";
+    RetentionTooShort = "retention-too-short", Warning, "retention shorter than the RPO window or the restore-test interval";
+    ThreeTwoOne = "three-two-one", Warning, "a critical service without three copies, two media, one off site";
+    // Recovery time and standby (story 004).
+    RtoUnmet = "rto-unmet", Error, "recovery after losing a server takes longer than the RTO";
+    RtoUnmetSiteLoss = "rto-unmet-site-loss", Error, "recovery after losing the site takes longer than the RTO";
+    StandbyTooSmall = "standby-too-small", Error, "standby capacity cannot hold what it must take over";
+    SinglePointOfFailure = "single-point-of-failure", Warning, "a service with no standby and no redundancy";
+    UnlikeHardware = "unlike-hardware", Warning, "a physical server whose standby is different hardware";
+    // Completeness (NIST SP 800-34).
+    MissingObjective = "missing-objective", Error, "a service with no RTO or RPO";
+    RtoExceedsMtd = "rto-exceeds-mtd", Error, "an RTO longer than the maximum tolerable downtime";
+    MissingOwner = "missing-owner", Warning, "the plan names no owner";
+    MissingEscalation = "missing-escalation", Warning, "the plan names no escalation contact";
+    MissingActivation = "missing-activation", Warning, "a scenario without activation criteria";
+    MissingReconstitution = "missing-reconstitution", Warning, "a scenario without a reconstitution check";
+
 }
 
 impl Serialize for Code {

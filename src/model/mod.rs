@@ -493,6 +493,9 @@ pub struct Change {
     pub name: String,
     #[serde(skip)]
     pub span: Span,
+    /// The whole declaration as written, for suggestions that quote it.
+    #[serde(skip)]
+    pub declaration: Span,
     pub targets: Vec<Ref<Component>>,
     pub kind: ChangeKind,
     pub from: Option<String>,
@@ -518,6 +521,9 @@ pub struct Stage {
     pub name: String,
     #[serde(skip)]
     pub span: Span,
+    /// The whole declaration as written, for suggestions that quote it.
+    #[serde(skip)]
+    pub declaration: Span,
     pub window: Option<WeekWindow>,
     pub go_no_go: Option<MinuteOfWeek>,
     pub soak: Option<Seconds>,
@@ -532,6 +538,9 @@ pub struct Rollout {
     pub name: String,
     #[serde(skip)]
     pub span: Span,
+    /// The whole declaration as written, for suggestions that quote it.
+    #[serde(skip)]
+    pub declaration: Span,
     pub window: Option<WeekWindow>,
     pub starts: Option<DateValue>,
     pub max_changes_per_stage: Option<u64>,

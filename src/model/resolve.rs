@@ -1250,6 +1250,7 @@ impl<'a> Resolver<'a> {
         Rollout {
             name: item.name_text().to_string(),
             span: item.name_span(),
+            declaration: item.span,
             window,
             starts: match p.get("starts") {
                 Some(Value::Date(d)) => Some(d.value.into()),
@@ -1275,6 +1276,7 @@ impl<'a> Resolver<'a> {
         Stage {
             name: item.name_text().to_string(),
             span: item.name_span(),
+            declaration: item.span,
             window,
             go_no_go: p.time("go-no-go"),
             soak: p.duration("soak"),
@@ -1304,6 +1306,7 @@ impl<'a> Resolver<'a> {
         Change {
             name: item.name_text().to_string(),
             span: item.name_span(),
+            declaration: item.span,
             targets,
             kind: match p.word("kind") {
                 Some("migrate") => ChangeKind::Migrate,

@@ -155,6 +155,15 @@ impl<'a> Parser<'a> {
         self.last_end
     }
 
+    /// From the start of `start` to the end of the last consumed token.
+    fn span_from(&self, start: Span) -> Span {
+        Span::new(
+            self.file,
+            start.start as usize,
+            self.last_end.max(start.end as usize),
+        )
+    }
+
     fn is_word(&self, token: Token, word: &str) -> bool {
         token.kind == TokenKind::Word && self.text(token) == word
     }
@@ -386,7 +395,7 @@ impl<'a> Parser<'a> {
                 let start = keyword.span;
                 match self.allow() {
                     Ok(value) => Some(Item {
-                        span: start.to(Span::new(self.file, 0, self.last_end())),
+                        span: self.span_from(start),
                         keyword,
                         name: None,
                         properties: Vec::new(),
@@ -484,7 +493,7 @@ impl<'a> Parser<'a> {
         };
         let (properties, children) = self.body(spec, keyword.span, 0, false);
         Some(Item {
-            span: keyword.span.to(Span::new(self.file, 0, self.last_end())),
+            span: self.span_from(keyword.span),
             keyword,
             name: Some(kind),
             properties,
@@ -506,7 +515,7 @@ impl<'a> Parser<'a> {
         };
         let (properties, children) = self.body(spec, keyword.span, depth, true);
         Item {
-            span: keyword.span.to(Span::new(self.file, 0, self.last_end())),
+            span: self.span_from(keyword.span),
             keyword,
             name,
             properties,
@@ -615,9 +624,8 @@ impl<'a> Parser<'a> {
     fn property(&mut self, spec: &PropertySpec) -> Parsed<Property> {
         let key = self.bump_ident();
         let value = self.value(spec.shape, &key)?;
-        let end = self.last_end();
         Ok(Property {
-            span: key.span.to(Span::new(self.file, 0, end)),
+            span: self.span_from(key.span),
             key,
             value,
         })
@@ -1344,6 +1352,17 @@ mod tests {
                 Code::UnexpectedToken
             ]
         );
+    }
+
+    #[test]
+    fn spans_cover_exactly_their_declaration() {
+        let source = "site a { }\nrollout r { stage s { change c { on a } } }";
+        let file = parse_ok(source);
+        let rollout = &file.items[1];
+        assert_eq!(rollout.span.range(), 11..source.len());
+        let change = &rollout.children[0].children[0];
+        assert_eq!(&source[change.span.range()], "change c { on a }");
+        assert_eq!(&source[change.properties[0].span.range()], "on a");
     }
 
     #[test]
