@@ -2,9 +2,12 @@
 //!
 //! The pipeline, one module per stage:
 //! `load` (files) → `syntax` (text → ast) → `model` (ast → resolved plan)
-//! → `graph` (dependency graph) → analysis, simulation and output in later stages.
+//! → `graph` (dependency graph) → `analysis` (safety rules) → `emit` (text for people
+//! and machines).
 
+pub mod analysis;
 pub mod diagnostics;
+pub mod emit;
 pub mod graph;
 pub mod load;
 pub mod model;
@@ -66,6 +69,10 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
             }
             let (built, graph_diagnostics) = graph::build(&resolved);
             diagnostics.extend(graph_diagnostics);
+            // Safety rules need a sound model: only a plan without errors is analysed.
+            if !diagnostics.iter().any(Diagnostic::is_error) {
+                diagnostics.extend(analysis::check(&resolved, &built));
+            }
             plan = Some(resolved);
             graph = Some(built);
         }

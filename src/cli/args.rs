@@ -59,6 +59,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Print a safe staged order for every rollout, as plan text to paste.
+    #[arg(long)]
+    pub suggest_stages: bool,
+
     /// Treat warnings as errors (`--deny warnings`).
     #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
     pub deny: Option<String>,

@@ -43,6 +43,9 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
     let mut out = stdout.lock();
     for path in &args.paths {
         let compiled = drplan::compile(drplan::load::load(path));
+        if args.suggest_stages {
+            suggest_stages(&compiled, &mut out);
+        }
         has_io_error |= compiled.has_io_error;
         summary.plans += 1;
         summary.files += compiled.sources.len();
@@ -95,5 +98,29 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
         EXIT_ERRORS
     } else {
         EXIT_OK
+    }
+}
+
+/// Print every rollout of a compiled plan, regrouped into safe stages.
+fn suggest_stages(compiled: &drplan::Compiled, out: &mut impl Write) {
+    let (Some(plan), Some(graph)) = (&compiled.plan, &compiled.graph) else {
+        return;
+    };
+    let context = drplan::analysis::Context::new(plan, graph);
+    for index in 0..plan.rollouts.len() {
+        let rollout = drplan::model::RolloutId(index as u32);
+        let stages = drplan::analysis::staging::suggest(&context, rollout);
+        let _ = writeln!(
+            out,
+            "# suggested staging for rollout `{}`: {} stage{}, what others depend on first",
+            plan.rollouts[index].name,
+            stages.len(),
+            if stages.len() == 1 { "" } else { "s" }
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            drplan::emit::stages::render(plan, &compiled.sources, rollout, &stages)
+        );
     }
 }

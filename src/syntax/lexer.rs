@@ -207,8 +207,8 @@ impl<'a> Lexer<'a> {
             self.rest = &rest[1..];
             return Some(token(kind, start + 1));
         }
-        if rest.starts_with("..") {
-            self.rest = &rest[2..];
+        if let Some(after) = rest.strip_prefix("..") {
+            self.rest = after;
             return Some(token(TokenKind::DotDot, start + 2));
         }
         if first == '#' {

@@ -151,10 +151,6 @@ impl<'a> Parser<'a> {
         Span::new(self.file, token.start as usize, token.end as usize)
     }
 
-    fn last_end(&self) -> usize {
-        self.last_end
-    }
-
     /// From the start of `start` to the end of the last consumed token.
     fn span_from(&self, start: Span) -> Span {
         Span::new(

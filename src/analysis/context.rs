@@ -1,0 +1,152 @@
+//! Facts about a plan that many rules need: where services run, which backups
+//! cover them, which changes touch what. Computed once per check.
+
+use crate::graph::Graph;
+use crate::model::{
+    BackupId, BackupSubject, ChangeId, Component, Host, Location, Plan, ServerId, ServiceId, SiteId,
+};
+use petgraph::graph::NodeIndex;
+
+/// A plan with its graph and precomputed look-ups.
+pub struct Context<'p> {
+    pub plan: &'p Plan,
+    pub graph: &'p Graph,
+    /// For each service, the backups that cover it: of the service itself, of a vm it
+    /// runs on, or of a server it runs on.
+    backups_by_service: Vec<Vec<BackupId>>,
+}
+
+impl<'p> Context<'p> {
+    pub fn new(plan: &'p Plan, graph: &'p Graph) -> Self {
+        // Services by the vm or server they run on directly, to find what a backup covers.
+        let mut services_by_vm = vec![Vec::new(); plan.vms.len()];
+        let mut services_by_server = vec![Vec::new(); plan.servers.len()];
+        for (index, service) in plan.services.iter().enumerate() {
+            for host in &service.hosts {
+                match host.id {
+                    Host::Vm(vm) => services_by_vm[vm.index()].push(ServiceId(index as u32)),
+                    Host::Server(server) => {
+                        services_by_server[server.index()].push(ServiceId(index as u32))
+                    }
+                }
+            }
+        }
+        let mut backups_by_service: Vec<Vec<BackupId>> = vec![Vec::new(); plan.services.len()];
+        for (backup_index, backup) in plan.backups.iter().enumerate() {
+            let id = BackupId(backup_index as u32);
+            for subject in &backup.subjects {
+                let covered: &[ServiceId] = match subject.id {
+                    BackupSubject::Service(_) => &[],
+                    BackupSubject::Vm(vm) => &services_by_vm[vm.index()],
+                    BackupSubject::Server(server) => &services_by_server[server.index()],
+                };
+                if let BackupSubject::Service(service) = subject.id {
+                    push_unique(&mut backups_by_service[service.index()], id);
+                }
+                for service in covered {
+                    push_unique(&mut backups_by_service[service.index()], id);
+                }
+            }
+        }
+        Context {
+            plan,
+            graph,
+            backups_by_service,
+        }
+    }
+
+    /// The backups that cover a service.
+    pub fn backups_of(&self, service: ServiceId) -> &[BackupId] {
+        &self.backups_by_service[service.index()]
+    }
+
+    /// The physical server a host runs on.
+    pub fn server_of(&self, host: Host) -> Option<ServerId> {
+        match host {
+            Host::Server(id) => Some(id),
+            Host::Vm(id) => self.plan.vms[id.index()].host.map(|h| h.id),
+        }
+    }
+
+    /// The site a host is at.
+    pub fn site_of(&self, host: Host) -> Option<SiteId> {
+        self.server_of(host)
+            .and_then(|s| self.plan.servers[s.index()].site.map(|r| r.id))
+    }
+
+    /// The physical servers a service runs on, in order, without repeats.
+    pub fn servers_of(&self, service: ServiceId) -> Vec<ServerId> {
+        let mut servers = Vec::new();
+        for host in &self.plan.services[service.index()].hosts {
+            if let Some(server) = self.server_of(host.id) {
+                if !servers.contains(&server) {
+                    servers.push(server);
+                }
+            }
+        }
+        servers
+    }
+
+    /// The sites a service runs at, in order, without repeats.
+    pub fn sites_of(&self, service: ServiceId) -> Vec<SiteId> {
+        let mut sites = Vec::new();
+        for host in &self.plan.services[service.index()].hosts {
+            if let Some(site) = self.site_of(host.id) {
+                if !sites.contains(&site) {
+                    sites.push(site);
+                }
+            }
+        }
+        sites
+    }
+
+    /// The site a backup location is at.
+    pub fn location_site(&self, location: Location) -> Option<SiteId> {
+        match location {
+            Location::Site(id) => Some(id),
+            Location::Storage(id) => self.plan.storage[id.index()].site.map(|r| r.id),
+        }
+    }
+
+    /// Every change of every rollout, in written order.
+    pub fn changes(&self) -> impl Iterator<Item = ChangeId> + '_ {
+        self.plan
+            .rollouts
+            .iter()
+            .enumerate()
+            .flat_map(|(r, rollout)| {
+                rollout
+                    .stages
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(s, stage)| {
+                        (0..stage.changes.len()).map(move |c| ChangeId {
+                            rollout: crate::model::RolloutId(r as u32),
+                            stage: s as u32,
+                            change: c as u32,
+                        })
+                    })
+            })
+    }
+
+    /// Graph nodes of a change's targets.
+    pub fn target_nodes(&self, change: ChangeId) -> Vec<NodeIndex> {
+        self.plan
+            .change(change)
+            .targets
+            .iter()
+            .map(|t| self.graph.node(t.id))
+            .collect()
+    }
+
+    /// A component's name, for messages.
+    pub fn name(&self, component: Component) -> &str {
+        self.plan.component_name(component)
+    }
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}

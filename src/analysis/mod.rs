@@ -1,0 +1,101 @@
+//! Safety rules over the resolved model and its dependency graph: the big bang,
+//! change safety, time, backups and RPO, recovery time and standby, completeness.
+//! Rules only report findings; `allow` suppression is applied here, once.
+
+mod big_bang;
+mod context;
+mod footprint;
+pub mod staging;
+
+pub use context::Context;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::graph::Graph;
+use crate::model::{
+    BackupId, ChangeId, Plan, RoleId, RolloutId, ScenarioId, ServerId, ServiceId, SiteId,
+    StandbyId, StorageId, VmId,
+};
+
+/// A declaration a finding is about; its `allow`s (and those of what encloses it) can
+/// suppress the finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Plan,
+    Site(SiteId),
+    Storage(StorageId),
+    Server(ServerId),
+    Vm(VmId),
+    Service(ServiceId),
+    Backup(BackupId),
+    Standby(StandbyId),
+    Role(RoleId),
+    Rollout(RolloutId),
+    Stage(RolloutId, u32),
+    Change(ChangeId),
+    Scenario(ScenarioId),
+}
+
+/// A rule's result: the diagnostic and the declarations it concerns.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub subjects: Vec<Subject>,
+}
+
+impl Finding {
+    pub fn new(diagnostic: Diagnostic, subjects: impl IntoIterator<Item = Subject>) -> Self {
+        Finding {
+            diagnostic,
+            subjects: subjects.into_iter().collect(),
+        }
+    }
+}
+
+/// Run every rule; return the diagnostics no `allow` suppresses, in rule order.
+pub fn check(plan: &Plan, graph: &Graph) -> Vec<Diagnostic> {
+    let context = Context::new(plan, graph);
+    let mut findings = Vec::new();
+    big_bang::check(&context, &mut findings);
+    findings
+        .into_iter()
+        .filter(|f| !is_allowed(plan, f))
+        .map(|f| f.diagnostic)
+        .collect()
+}
+
+/// Whether any subject of the finding (or the plan) allows its code.
+fn is_allowed(plan: &Plan, finding: &Finding) -> bool {
+    let code = finding.diagnostic.code;
+    let allows = |list: &[crate::model::Allow]| list.iter().any(|a| a.code == code);
+    allows(&plan.allows)
+        || finding.subjects.iter().any(|&subject| match subject {
+            Subject::Plan => false,
+            Subject::Site(id) => allows(&plan.sites[id.index()].allows),
+            Subject::Storage(id) => allows(&plan.storage[id.index()].allows),
+            Subject::Server(id) => allows(&plan.servers[id.index()].allows),
+            Subject::Vm(id) => allows(&plan.vms[id.index()].allows),
+            Subject::Service(id) => allows(&plan.services[id.index()].allows),
+            Subject::Backup(id) => allows(&plan.backups[id.index()].allows),
+            Subject::Standby(id) => allows(&plan.standbys[id.index()].allows),
+            Subject::Role(id) => allows(&plan.roles[id.index()].allows),
+            Subject::Scenario(id) => allows(&plan.scenarios[id.index()].allows),
+            Subject::Rollout(id) => allows(&plan.rollouts[id.index()].allows),
+            Subject::Stage(rollout, stage) => {
+                let r = &plan.rollouts[rollout.index()];
+                allows(&r.allows) || allows(&r.stages[stage as usize].allows)
+            }
+            Subject::Change(id) => {
+                let r = &plan.rollouts[id.rollout.index()];
+                let stage = &r.stages[id.stage as usize];
+                allows(&r.allows)
+                    || allows(&stage.allows)
+                    || allows(&stage.changes[id.change as usize].allows)
+            }
+        })
+}
+
+/// Whether a code belongs to the safety analysis (so that it is reported only for
+/// plans that compile).
+pub fn is_analysis_code(code: Code) -> bool {
+    code >= Code::BigBang
+}

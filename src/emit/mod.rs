@@ -1,0 +1,3 @@
+//! Pure functions from the model (and analysis results) to text.
+
+pub mod stages;

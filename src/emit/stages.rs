@@ -1,0 +1,96 @@
+//! A suggested staging as plan text the user can paste over the rollout.
+
+use crate::model::{ChangeId, Plan, RolloutId};
+use crate::source::SourceMap;
+use crate::syntax::units::format_duration;
+use std::fmt::Write;
+
+/// Render `rollout` with its changes regrouped into `stages`. Rollout properties and
+/// each change's text are kept as written; each new stage keeps the go/no-go and roles
+/// of the stage its changes came from.
+pub fn render(
+    plan: &Plan,
+    sources: &SourceMap,
+    rollout: RolloutId,
+    stages: &[Vec<ChangeId>],
+) -> String {
+    let data = &plan.rollouts[rollout.index()];
+    let mut out = String::new();
+    let _ = writeln!(out, "rollout {} {{", data.name);
+    let declaration = sources.text(data.declaration);
+    // Rollout-level properties: the text between `{` and the first stage, as written.
+    let body_start = declaration.find('{').map_or(0, |i| i + 1);
+    let first_stage = data
+        .stages
+        .first()
+        .map_or(declaration.len().saturating_sub(1), |s| {
+            (s.declaration.start - data.declaration.start) as usize
+        });
+    for line in declaration[body_start..first_stage.max(body_start)].lines() {
+        let line = line.trim();
+        if !line.is_empty() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for (number, members) in stages.iter().enumerate() {
+        let _ = writeln!(out, "  stage stage-{} {{", number + 1);
+        let origins: Vec<&crate::model::Stage> = {
+            let mut seen: Vec<u32> = members.iter().map(|id| id.stage).collect();
+            seen.dedup();
+            seen.iter().map(|&s| &data.stages[s as usize]).collect()
+        };
+        if let Some(deadline) = origins.iter().find_map(|s| s.go_no_go) {
+            let _ = writeln!(out, "    go-no-go {}", format_time_of_week(deadline));
+        }
+        let mut roles: Vec<&str> = origins
+            .iter()
+            .flat_map(|s| {
+                s.roles
+                    .iter()
+                    .map(|r| plan.roles[r.id.index()].name.as_str())
+            })
+            .collect();
+        roles.dedup();
+        if !roles.is_empty() {
+            let _ = writeln!(out, "    roles {}", roles.join(", "));
+        }
+        if let Some(soak) = origins.iter().find_map(|s| s.soak) {
+            let _ = writeln!(out, "    soak {}", format_duration(soak).replace(' ', ""));
+        }
+        for &id in members {
+            let text = sources.text(plan.change(id).declaration);
+            for line in reindent(text, "    ").lines() {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        let _ = writeln!(out, "  }}");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// `fri 18:00` from minutes since Monday 00:00.
+pub fn format_time_of_week(minute: u32) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = (minute / 1440) as usize % 7;
+    let in_day = minute % 1440;
+    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
+}
+
+/// Re-indent a declaration: its first line at `indent`, later lines keeping their
+/// indentation relative to the least-indented of them (the closing brace).
+fn reindent(text: &str, indent: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("").trim();
+    let rest: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    let common = rest
+        .iter()
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = format!("{indent}{first}\n");
+    for line in rest {
+        let _ = writeln!(out, "{indent}{}", line[common..].trim_end());
+    }
+    out
+}
