@@ -2,9 +2,13 @@
 //! change safety, time, backups and RPO, recovery time and standby, completeness.
 //! Rules only report findings; `allow` suppression is applied here, once.
 
+mod backups;
 mod big_bang;
+mod changes;
+mod completeness;
 mod context;
 mod footprint;
+mod recovery;
 pub mod staging;
 
 pub use context::Context;
@@ -56,6 +60,10 @@ pub fn check(plan: &Plan, graph: &Graph) -> Vec<Diagnostic> {
     let context = Context::new(plan, graph);
     let mut findings = Vec::new();
     big_bang::check(&context, &mut findings);
+    changes::check(&context, &mut findings);
+    backups::check(&context, &mut findings);
+    recovery::check(&context, &mut findings);
+    completeness::check(&context, &mut findings);
     findings
         .into_iter()
         .filter(|f| !is_allowed(plan, f))
