@@ -92,6 +92,9 @@ pub struct Allow {
 /// Plan-wide settings from the `plan` block, with defaults filled in.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
+    /// The `plan` block's name, when there is one.
+    #[serde(skip)]
+    pub span: Option<Span>,
     pub rto: Option<Seconds>,
     pub rpo: Option<Seconds>,
     pub mtd: Option<Seconds>,

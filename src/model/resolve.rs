@@ -727,6 +727,7 @@ impl<'a> Resolver<'a> {
             return (
                 "plan".to_string(),
                 Settings {
+                    span: None,
                     rto: None,
                     rpo: None,
                     mtd: None,
@@ -744,6 +745,7 @@ impl<'a> Resolver<'a> {
         let p = self.props(item, "plan");
         allows.extend(self.allows(&p));
         let settings = Settings {
+            span: Some(item.name_span()),
             rto: p.duration("rto"),
             rpo: p.duration("rpo"),
             mtd: p.duration("mtd"),
