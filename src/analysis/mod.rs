@@ -7,6 +7,7 @@ mod big_bang;
 mod changes;
 mod completeness;
 mod context;
+pub mod estimate;
 mod footprint;
 mod recovery;
 pub mod staging;

@@ -55,7 +55,7 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format: human-readable diagnostics, or one JSON document.
+    /// Output format: human-readable diagnostics, one JSON document, or SARIF 2.1.0.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -72,6 +72,7 @@ pub struct CheckArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

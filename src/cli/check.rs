@@ -3,6 +3,7 @@
 use super::args::{CheckArgs, Format};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::diagnostics::sarif;
 use drplan::diagnostics::Severity;
 use serde::Serialize;
 use std::io::Write;
@@ -39,6 +40,7 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
     let mut summary = Summary::default();
     let mut json_diagnostics = Vec::new();
     let mut has_io_error = false;
+    let mut compiled_plans = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for path in &args.paths {
@@ -71,7 +73,17 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
                     let _ = writeln!(out, "{text}");
                 }
                 Format::Json => json_diagnostics.push(render::json(&diagnostic, &compiled.sources)),
+                Format::Sarif => {}
             }
+        }
+        if args.format == Format::Sarif {
+            let mut diagnostics = compiled.diagnostics.clone();
+            if deny_warnings {
+                diagnostics
+                    .iter_mut()
+                    .for_each(|d| d.severity = Severity::Error);
+            }
+            compiled_plans.push((compiled, diagnostics));
         }
     }
     match args.format {
@@ -90,6 +102,18 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
             };
             let _ = serde_json::to_writer_pretty(&mut out, &report);
             let _ = writeln!(out);
+        }
+        Format::Sarif => {
+            let reports: Vec<sarif::PlanReport> = compiled_plans
+                .iter()
+                .map(|(compiled, diagnostics)| sarif::PlanReport {
+                    sources: &compiled.sources,
+                    diagnostics,
+                })
+                .collect();
+            let _ = serde_json::to_writer_pretty(&mut out, &sarif::log(&reports));
+            let _ = writeln!(out);
+            eprintln!("{}", summary.line());
         }
     }
     if has_io_error {

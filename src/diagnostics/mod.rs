@@ -3,6 +3,7 @@
 
 mod codes;
 pub mod render;
+pub mod sarif;
 
 pub use codes::Code;
 
