@@ -88,6 +88,18 @@ impl SourceFile {
         }
     }
 
+    /// 0-based index of the line holding a byte offset.
+    pub fn line_index(&self, offset: u32) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Byte offset where a 0-based line starts; the text's length past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .map_or(self.text.len(), |&s| s as usize)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: u32) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;

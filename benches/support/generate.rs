@@ -4,6 +4,9 @@
 
 use std::fmt::Write;
 
+/// Dependency layers: front ends, applications, middleware, databases, storage services.
+const LAYERS: usize = 5;
+
 /// A plan with `services` services (about 450 bytes of plan text per service).
 pub fn generate(services: usize) -> String {
     let mut out = String::with_capacity(services * 400);
@@ -39,9 +42,20 @@ pub fn generate(services: usize) -> String {
             "vm vm-{i} {{ on host-{}  cpu 4  memory 16GiB  image 80GiB }}",
             i % servers
         );
+        // Five layers, front ends on top: each service needs two of the layer below,
+        // so many services share a database (fan-in) and each needs several (fan-out).
+        let layer_size = services.div_ceil(LAYERS);
+        let layer = i / layer_size;
         let mut needs = String::new();
-        if i >= 10 {
-            let _ = write!(needs, "  needs svc-{}, svc-{}", i / 10, i - 1 - (i % 7));
+        let below = (layer + 1) * layer_size;
+        if below < services {
+            let size = layer_size.min(services - below);
+            let _ = write!(
+                needs,
+                "  needs svc-{}, svc-{}",
+                below + (i * 7) % size,
+                below + (i * 13 + 3) % size
+            );
         }
         let tier = if i % 5 == 0 {
             "  tier gold"

@@ -1,5 +1,255 @@
-//! (rules being written)
+//! Backup and RPO rules (stories 002, 004): coverage, restore tests, consistency while
+//! users work, off-site copies, chains, retention, 3-2-1 and the data a loss costs.
+//! Rules read the model only; services × backups is never walked, only `backups_of`.
 
-use super::{Context, Finding};
+mod consistency;
+mod copies;
+mod rpo;
 
-pub(super) fn check(_context: &Context, _out: &mut Vec<Finding>) {}
+use super::{Context, Finding, Subject};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{BackupId, Criticality, Seconds, ServiceId};
+use crate::syntax::units::format_duration;
+use rpo::Interval;
+
+/// Facts about every backup, computed once per check.
+pub(super) struct Facts {
+    /// The restore interval of each backup, when it has a restorable schedule.
+    intervals: Vec<Option<Interval>>,
+    /// The services with data each backup covers, in plan order.
+    services: Vec<Vec<ServiceId>>,
+}
+
+impl Facts {
+    fn new(context: &Context) -> Self {
+        let plan = context.plan;
+        let mut services = vec![Vec::new(); plan.backups.len()];
+        for (index, service) in plan.services.iter().enumerate() {
+            if service.data.is_none() {
+                continue;
+            }
+            let id = ServiceId(index as u32);
+            for backup in context.backups_of(id) {
+                services[backup.index()].push(id);
+            }
+        }
+        Facts {
+            intervals: plan.backups.iter().map(rpo::restore_interval).collect(),
+            services,
+        }
+    }
+}
+
+pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
+    let plan = context.plan;
+    let facts = Facts::new(context);
+    for index in 0..plan.backups.len() {
+        let id = BackupId(index as u32);
+        check_tested(context, id, out);
+        check_chain(context, id, out);
+        check_retention(context, &facts, id, out);
+        consistency::check_backup(context, &facts, id, out);
+    }
+    for (index, service) in plan.services.iter().enumerate() {
+        // Without data there is nothing to lose.
+        if service.data.is_none() {
+            continue;
+        }
+        let id = ServiceId(index as u32);
+        if context.backups_of(id).is_empty() {
+            copies::check_no_backup(context, id, out);
+            continue;
+        }
+        let sites = context.sites_of(id);
+        let has_offsite_copy = sites.is_empty() || copies::has_offsite_copy(context, id, &sites);
+        if !has_offsite_copy {
+            copies::check_no_offsite_copy(context, id, &sites, out);
+        }
+        rpo::check_service(context, id, &facts, has_offsite_copy, out);
+        if service.criticality == Criticality::Critical {
+            copies::check_three_two_one(context, id, has_offsite_copy, out);
+        }
+    }
+}
+
+/// `untested-backup` and `restore-test-overdue`.
+fn check_tested(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
+    let backup = &context.plan.backups[id.index()];
+    let required = context.plan.settings.test_every;
+    match backup.tested_every {
+        None => {
+            let mut diagnostic = Diagnostic::new(
+                Code::UntestedBackup,
+                format!("backup `{}` is never restore-tested", backup.name),
+            )
+            .primary(backup.span, "no `tested every`");
+            if let Some(date) = backup.last_tested {
+                diagnostic = diagnostic.note(format!(
+                    "`last-tested {:04}-{:02}-{:02}` records one test, but nothing says it is repeated",
+                    date.year, date.month, date.day
+                ));
+            }
+            out.push(Finding::new(
+                diagnostic.help(format!(
+                    "restore it to a scratch machine and check the data, then declare `tested every {}` (the plan's `test-every`) or more often",
+                    format_duration(required)
+                )),
+                [Subject::Backup(id)],
+            ));
+        }
+        Some(every) if every > required => out.push(Finding::new(
+            Diagnostic::new(
+                Code::RestoreTestOverdue,
+                format!(
+                    "backup `{}` is restore-tested every {}, less often than the plan's {}",
+                    backup.name,
+                    format_duration(every),
+                    format_duration(required)
+                ),
+            )
+            .primary(
+                backup.span,
+                format!(
+                    "tested every {} > test-every {}",
+                    format_duration(every),
+                    format_duration(required)
+                ),
+            )
+            .help(format!(
+                "test-restore it at least every {} (`tested every {}`), or change the plan's `test-every`",
+                format_duration(required),
+                format_duration(required)
+            )),
+            [Subject::Backup(id)],
+        )),
+        Some(_) => {}
+    }
+}
+
+/// `differential-without-full`: differentials and incrementals need a full (or a primary
+/// snapshot) to be restored on top of.
+fn check_chain(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
+    let backup = &context.plan.backups[id.index()];
+    if rpo::has_base(backup) {
+        return;
+    }
+    let Some((kind, schedule)) =
+        rpo::schedules(backup).find(|&(kind, _)| kind == "differential" || kind == "incremental")
+    else {
+        return;
+    };
+    out.push(Finding::new(
+        Diagnostic::new(
+            Code::DifferentialWithoutFull,
+            format!(
+                "backup `{}` takes {kind} backups but never a full one",
+                backup.name
+            ),
+        )
+        .primary(schedule.span, format!("{kind}s with nothing to restore them onto"))
+        .secondary(backup.span, "no `full` or `snapshot` schedule in this backup")
+        .help(format!(
+            "add the full backup the {kind}s build on, for example `full every 7d at 01:00`, or a primary `snapshot` schedule for differential snapshots"
+        )),
+        [Subject::Backup(id)],
+    ));
+}
+
+/// `retention-too-short`: restore points must outlive the RPO window of what the backup
+/// covers, the restore-test interval, and, for differentials, the full they need.
+fn check_retention(context: &Context, facts: &Facts, id: BackupId, out: &mut Vec<Finding>) {
+    let plan = context.plan;
+    let backup = &plan.backups[id.index()];
+    let Some(keep) = backup.keep else { return };
+    // (what must stay restorable, how long, the related declaration)
+    let mut needs: Vec<(String, Seconds, Option<crate::source::Span>)> = Vec::new();
+    if let Some(service) = facts.services[id.index()]
+        .iter()
+        .filter_map(|&s| plan.services[s.index()].rpo.map(|rpo| (s, rpo)))
+        .max_by_key(|&(_, rpo)| rpo)
+    {
+        let (service_id, rpo) = service;
+        let service = &plan.services[service_id.index()];
+        needs.push((
+            format!("the rpo of `{}` ({})", service.name, format_duration(rpo)),
+            rpo,
+            Some(service.span),
+        ));
+    }
+    if let Some(tested) = backup.tested_every {
+        needs.push((
+            format!("its restore-test interval ({})", format_duration(tested)),
+            tested,
+            None,
+        ));
+    }
+    if let Some(full) = backup.full {
+        if let Some((kind, _)) = rpo::schedules(backup)
+            .find(|&(kind, _)| kind == "differential" || kind == "incremental")
+        {
+            needs.push((
+                format!(
+                    "its full interval ({}), which its {kind}s need",
+                    format_duration(full.every)
+                ),
+                full.every,
+                Some(full.span),
+            ));
+        }
+    }
+    needs.retain(|&(_, seconds, _)| keep < seconds);
+    needs.sort_by_key(|&(_, seconds, _)| std::cmp::Reverse(seconds));
+    let Some((first, longest, _)) = needs.first() else {
+        return;
+    };
+    let mut diagnostic = Diagnostic::new(
+        Code::RetentionTooShort,
+        format!(
+            "backup `{}` keeps restore points for {}, less than {first}",
+            backup.name,
+            format_duration(keep)
+        ),
+    )
+    .primary(
+        backup.span,
+        format!(
+            "keep {} < {}",
+            format_duration(keep),
+            format_duration(*longest)
+        ),
+    );
+    for (what, _, span) in &needs {
+        if let Some(span) = span {
+            diagnostic = diagnostic.secondary(*span, format!("needs {what}"));
+        }
+    }
+    for (what, _, _) in needs.iter().skip(1) {
+        diagnostic = diagnostic.note(format!("also shorter than {what}"));
+    }
+    out.push(Finding::new(
+        diagnostic.help(format!(
+            "keep restore points at least {} (`keep {}`)",
+            format_duration(*longest),
+            format_duration(*longest)
+        )),
+        [Subject::Backup(id)],
+    ));
+}
+
+/// "`a`", "`a` and `b`", "`a`, `b` and `c`".
+pub(super) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `fri 18:00` from minutes since Monday 00:00.
+pub(super) fn format_time_of_week(minute: u32) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = (minute / 1440) as usize % 7;
+    let in_day = minute % 1440;
+    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
+}

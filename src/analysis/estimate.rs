@@ -80,7 +80,9 @@ pub enum Recovery {
     Timed(Timeline),
     /// No surviving host, failover target or suitable standby: a single point of failure.
     /// Lists the standbys that cover the loss but cannot take the service, and why.
-    NoPlaceToRun { unsuitable: Vec<(StandbyId, Unsuitable)> },
+    NoPlaceToRun {
+        unsuitable: Vec<(StandbyId, Unsuitable)>,
+    },
     /// It has data to restore and no backup of it survives the loss.
     NoSurvivingBackup,
     /// It needs a lost service that never comes back.
@@ -175,7 +177,7 @@ impl Timeline {
     }
 
     /// The arithmetic, e.g. "detect 15m + standby `truck` 1d + restore 600GiB at
-    /// 150MB/s 1h 11m 35s + boot 10m = 1d 1h 36m 35s".
+    /// 150MB/s 1h 12m + boot 10m = 1d 1h 37m".
     pub fn describe(&self, plan: &Plan) -> String {
         let mut parts = vec![format!("detect {}", format_duration(self.detect))];
         match self.replacement {
@@ -448,8 +450,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
         }
         match host {
             Host::Vm(_)
-                if record.runs == Runs::Physical
-                    || record.hypervisor == Some(Hypervisor::None) =>
+                if record.runs == Runs::Physical || record.hypervisor == Some(Hypervisor::None) =>
             {
                 Some(Unsuitable::CannotRunVms)
             }
@@ -531,9 +532,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
         }
         leads.sort_unstable();
         match leads.get(needed as usize - 1) {
-            Some(&(ready_in, standby)) => {
-                Place::At(Replacement::Standby { standby, ready_in })
-            }
+            Some(&(ready_in, standby)) => Place::At(Replacement::Standby { standby, ready_in }),
             None => Place::Nowhere(unsuitable),
         }
     }
@@ -567,7 +566,8 @@ impl<'c, 'p> Estimator<'c, 'p> {
         let rate = rate_of(backup);
         let seconds = match (service.restore_time, data) {
             (Some(measured), _) => measured,
-            (None, Some(data)) => transfer_seconds(data, rate),
+            // Whole minutes, rounded up: a plan states no finer, and the arithmetic reads.
+            (None, Some(data)) => transfer_seconds(data, rate).div_ceil(60).saturating_mul(60),
             (None, None) => 0,
         };
         Some(Some(Restore {
@@ -666,12 +666,13 @@ impl<'c, 'p> Estimator<'c, 'p> {
                             let binding = lost_needs(k)
                                 .map(|n| (finish[n].expect("needs finish first"), n))
                                 .max_by_key(|&(f, n)| (f, Reverse(n)));
-                            let waiting = binding.filter(|&(f, _)| f > restored).map(|(f, n)| {
-                                Waiting {
-                                    need: lost[n].service,
-                                    seconds: f - restored,
-                                }
-                            });
+                            let waiting =
+                                binding
+                                    .filter(|&(f, _)| f > restored)
+                                    .map(|(f, n)| Waiting {
+                                        need: lost[n].service,
+                                        seconds: f - restored,
+                                    });
                             let boot = match replacement {
                                 Replacement::Failover { .. } => 0,
                                 Replacement::Standby { .. } => {
@@ -727,7 +728,12 @@ mod tests {
 
     fn service(compiled: &crate::Compiled, name: &str) -> ServiceId {
         let plan = compiled.plan.as_ref().expect("plan");
-        ServiceId(plan.services.iter().position(|s| s.name == name).expect(name) as u32)
+        ServiceId(
+            plan.services
+                .iter()
+                .position(|s| s.name == name)
+                .expect(name) as u32,
+        )
     }
 
     fn outcome(text: &str, loss: &str) -> (crate::Compiled, Outcome) {
@@ -763,14 +769,15 @@ mod tests {
             "sql1",
         );
         let t = timeline(&compiled, &outcome, "ehr-db");
-        let restore = (600.0 * GIB as f64 / 150e6).ceil() as u64;
+        // 4295.0s, rounded up to whole minutes.
+        let restore = 72 * 60;
         assert_eq!(t.detect, 900);
         assert_eq!(t.replacement.lead(), 86_400);
         assert_eq!(t.restore.map(|r| r.seconds), Some(restore));
         assert_eq!(t.total, 900 + 86_400 + restore + 600);
         let text = t.describe(compiled.plan.as_ref().unwrap());
         assert!(
-            text.starts_with("detect 15m + standby `truck` 1d + restore 600GiB at 150MB/s 1h 11m"),
+            text == "detect 15m + standby `truck` 1d + restore 600GiB at 150MB/s 1h 12m + boot 10m = 1d 1h 37m",
             "{text}"
         );
     }
@@ -787,8 +794,9 @@ mod tests {
              standby s { covers a }",
             "a",
         );
-        assert_eq!(timeline(&compiled, &outcome, "fast").total, 2000);
-        assert_eq!(timeline(&compiled, &outcome, "slow").total, 1000);
+        // 2000s and 1000s, rounded up to whole minutes.
+        assert_eq!(timeline(&compiled, &outcome, "fast").total, 2040);
+        assert_eq!(timeline(&compiled, &outcome, "slow").total, 1020);
     }
 
     #[test]
@@ -885,7 +893,13 @@ mod tests {
             Some(&Recovery::NoSurvivingBackup)
         );
         let kept = timeline(&compiled, &outcome, "kept");
-        assert!(matches!(kept.replacement, Replacement::Standby { ready_in: 172_800, .. }));
+        assert!(matches!(
+            kept.replacement,
+            Replacement::Standby {
+                ready_in: 172_800,
+                ..
+            }
+        ));
         // Losing only the server, the spare in the room takes over at once.
         let (compiled, outcome) = super::tests::outcome(text, "a");
         let solo = timeline(&compiled, &outcome, "solo");

@@ -11,6 +11,7 @@ pub mod estimate;
 mod footprint;
 mod recovery;
 pub mod staging;
+mod timing;
 
 pub use context::Context;
 

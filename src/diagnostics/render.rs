@@ -1,33 +1,80 @@
 //! Rendering diagnostics for people (miette's graphical report) and machines (JSON).
 
 use super::{Diagnostic, Severity};
+use crate::source::SourceFile;
 use crate::source::{FileId, SourceMap};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 use std::fmt;
 
 /// A diagnostic in the shape miette renders: one source file, its labels, and
 /// related reports for labels that sit in other files.
 #[derive(Debug)]
-struct MietteReport {
+struct MietteReport<'a> {
     message: String,
     code: Option<String>,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<FileSource<'a>>,
     labels: Vec<LabeledSpan>,
-    related: Vec<MietteReport>,
+    related: Vec<MietteReport<'a>>,
 }
 
-impl fmt::Display for MietteReport {
+/// A source file as miette reads it: only the lines around a span are scanned, so
+/// rendering a diagnostic costs the size of its snippet, not of the file.
+#[derive(Debug, Clone, Copy)]
+struct FileSource<'a> {
+    file: &'a SourceFile,
+}
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = &self.file.text;
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self
+            .file
+            .line_index(start as u32)
+            .saturating_sub(context_lines_before + 1);
+        let last_line = self.file.line_index(end as u32) + context_lines_after + 2;
+        let window_start = self.file.line_start(first_line);
+        let window_end = self.file.line_start(last_line).min(text.len());
+        let window = &text[window_start..window_end];
+        let inner_span = SourceSpan::new((start - window_start).into(), span.len());
+        let inner = window.read_span(&inner_span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.file.name.clone(),
+            inner.data(),
+            SourceSpan::new(
+                (inner.span().offset() + window_start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count() + first_line,
+        )))
+    }
+}
+
+impl fmt::Display for MietteReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for MietteReport {}
+impl std::error::Error for MietteReport<'_> {}
 
-impl miette::Diagnostic for MietteReport {
+impl miette::Diagnostic for MietteReport<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.code
             .as_ref()
@@ -62,9 +109,10 @@ impl miette::Diagnostic for MietteReport {
     }
 }
 
-fn named_source(sources: &SourceMap, file: FileId) -> NamedSource<String> {
-    let f = sources.file(file);
-    NamedSource::new(f.name.clone(), f.text.clone())
+fn named_source(sources: &SourceMap, file: FileId) -> FileSource<'_> {
+    FileSource {
+        file: sources.file(file),
+    }
 }
 
 fn labeled(label: &super::Label) -> LabeledSpan {
@@ -77,7 +125,7 @@ fn labeled(label: &super::Label) -> LabeledSpan {
     }
 }
 
-fn to_miette(diagnostic: &Diagnostic, sources: &SourceMap) -> MietteReport {
+fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteReport<'a> {
     let severity = match diagnostic.severity {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
@@ -107,7 +155,8 @@ fn to_miette(diagnostic: &Diagnostic, sources: &SourceMap) -> MietteReport {
         if Some(label.span.file) == main_file {
             report.labels.push(labeled(label));
         } else if let Some(r) = report.related.iter_mut().find(|r| {
-            r.source.as_ref().map(|s| s.name()) == Some(&sources.file(label.span.file).name)
+            r.source
+                .is_some_and(|s| std::ptr::eq(s.file, sources.file(label.span.file)))
         }) {
             r.labels.push(labeled(label));
         } else {
