@@ -39,13 +39,13 @@ pub fn load(path: &Path) -> Loaded {
             }
             Ok(files) => {
                 for file in files {
-                    load_file(&mut loaded, &file, None, &mut stack);
+                    load_file(&mut loaded, &file, &file, None, &mut stack);
                 }
             }
             Err(error) => io_error(&mut loaded, path, &error),
         }
     } else {
-        load_file(&mut loaded, path, None, &mut stack);
+        load_file(&mut loaded, path, path, None, &mut stack);
     }
     loaded
 }
@@ -87,6 +87,7 @@ fn io_error(loaded: &mut Loaded, path: &Path, error: &std::io::Error) {
 fn load_file(
     loaded: &mut Loaded,
     path: &Path,
+    shown: &Path,
     included_at: Option<Span>,
     stack: &mut Vec<PathBuf>,
 ) {
@@ -135,24 +136,24 @@ fn load_file(
                 Some(span) => loaded.diagnostics.push(
                     Diagnostic::new(
                         Code::IncludeNotFound,
-                        format!("cannot include `{}`: {error}", path.display()),
+                        format!("cannot include `{}`: {error}", shown.display()),
                     )
                     .primary(span, "this file cannot be read")
                     .help("include paths are relative to the file that includes them"),
                 ),
-                None => io_error(loaded, path, &error),
+                None => io_error(loaded, shown, &error),
             }
             return;
         }
     };
     if metadata.len() > MAX_FILE_BYTES {
         let id = loaded.sources.add(canonical.clone(), String::new());
-        set_display_name(loaded, id, path);
+        set_display_name(loaded, id, shown);
         let mut diagnostic = Diagnostic::new(
             Code::FileTooLarge,
             format!(
                 "`{}` is {} MiB; plan files may be at most {} MiB",
-                path.display(),
+                shown.display(),
                 metadata.len() / (1024 * 1024),
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
@@ -167,7 +168,7 @@ fn load_file(
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(error) => {
-            io_error(loaded, path, &error);
+            io_error(loaded, shown, &error);
             return;
         }
     };
@@ -178,7 +179,7 @@ fn load_file(
             let bad_len = error.utf8_error().error_len().unwrap_or(1);
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let id = loaded.sources.add(canonical.clone(), text);
-            set_display_name(loaded, id, path);
+            set_display_name(loaded, id, shown);
             loaded.diagnostics.push(
                 Diagnostic::new(
                     Code::InvalidUtf8,
@@ -194,7 +195,7 @@ fn load_file(
         }
     };
     let id = loaded.sources.add(canonical.clone(), text);
-    set_display_name(loaded, id, path);
+    set_display_name(loaded, id, shown);
     let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);
     loaded.diagnostics.extend(diagnostics);
     let includes: Vec<(PathBuf, Span)> = file
@@ -212,8 +213,10 @@ fn load_file(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let shown_base = shown.parent().map(Path::to_path_buf).unwrap_or_default();
     for (relative, span) in includes {
-        load_file(loaded, &base.join(relative), Some(span), stack);
+        let shown = shown_base.join(&relative);
+        load_file(loaded, &base.join(&relative), &shown, Some(span), stack);
     }
     stack.pop();
 }

@@ -1,6 +1,8 @@
 //! The one integration test binary: a module per feature, each running the real `drplan`.
 //! Module files live in `tests/main/` so that Cargo builds a single test target.
 
+#[path = "main/book.rs"]
+mod book;
 #[path = "main/cli.rs"]
 mod cli;
 #[path = "main/diagnostics.rs"]
@@ -13,5 +15,7 @@ mod guards;
 mod inputs;
 #[path = "main/parser_props.rs"]
 mod parser_props;
+#[path = "main/rules.rs"]
+mod rules;
 #[path = "main/test_builder.rs"]
 mod test_builder;

@@ -4,12 +4,15 @@ use super::args::{CheckArgs, Format};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::diagnostics::render::{self, HumanStyle};
 use drplan::diagnostics::sarif;
-use drplan::diagnostics::Severity;
+use drplan::diagnostics::{Code, Severity};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Width diagnostics are wrapped at.
 const WIDTH: usize = 100;
+/// Diagnostics of one code shown per plan in the human format; the rest are counted.
+const SHOWN_PER_CODE: usize = 25;
 
 #[derive(Debug, Default, Serialize)]
 struct Summary {
@@ -51,6 +54,7 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
         has_io_error |= compiled.has_io_error;
         summary.plans += 1;
         summary.files += compiled.sources.len();
+        let mut shown: BTreeMap<Code, usize> = BTreeMap::new();
         for diagnostic in &compiled.diagnostics {
             let mut diagnostic = diagnostic.clone();
             if deny_warnings {
@@ -74,6 +78,15 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
                 }
                 Format::Json => json_diagnostics.push(render::json(&diagnostic, &compiled.sources)),
                 Format::Sarif => {}
+            }
+        }
+        for (code, count) in &shown {
+            if *count > SHOWN_PER_CODE {
+                let _ = writeln!(
+                    out,
+                    "… and {} more `{code}` diagnostics (`--format json` lists them all)\n",
+                    count - SHOWN_PER_CODE
+                );
             }
         }
         if args.format == Format::Sarif {

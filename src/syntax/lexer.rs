@@ -40,8 +40,19 @@ pub struct Token {
 /// A problem met while lexing, at a byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LexError {
-    UnexpectedCharacter { start: usize, end: usize },
-    UnterminatedString { start: usize, end: usize },
+    UnexpectedCharacter {
+        start: usize,
+        end: usize,
+    },
+    /// `'text'`: lexed as a string so that parsing goes on, but reported.
+    SingleQuotedString {
+        start: usize,
+        end: usize,
+    },
+    UnterminatedString {
+        start: usize,
+        end: usize,
+    },
 }
 
 /// The lexer's output: tokens (always ending with `Eof`), comment ranges, errors.
@@ -216,6 +227,17 @@ impl<'a> Lexer<'a> {
             self.comments.push((start as u32, self.offset(r) as u32));
             self.rest = r;
             return None;
+        }
+        if first == '\'' {
+            if let Some(len) = rest[1..]
+                .find(['\'', '\n'])
+                .filter(|&i| rest.as_bytes()[i + 1] == b'\'')
+            {
+                let end = start + len + 2;
+                self.error(LexError::SingleQuotedString { start, end });
+                self.rest = &rest[len + 2..];
+                return Some(token(TokenKind::Str, end));
+            }
         }
         if first == '"' {
             let len = string_length(rest).unwrap_or_else(|len| {

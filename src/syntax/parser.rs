@@ -27,7 +27,6 @@ pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
         last_end: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
-        unconsumed_error_at: None,
     };
     let items = parser.file();
     let comments = parser
@@ -78,8 +77,6 @@ struct Parser<'a> {
     last_end: usize,
     diagnostics: Vec<Diagnostic>,
     has_given_up: bool,
-    /// Token position of the last error that did not consume its token.
-    unconsumed_error_at: Option<usize>,
 }
 
 /// Marks a value that failed to parse; its diagnostic is already reported.
@@ -148,6 +145,13 @@ impl<'a> Parser<'a> {
     }
 
     fn span(&self, token: Token) -> Span {
+        if token.kind == TokenKind::Eof {
+            // An empty span at the very end shows no label: point at the last character.
+            let trimmed = self.source.trim_end();
+            let end = trimmed.len();
+            let start = trimmed.char_indices().next_back().map_or(end, |(i, _)| i);
+            return Span::new(self.file, start, end);
+        }
         Span::new(self.file, token.start as usize, token.end as usize)
     }
 
@@ -207,7 +211,7 @@ impl<'a> Parser<'a> {
                 let c = &self.source[start..end];
                 Diagnostic::new(
                     Code::UnexpectedCharacter,
-                    format!("unexpected character `{}`", c.escape_debug()),
+                    format!("unexpected character `{}`", printable(c)),
                 )
                 .primary(
                     Span::new(self.file, start, end),
@@ -221,6 +225,12 @@ impl<'a> Parser<'a> {
                     _ => Some("names are kebab-case words; text goes in double quotes".to_string()),
                 })
             }
+            LexError::SingleQuotedString { start, end } => Diagnostic::new(
+                Code::UnexpectedCharacter,
+                "strings are written in double quotes",
+            )
+            .primary(Span::new(self.file, start, end), "single quotes")
+            .help(format!("write \"{}\"", &self.source[start + 1..end - 1])),
             LexError::UnterminatedString { start, end } => Diagnostic::new(
                 Code::UnterminatedString,
                 "string is missing its closing quote",
@@ -232,7 +242,6 @@ impl<'a> Parser<'a> {
     }
 
     fn unexpected(&mut self, expected: &str) -> Reported {
-        self.unconsumed_error_at = Some(self.pos);
         let token = self.peek();
         let found = self.describe(token);
         let span = self.span(token);
@@ -327,29 +336,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// After a bad value: drop the offending token, then resume at the next word, so
-    /// that an unknown property right after a bad value is still reported.
+    /// After a bad value: skip the rest of it, up to the next property key, `;`, `}`,
+    /// or a word that starts a new line (so that an unknown property on the next line
+    /// is still reported, while the remains of a bad window or schedule are not).
     fn recover_after_value(&mut self, spec: &ItemSpec) {
-        let token = self.peek();
-        let is_key = token.kind == TokenKind::Word && spec.property(self.text(token)).is_some();
-        let is_offending = self.unconsumed_error_at == Some(self.pos);
-        if is_offending
-            && !matches!(
-                token.kind,
-                TokenKind::RBrace | TokenKind::Eof | TokenKind::LBrace
-            )
-            && !is_key
-        {
+        loop {
+            let token = self.peek();
+            match token.kind {
+                TokenKind::RBrace | TokenKind::Eof | TokenKind::Semicolon => return,
+                TokenKind::LBrace => return self.recover_in_block(spec),
+                TokenKind::Word => {
+                    let word = self.text(token);
+                    let starts_line = self.source[..token.start as usize]
+                        .trim_end_matches([' ', '\t'])
+                        .ends_with('\n');
+                    let is_known = spec.property(word).is_some() || spec.children.contains(&word);
+                    if is_known || starts_line || self.starts_top_level_item() {
+                        return;
+                    }
+                }
+                _ => {}
+            }
             self.bump();
-        }
-        while !matches!(
-            self.peek().kind,
-            TokenKind::Word | TokenKind::RBrace | TokenKind::Eof | TokenKind::LBrace
-        ) {
-            self.bump();
-        }
-        if self.peek().kind == TokenKind::LBrace {
-            self.recover_in_block(spec);
         }
     }
 
@@ -547,7 +555,12 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Eof => {
                     if !self.has_given_up {
-                        self.report_unclosed(open_span, keyword_span, self.span(token));
+                        self.report_unclosed(
+                            open_span,
+                            keyword_span,
+                            self.span(token),
+                            "the file ends here",
+                        );
                     }
                     break;
                 }
@@ -566,7 +579,12 @@ impl<'a> Parser<'a> {
                         children.push(self.declaration(child_spec, depth + 1));
                     } else if self.starts_top_level_item() {
                         // Most likely a forgotten `}`: let the enclosing level take it.
-                        self.report_unclosed(open_span, keyword_span, self.span(token));
+                        self.report_unclosed(
+                            open_span,
+                            keyword_span,
+                            self.span(token),
+                            "expected `}` before this",
+                        );
                         break;
                     } else {
                         self.unknown_property(spec, token);
@@ -585,12 +603,12 @@ impl<'a> Parser<'a> {
         (properties, children)
     }
 
-    fn report_unclosed(&mut self, open: Span, keyword: Span, at: Span) {
+    fn report_unclosed(&mut self, open: Span, keyword: Span, at: Span, at_label: &str) {
         self.report(
             Diagnostic::new(Code::UnclosedBlock, "this block is never closed")
                 .primary(open, "this `{` has no matching `}`")
                 .secondary(keyword, "in this declaration")
-                .secondary(at, "expected `}` before this")
+                .secondary(at, at_label)
                 .help("add a `}` to close the block"),
         );
     }
@@ -914,9 +932,10 @@ impl<'a> Parser<'a> {
         self.bump();
         let span = self.span(token);
         let raw = self.text(token);
+        let quote = if raw.starts_with('\'') { '\'' } else { '"' };
         let inner = raw
-            .strip_prefix('"')
-            .map(|s| s.strip_suffix('"').unwrap_or(s))
+            .strip_prefix(quote)
+            .map(|s| s.strip_suffix(quote).unwrap_or(s))
             .unwrap_or(raw);
         let mut out = String::with_capacity(inner.len());
         let mut chars = inner.char_indices();
@@ -1051,6 +1070,14 @@ impl<'a> Parser<'a> {
             digits.parse::<u64>()
         };
         match parsed {
+            Ok(0) => {
+                self.report(
+                    Diagnostic::new(Code::InvalidNumber, "a count must be at least 1")
+                        .primary(span, "zero")
+                        .help("counts of cpus, media, changes or restores start at 1"),
+                );
+                Err(Reported)
+            }
             Ok(n) if n <= units::MAX_INT => Ok(Spanned::new(n, span)),
             _ => Err(self.out_of_range(span, "count", &units::MAX_INT.to_string())),
         }
@@ -1286,6 +1313,19 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A character as a person reads it: itself when visible, escaped otherwise.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || c.is_whitespace() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn quote_list(options: &[&str]) -> String {
     options
         .iter()
@@ -1341,9 +1381,10 @@ mod tests {
     #[test]
     fn every_error_in_a_file_is_reported() {
         assert_eq!(
-            codes("service a { bogus 1 rto 4x }\nserver b { cpu many }"),
+            codes("service a { bogus 1 rto 4x\n data 1 }\nserver b { cpu many }"),
             [
                 Code::UnknownProperty,
+                Code::InvalidUnit,
                 Code::InvalidUnit,
                 Code::UnexpectedToken
             ]

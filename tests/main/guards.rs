@@ -1,5 +1,6 @@
 //! Guards: every code has a real page whose examples do what they say, every code that
-//! plan text can produce has a corpus file, and every shipped plan checks clean.
+//! plan text can produce has a corpus file (`tests/cases/err` or `tests/cases/rules`),
+//! and every shipped plan checks clean.
 
 use crate::test_builder::drplan;
 use drplan::diagnostics::Code;
@@ -20,17 +21,11 @@ const NOT_FROM_PLAN_TEXT: &[Code] = &[
 /// Analysis codes registered with a placeholder page and no corpus file yet. Each is
 /// checked to still be a placeholder, so writing a page forces its removal from here.
 const AWAITING_PAGE_AND_CORPUS: &[Code] = &[
-    Code::BigBang,
     Code::DifferentialWithoutFull,
     Code::InconsistentBackup,
-    Code::MissingActivation,
     Code::MissingDuration,
-    Code::MissingEscalation,
     Code::MissingGoNoGo,
-    Code::MissingObjective,
-    Code::MissingOwner,
     Code::MissingPrecheck,
-    Code::MissingReconstitution,
     Code::MissingRollback,
     Code::MissingVerification,
     Code::NoBackup,
@@ -42,13 +37,10 @@ const AWAITING_PAGE_AND_CORPUS: &[Code] = &[
     Code::RoleUnavailable,
     Code::RpoUnmetSiteLoss,
     Code::RpoUnmet,
-    Code::RtoExceedsMtd,
     Code::RtoUnmetSiteLoss,
     Code::RtoUnmet,
     Code::SinglePointOfFailure,
-    Code::SingleStageRollout,
     Code::StageExceedsWindow,
-    Code::StageTooLarge,
     Code::StandbyTooSmall,
     Code::ThreeTwoOne,
     Code::UnlikeHardware,
@@ -162,7 +154,13 @@ fn page_examples_fail_with_their_code_and_fixes_have_no_errors() {
 #[test]
 fn every_code_from_plan_text_has_a_corpus_file() {
     let mut found = BTreeSet::new();
-    for path in dr_files(&root().join("tests/cases/err")) {
+    let rule_cases = crate::rules::rule_codes()
+        .into_iter()
+        .map(|(_, dir)| dir.join("fails.dr"));
+    for path in dr_files(&root().join("tests/cases/err"))
+        .into_iter()
+        .chain(rule_cases)
+    {
         let compiled = drplan::compile(drplan::load::load(&path));
         found.extend(compiled.diagnostics.iter().map(|d| d.code));
     }
@@ -177,7 +175,7 @@ fn every_code_from_plan_text_has_a_corpus_file() {
         .collect();
     assert!(
         missing.is_empty(),
-        "no tests/cases/err file triggers {missing:?}"
+        "no tests/cases/err or tests/cases/rules file triggers {missing:?}"
     );
 }
 

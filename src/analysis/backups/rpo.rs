@@ -152,20 +152,22 @@ pub(super) fn newest(
         .min_by_key(|newest| newest.age)
 }
 
-/// How the age comes about: "7d + 1d = 8d" for a carried-off copy, "7d (media rotation)"
-/// for rotated media, else "1d".
-fn arithmetic(newest: &Newest) -> String {
+/// How old the newest restore point can be, with the arithmetic: "1d old",
+/// "7d + 1d = 8d old" for a carried-off copy, "7d old (a medium leaves every 7d)".
+fn age_text(newest: &Newest) -> String {
     match newest.fate {
-        Fate::CarriedOff(_) if newest.is_rotated => {
-            format!("{} (media rotation)", format_duration(newest.age))
-        }
+        Fate::CarriedOff(offsite) if newest.is_rotated => format!(
+            "{} old (a medium leaves every {})",
+            format_duration(newest.age),
+            format_duration(offsite.every)
+        ),
         Fate::CarriedOff(offsite) => format!(
-            "{} + {} = {}",
+            "{} + {} = {} old",
             format_duration(offsite.every),
             format_duration(newest.interval.every),
             format_duration(newest.age)
         ),
-        _ => format_duration(newest.age),
+        _ => format!("{} old", format_duration(newest.age)),
     }
 }
 
@@ -222,8 +224,8 @@ pub(super) fn check_service(
             .primary(
                 service.span,
                 format!(
-                    "newest restore point can be {} old > rpo {}",
-                    arithmetic(newest),
+                    "newest restore point can be {} > rpo {}",
+                    age_text(newest),
                     format_duration(rpo)
                 ),
             ),
@@ -303,8 +305,8 @@ pub(super) fn check_service(
         .primary(
             service.span,
             format!(
-                "newest off-site restore point can be {} old > rpo {}",
-                arithmetic(newest),
+                "newest off-site restore point can be {} > rpo {}",
+                age_text(newest),
                 format_duration(rpo)
             ),
         ),

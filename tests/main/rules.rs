@@ -1,0 +1,91 @@
+//! Every safety rule: `tests/cases/rules/<code>/fails.dr` triggers the code (rendered
+//! diagnostics snapshotted) and `passes.dr`, the same plan fixed, does not.
+
+use crate::test_builder::drplan;
+use drplan::diagnostics::Code;
+use std::path::{Path, PathBuf};
+
+fn rules_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/rules")
+}
+
+/// Codes produced by `drplan check FILE` run from the file's folder.
+fn check(path: &Path) -> (String, Vec<Code>) {
+    let output = drplan()
+        .args(["check", "--format", "json"])
+        .arg(path.file_name().expect("a file"))
+        .current_dir(path.parent().expect("a folder"))
+        .output()
+        .expect("run drplan");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    let codes = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            d["code"]
+                .as_str()
+                .expect("code")
+                .parse()
+                .expect("known code")
+        })
+        .collect();
+    let human = drplan()
+        .arg("check")
+        .arg(path.file_name().expect("a file"))
+        .current_dir(path.parent().expect("a folder"))
+        .output()
+        .expect("run drplan");
+    let stdout = String::from_utf8_lossy(&human.stdout).into_owned();
+    (
+        format!(
+            "{stdout}\nexit status: {}\n",
+            human.status.code().unwrap_or(-1)
+        ),
+        codes,
+    )
+}
+
+/// The rule directories, each named for its code.
+pub fn rule_codes() -> Vec<(Code, PathBuf)> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(rules_dir())
+        .expect("tests/cases/rules")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let name = dir
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let code = name
+                .parse::<Code>()
+                .unwrap_or_else(|()| panic!("{name} is not a diagnostic code"));
+            (code, dir)
+        })
+        .collect()
+}
+
+#[test]
+fn each_rule_fails_its_example_and_passes_the_fix() {
+    let mut checked = 0;
+    for (code, dir) in rule_codes() {
+        let (rendered, codes) = check(&dir.join("fails.dr"));
+        assert!(
+            codes.contains(&code),
+            "{code}: fails.dr gives {codes:?}\n{rendered}"
+        );
+        insta::assert_snapshot!(format!("rule@{}", code.name()), rendered);
+        let (rendered, codes) = check(&dir.join("passes.dr"));
+        assert!(
+            !codes.contains(&code),
+            "{code}: passes.dr still gives it\n{rendered}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 0, "no rule cases found");
+}
