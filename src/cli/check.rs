@@ -66,15 +66,16 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
             }
             match args.format {
                 Format::Human => {
-                    let text = render::human(
-                        &diagnostic,
-                        &compiled.sources,
-                        HumanStyle {
+                    let count = shown.entry(diagnostic.code).or_default();
+                    *count += 1;
+                    if *count <= SHOWN_PER_CODE {
+                        let style = HumanStyle {
                             color,
                             width: WIDTH,
-                        },
-                    );
-                    let _ = writeln!(out, "{text}");
+                        };
+                        let text = render::human(&diagnostic, &compiled.sources, style);
+                        let _ = writeln!(out, "{text}");
+                    }
                 }
                 Format::Json => json_diagnostics.push(render::json(&diagnostic, &compiled.sources)),
                 Format::Sarif => {}
