@@ -212,16 +212,15 @@ impl Timeline {
             ));
         }
         if let Some(restore) = self.restore {
-            let how = match (restore.is_measured, restore.data) {
-                (false, Some(data)) => {
-                    format!("{} at {}", format_bytes(data), format_rate(restore.rate))
-                }
-                _ => "(measured restore-time)".to_string(),
-            };
-            parts.push(format!(
-                "restore {how} {}",
-                format_duration(restore.seconds)
-            ));
+            parts.push(match (restore.is_measured, restore.data) {
+                (false, Some(data)) => format!(
+                    "restore {} at {} {}",
+                    format_bytes(data),
+                    format_rate(restore.rate),
+                    format_duration(restore.seconds)
+                ),
+                _ => format!("restore-time {}", format_duration(restore.seconds)),
+            });
         }
         if let Some(waiting) = self.waiting {
             parts.push(format!(
