@@ -270,6 +270,18 @@ impl<'a> Resolver<'a> {
     // ---------------------------------------------------------------- pass 1: names
 
     fn collect(&mut self, files: &'a [(FileId, ast::File)]) {
+        let declarations: usize = files
+            .iter()
+            .flat_map(|(_, f)| &f.items)
+            .map(|i| {
+                1 + i
+                    .children
+                    .iter()
+                    .map(|s| 1 + s.children.len())
+                    .sum::<usize>()
+            })
+            .sum();
+        self.symbols.reserve(declarations);
         for (_, file) in files {
             for item in &file.items {
                 self.has_items = true;
@@ -557,25 +569,28 @@ impl<'a> Resolver<'a> {
 
     /// Check for non-repeatable properties set twice and build the property view.
     fn props(&mut self, item: &'a Item, kind_keyword: &str) -> Props<'a> {
-        let spec = schema::item(&item.keyword.text);
-        let mut seen: Vec<&Property> = Vec::new();
-        for property in &item.properties {
-            let repeatable = spec
-                .and_then(|s| s.property(&property.key.text))
-                .is_some_and(|p| p.is_repeatable);
-            if repeatable {
-                continue;
-            }
-            if let Some(first) = seen.iter().find(|p| p.key.text == property.key.text) {
-                let d = duplicate_property(
-                    &property.key.text,
-                    first.key.span,
-                    property.key.span,
-                    item.name_text(),
-                );
-                self.report(d);
-            } else {
-                seen.push(property);
+        if let Some(spec) = schema::item(&item.keyword.text) {
+            // Schemas have fewer than 64 properties: one bit per key seen.
+            let mut seen = 0u64;
+            for (position, property) in item.properties.iter().enumerate() {
+                let index = property.index as usize;
+                if spec.properties[index].is_repeatable {
+                    continue;
+                }
+                if seen & (1 << index) != 0 {
+                    let first = item.properties[..position]
+                        .iter()
+                        .find(|p| p.index == property.index)
+                        .expect("a key seen before");
+                    let d = duplicate_property(
+                        &property.key.text,
+                        first.key.span,
+                        property.key.span,
+                        item.name_text(),
+                    );
+                    self.report(d);
+                }
+                seen |= 1 << index;
             }
         }
         Props {

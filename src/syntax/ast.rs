@@ -48,6 +48,8 @@ impl Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
     pub key: Ident,
+    /// Position of the key in its declaration's schema (`schema::ItemSpec::properties`).
+    pub index: u8,
     pub value: Value,
     pub span: Span,
 }

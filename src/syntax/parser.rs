@@ -114,10 +114,12 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn peek(&mut self) -> Token {
         self.peek_at(0)
     }
 
+    #[inline]
     fn peek_at(&mut self, ahead: usize) -> Token {
         if self.has_given_up {
             return self.eof();
@@ -569,8 +571,8 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Word => {
                     let word = self.text(token);
-                    if let Some(property_spec) = spec.property(word) {
-                        match self.property(property_spec) {
+                    if let Some(index) = spec.properties.iter().position(|p| p.key == word) {
+                        match self.property(&spec.properties[index], index as u8) {
                             Ok(p) => properties.push(p),
                             Err(Reported) => self.recover_after_value(spec),
                         }
@@ -635,10 +637,11 @@ impl<'a> Parser<'a> {
     }
 
     /// property ::= KEY value
-    fn property(&mut self, spec: &PropertySpec) -> Parsed<Property> {
+    fn property(&mut self, spec: &PropertySpec, index: u8) -> Parsed<Property> {
         let key = self.bump_ident();
         let value = self.value(spec.shape, &key)?;
         Ok(Property {
+            index,
             span: self.span_from(key.span),
             key,
             value,

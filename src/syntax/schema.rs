@@ -57,6 +57,15 @@ pub struct ItemSpec {
     pub children: &'static [&'static str],
 }
 
+// Duplicate detection keeps one bit per property of a declaration.
+const _: () = {
+    let mut i = 0;
+    while i < TOP_LEVEL.len() {
+        assert!(TOP_LEVEL[i].properties.len() <= 64);
+        i += 1;
+    }
+};
+
 impl ItemSpec {
     pub fn property(&self, key: &str) -> Option<&PropertySpec> {
         self.properties.iter().find(|p| p.key == key)

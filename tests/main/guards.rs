@@ -18,21 +18,6 @@ const NOT_FROM_PLAN_TEXT: &[Code] = &[
     Code::TooManyErrors,
 ];
 
-/// Analysis codes registered with a placeholder page and no corpus file yet. Each is
-/// checked to still be a placeholder, so writing a page forces its removal from here.
-const AWAITING_PAGE_AND_CORPUS: &[Code] = &[
-    Code::DifferentialWithoutFull,
-    Code::InconsistentBackup,
-    Code::NoBackup,
-    Code::NoOffsiteCopy,
-    Code::RestoreTestOverdue,
-    Code::RetentionTooShort,
-    Code::RpoUnmetSiteLoss,
-    Code::RpoUnmet,
-    Code::ThreeTwoOne,
-    Code::UntestedBackup,
-];
-
 /// Shipped plans that may fail `drplan check`: they show a problem on purpose.
 const FAILING_ON_PURPOSE: &[&str] = &["big-bang-rollout.dr"];
 
@@ -86,13 +71,6 @@ fn is_placeholder(page: &str) -> bool {
 fn every_code_has_a_page() {
     for &code in Code::ALL {
         let page = code.explanation();
-        if AWAITING_PAGE_AND_CORPUS.contains(&code) {
-            assert!(
-                is_placeholder(page),
-                "{code} has a page now: remove it from AWAITING_PAGE_AND_CORPUS"
-            );
-            continue;
-        }
         let title = format!("# drplan::{}\n", code.name());
         assert!(
             page.starts_with(&title),
@@ -118,7 +96,7 @@ fn every_code_has_a_page() {
 #[test]
 fn page_examples_fail_with_their_code_and_fixes_have_no_errors() {
     for &code in Code::ALL {
-        if NOT_FROM_PLAN_TEXT.contains(&code) || AWAITING_PAGE_AND_CORPUS.contains(&code) {
+        if NOT_FROM_PLAN_TEXT.contains(&code) {
             continue;
         }
         let blocks = drplan_blocks(code.explanation());
@@ -152,11 +130,7 @@ fn every_code_from_plan_text_has_a_corpus_file() {
     }
     let missing: Vec<String> = Code::ALL
         .iter()
-        .filter(|code| {
-            !NOT_FROM_PLAN_TEXT.contains(code)
-                && !AWAITING_PAGE_AND_CORPUS.contains(code)
-                && !found.contains(code)
-        })
+        .filter(|code| !NOT_FROM_PLAN_TEXT.contains(code) && !found.contains(code))
         .map(ToString::to_string)
         .collect();
     assert!(

@@ -71,13 +71,16 @@ fn too_many_errors_stops_reporting() {
             "plan.dr",
             format!("plan clinic {{ rto 4h }}\n{text}").as_bytes(),
         )
-        .args(["check", "plan.dr"])
+        .args(["check", "--format", "json", "plan.dr"])
         .status(1)
         .stdout_contains("drplan::too-many-errors")
         .stdout_contains("stopped after 50 errors in this file")
         .run();
     assert_eq!(
-        output.stdout.matches("drplan::unexpected-token").count(),
+        output
+            .stdout
+            .matches("\"drplan::unexpected-token\"")
+            .count(),
         50
     );
 }
@@ -206,4 +209,25 @@ fn diagnostic_in_an_included_file_names_that_file() {
         .stdout_contains("drplan::invalid-value")
         .stdout_contains("roles.dr:1:")
         .run();
+}
+
+#[test]
+fn human_output_shows_25_of_a_code_and_counts_the_rest() {
+    let text: String = (0..60)
+        .map(|i| format!("server s{i} {{ cpu many }}\n"))
+        .collect();
+    let output = Test::new()
+        .bytes(
+            "plan.dr",
+            format!("plan clinic {{ rto 4h }}\n{text}").as_bytes(),
+        )
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("… and 25 more `drplan::unexpected-token` diagnostics")
+        .stdout_contains("51 errors, 0 warnings in 1 file")
+        .run();
+    assert_eq!(
+        output.stdout.matches("drplan::unexpected-token\n").count(),
+        25
+    );
 }
