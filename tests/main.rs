@@ -3,6 +3,8 @@
 
 #[path = "main/book.rs"]
 mod book;
+#[path = "main/ci_output.rs"]
+mod ci_output;
 #[path = "main/cli.rs"]
 mod cli;
 #[path = "main/diagnostics.rs"]
@@ -17,5 +19,7 @@ mod inputs;
 mod parser_props;
 #[path = "main/rules.rs"]
 mod rules;
+#[path = "main/staging.rs"]
+mod staging;
 #[path = "main/test_builder.rs"]
 mod test_builder;

@@ -1,0 +1,46 @@
+//! `drplan check --suggest-stages`: on story 001's big-bang rollout the suggestion is a
+//! staged rollout that, pasted over the original, passes `check`.
+
+use crate::test_builder::drplan;
+use std::path::PathBuf;
+
+#[test]
+fn big_bang_suggestion_is_a_rollout_that_passes_check() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let plan_path = root.join("plans/big-bang-rollout.dr");
+    let output = drplan()
+        .args(["check", "--suggest-stages"])
+        .arg(&plan_path)
+        .output()
+        .expect("run drplan");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let start = stdout.find("\nrollout ").expect("a suggested rollout") + 1;
+    let end = start + stdout[start..].find("\n}\n").expect("its end") + 3;
+    let suggestion = &stdout[start..end];
+    assert!(suggestion.matches("  stage ").count() >= 2, "{suggestion}");
+
+    // Replace the original rollout (from its keyword to its closing brace) with it.
+    let plan = std::fs::read_to_string(&plan_path).expect("plan");
+    let rollout_start = plan.find("\nrollout ").expect("rollout in plan") + 1;
+    let rollout_end = rollout_start + plan[rollout_start..].find("\n}\n").expect("end") + 3;
+    let staged = format!(
+        "{}{}{}",
+        &plan[..rollout_start],
+        suggestion,
+        &plan[rollout_end..]
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("staged.dr"), &staged).expect("write");
+    let check = drplan()
+        .args(["check", "staged.dr"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run drplan");
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "the suggestion does not pass:\n{suggestion}\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
