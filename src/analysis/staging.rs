@@ -75,11 +75,22 @@ pub fn suggest(context: &Context, rollout: RolloutId) -> Vec<Vec<ChangeId>> {
             (total * 1000 / nodes.len().max(1) as u64, k)
         })
         .collect();
-    // Mutual dependencies (two changes to one system) go lower-ranked first.
+    // Two changes to one system: hardware before what is installed on it, then
+    // moves, installs, migrations, upgrades and configuration; then the lower in the
+    // graph; then written order.
+    let kind_order = |k: usize| {
+        use crate::model::ChangeKind::*;
+        let kind = plan.change(ids[k]).kind;
+        let position = [Hardware, Move, Install, Clone, Migrate, Upgrade, Config]
+            .iter()
+            .position(|&c| c == kind)
+            .unwrap_or(usize::MAX);
+        (position, rank[k])
+    };
     let mut predecessors: Vec<Vec<usize>> = vec![Vec::new(); ids.len()];
     for k in 0..ids.len() {
         for &other in &before[k] {
-            if !before[other].contains(&k) || rank[other] < rank[k] {
+            if !before[other].contains(&k) || kind_order(other) < kind_order(k) {
                 predecessors[k].push(other);
             }
         }

@@ -28,7 +28,8 @@ pub fn render(
         });
     for line in declaration[body_start..first_stage.max(body_start)].lines() {
         let line = line.trim();
-        if !line.is_empty() {
+        // Whole-line comments there describe the old staging; keep properties only.
+        if !line.is_empty() && !line.starts_with('#') {
             let _ = writeln!(out, "  {line}");
         }
     }
@@ -39,6 +40,14 @@ pub fn render(
             seen.dedup();
             seen.iter().map(|&s| &data.stages[s as usize]).collect()
         };
+        if let Some(window) = origins.iter().find_map(|s| s.window) {
+            let _ = writeln!(
+                out,
+                "    window {} .. {}",
+                format_time_of_week(window.start),
+                format_time_of_week(window.end())
+            );
+        }
         if let Some(deadline) = origins.iter().find_map(|s| s.go_no_go) {
             let _ = writeln!(out, "    go-no-go {}", format_time_of_week(deadline));
         }

@@ -18,6 +18,7 @@ fn big_bang_suggestion_is_a_rollout_that_passes_check() {
     let end = start + stdout[start..].find("\n}\n").expect("its end") + 3;
     let suggestion = &stdout[start..end];
     assert!(suggestion.matches("  stage ").count() >= 2, "{suggestion}");
+    insta::assert_snapshot!("big-bang-suggestion", suggestion);
 
     // Replace the original rollout (from its keyword to its closing brace) with it.
     let plan = std::fs::read_to_string(&plan_path).expect("plan");

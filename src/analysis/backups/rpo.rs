@@ -205,7 +205,10 @@ pub(super) fn check_service(
     };
     let loss = Loss::Servers { storage: &storage };
     let newest_kept = newest(context, backups, &facts.intervals, loss);
-    if newest_kept.is_none_or(|n| n.age > rpo) {
+    // A service replicated on several servers keeps its data on the others when one
+    // is lost; only a single-server service loses what was not yet backed up.
+    let is_replicated = servers.len() >= 2;
+    if !is_replicated && newest_kept.is_none_or(|n| n.age > rpo) {
         let what = if servers.is_empty() {
             "its server".to_string()
         } else {
@@ -269,8 +272,9 @@ pub(super) fn check_service(
         ));
     }
     let sites = context.sites_of(service_id);
-    if sites.is_empty() || !has_offsite_copy {
-        // No site to lose, or `no-offsite-copy` already says nothing leaves it.
+    if sites.len() != 1 || !has_offsite_copy {
+        // No site to lose; or replicas at other sites keep the data when one is lost;
+        // or `no-offsite-copy` already says nothing leaves it.
         return;
     }
     let site_names = format!(
@@ -436,6 +440,25 @@ mod tests {
 
     const HOUR: Seconds = 3600;
     const DAY: Seconds = 86_400;
+
+    #[test]
+    fn replicas_at_two_sites_keep_the_data() {
+        let text = "plan p { owner ops  escalation ops  rto 4h  rpo 1h }
+            role ops { kind owner }
+            site a { kind office }  site b { kind colo }  site vault { kind vault }
+            server h1 { site a }  server h2 { site b }
+            service dir { on h1, h2  data 10GB }
+            backup daily { of dir  full every 1d at 01:00  to vault  keep 30d  tested every 30d  consistent app }";
+        let compiled = crate::compile(crate::load::load_text("p.dr", text));
+        let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
+        assert!(!codes.contains(&Code::RpoUnmet), "{codes:?}");
+        assert!(!codes.contains(&Code::RpoUnmetSiteLoss), "{codes:?}");
+        let single = text.replace("on h1, h2", "on h1");
+        let compiled = crate::compile(crate::load::load_text("p.dr", &single));
+        let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::RpoUnmet), "{codes:?}");
+        assert!(codes.contains(&Code::RpoUnmetSiteLoss), "{codes:?}");
+    }
 
     #[test]
     fn the_shortest_based_schedule_sets_the_interval() {
