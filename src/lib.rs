@@ -11,6 +11,7 @@ pub mod emit;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod simulate;
 pub mod source;
 pub mod syntax;
 

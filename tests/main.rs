@@ -19,6 +19,12 @@ mod inputs;
 mod parser_props;
 #[path = "main/rules.rs"]
 mod rules;
+#[path = "main/simulate_exact.rs"]
+mod simulate_exact;
+#[path = "main/simulate_monte_carlo.rs"]
+mod simulate_monte_carlo;
+#[path = "main/simulate_scripted.rs"]
+mod simulate_scripted;
 #[path = "main/staging.rs"]
 mod staging;
 #[path = "main/test_builder.rs"]

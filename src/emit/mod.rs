@@ -1,3 +1,5 @@
 //! Pure functions from the model (and analysis results) to text.
 
+pub mod monte_carlo;
 pub mod stages;
+pub mod timeline;

@@ -1,0 +1,2 @@
+//! (being written) Monte Carlo and exact-engine throughput.
+fn main() {}
