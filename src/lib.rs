@@ -88,6 +88,23 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
     }
 }
 
+/// Apply what-if overrides (`KIND.NAME.PROPERTY=VALUE`) to a loaded plan, before it is
+/// compiled. Each value's text becomes a source named after the option, so that a bad
+/// value is reported like any plan text.
+pub fn apply_overrides(
+    loaded: &mut load::Loaded,
+    assignments: &[String],
+) -> Result<(), Diagnostic> {
+    for assignment in assignments {
+        let target = syntax::parse_override(assignment)?;
+        let file = loaded
+            .sources
+            .add(format!("--set {assignment}").into(), target.text.clone());
+        syntax::apply_override(&mut loaded.files, &target, file)?;
+    }
+    Ok(())
+}
+
 /// Source order: by file, then position; diagnostics without a span first.
 fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| d.primary_span().map(|s| (s.file, s.start, s.end)));

@@ -37,8 +37,14 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Draw the dependency graph (not yet available).
     Graph(PendingArgs),
-    /// Simulate failure scenarios and Monte Carlo runs (not yet available).
-    Simulate(PendingArgs),
+    /// Replay failure scenarios as timelines, and estimate over many random failures how
+    /// often the objectives hold (Monte Carlo, with exact values beside it).
+    ///
+    /// Without options, every scenario with scripted failures is replayed, and a Monte
+    /// Carlo run is made when a scenario declares `random over D`.
+    /// Exit status: 0 when every expectation holds, 1 when one fails or the plan has
+    /// errors, 2 for usage or I/O problems.
+    Simulate(SimulateArgs),
     /// Emit restore and rollout runbooks (not yet available).
     Runbook(PendingArgs),
     /// Run a runbook with a resumable journal (not yet available).
@@ -73,6 +79,69 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The plan: a `.dr` file or a directory.
+    pub path: PathBuf,
+
+    /// Run only this scenario (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Vec<String>,
+
+    /// Monte Carlo trials (default 10000 when a scenario declares `random over`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub trials: Option<u64>,
+
+    /// Seed of the Monte Carlo run: the same seed gives the same output.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Threads for Monte Carlo trials (default: all cores); the output does not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+
+    /// Mission time for random failures, like `1y` (default: the scenario's `random over`, else 1y).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub mission: Option<u64>,
+
+    /// Override a value of the plan for this run: `KIND.NAME.PROPERTY=VALUE` (repeatable),
+    /// like `--set backup.ehr-nightly.differential=30m` or `--set standby.truck.ready-in=4h`.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+
+    /// Show the baseline and the plan changed by `--set` side by side.
+    #[arg(long, requires = "set")]
+    pub compare: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SimFormat::Human)]
+    pub format: SimFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+}
+
+/// A duration as in a plan (`4h`, `1y`), in seconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .ok_or_else(|| format!("`{text}` needs a unit, like `1y` or `30d`"))?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration"))?;
+    let multiplier = drplan::syntax::units::duration_unit(unit)
+        .ok_or_else(|| format!("`{unit}` is not a unit of duration (s, m, h, d, w, y)"))?;
+    let seconds = value * multiplier;
+    if seconds <= 0.0 || seconds > drplan::syntax::units::MAX_DURATION_SECONDS {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(seconds.round() as u64)
 }
 
 #[derive(Debug, Args)]

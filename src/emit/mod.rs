@@ -1,5 +1,7 @@
 //! Pure functions from the model (and analysis results) to text.
 
+pub mod compare;
+pub mod exact;
 pub mod monte_carlo;
 pub mod stages;
 pub mod timeline;

@@ -6,7 +6,15 @@ mod parser;
 pub mod schema;
 pub mod units;
 
-pub use parser::{is_kebab_case, parse, MAX_ERRORS_PER_FILE, MAX_NESTING};
+mod overrides;
+
+/// "did you mean `x`?" over owned names.
+fn did_you_mean_in(wrong: &str, names: &[String]) -> Option<String> {
+    crate::diagnostics::did_you_mean(wrong, names.iter().map(String::as_str))
+}
+
+pub use overrides::{apply_override, parse_override, Override};
+pub use parser::{is_kebab_case, parse, parse_property, MAX_ERRORS_PER_FILE, MAX_NESTING};
 
 /// The formal grammar and the parser must agree: its examples parse, and each
 /// declaration's property list names exactly the keys of the schema.

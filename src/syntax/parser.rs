@@ -38,6 +38,42 @@ pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
     (File { items, comments }, parser.diagnostics)
 }
 
+/// Parse `text` as one property of a `spec` declaration (for what-if overrides).
+/// Returns the property when the whole text is exactly one valid property.
+pub fn parse_property(
+    spec: &'static ItemSpec,
+    text: &str,
+    file: FileId,
+) -> (Option<Property>, Vec<Diagnostic>) {
+    let mut parser = Parser {
+        source: text,
+        file,
+        lexer: lexer::Lexer::new(text, MAX_ERRORS_PER_FILE),
+        lookahead: VecDeque::with_capacity(4),
+        pos: 0,
+        last_end: 0,
+        diagnostics: Vec::new(),
+        has_given_up: false,
+    };
+    let token = parser.peek();
+    let word = parser.text(token);
+    let index = (token.kind == TokenKind::Word)
+        .then(|| spec.properties.iter().position(|p| p.key == word))
+        .flatten();
+    let property = match index {
+        Some(index) => parser.property(&spec.properties[index], index as u8).ok(),
+        None => {
+            parser.unknown_property(spec, token);
+            None
+        }
+    };
+    if property.is_some() && parser.peek().kind != TokenKind::Eof {
+        parser.unexpected("the end of the value");
+    }
+    let property = property.filter(|_| parser.diagnostics.is_empty());
+    (property, parser.diagnostics)
+}
+
 /// Whether a name is kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`.
 pub fn is_kebab_case(name: &str) -> bool {
     let bytes = name.as_bytes();

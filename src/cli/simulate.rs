@@ -1,0 +1,219 @@
+//! `drplan simulate`: scripted scenarios as timelines, Monte Carlo with the exact values
+//! beside it, and what-if overrides compared with the baseline.
+
+use super::args::{SimFormat, SimulateArgs};
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::diagnostics::{did_you_mean, Diagnostic};
+use drplan::model::{Plan, ScenarioId, Seconds};
+use drplan::simulate::{exact, monte_carlo, scripted};
+use drplan::{emit, Compiled};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// Mission time of a Monte Carlo run when neither the scenario nor `--mission` gives one.
+const DEFAULT_MISSION: Seconds = 365 * 86_400;
+/// Trials when a scenario asks for a Monte Carlo run and `--trials` is not given.
+const DEFAULT_TRIALS: u64 = 10_000;
+
+/// Everything one run of the simulator produced, for one version of the plan.
+#[derive(Serialize)]
+struct Results {
+    scenarios: Vec<scripted::Report>,
+    monte_carlo: Option<monte_carlo::Report>,
+    exact: Option<exact::Report>,
+}
+
+impl Results {
+    fn has_failed_expectation(&self) -> bool {
+        self.scenarios.iter().any(scripted::Report::has_failed_expectation)
+    }
+}
+
+fn print_diagnostics(compiled: &Compiled, color: bool) {
+    for diagnostic in compiled.diagnostics.iter().filter(|d| d.is_error()) {
+        let style = HumanStyle { color, width: 100 };
+        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
+    }
+}
+
+/// Load and compile the plan with `overrides` applied; `Err` holds the exit code.
+fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Compiled, i32> {
+    let mut loaded = drplan::load::load(&args.path);
+    if let Err(diagnostic) = drplan::apply_overrides(&mut loaded, overrides) {
+        eprintln!("{}", render::human(&diagnostic, &loaded.sources, HumanStyle { color, width: 100 }));
+        return Err(EXIT_USAGE);
+    }
+    let compiled = drplan::compile(loaded);
+    if compiled.has_io_error {
+        for d in &compiled.diagnostics {
+            eprintln!("error: {}", d.message);
+        }
+        return Err(EXIT_USAGE);
+    }
+    if compiled.plan.is_none() || compiled.diagnostics.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&compiled, color);
+        eprintln!("error: the plan has errors; `drplan check` shows them all");
+        return Err(EXIT_ERRORS);
+    }
+    Ok(compiled)
+}
+
+/// The scenarios to run: those named, else all.
+fn selected(plan: &Plan, names: &[String]) -> Result<Vec<ScenarioId>, i32> {
+    if names.is_empty() {
+        return Ok((0..plan.scenarios.len()).map(|i| ScenarioId(i as u32)).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            plan.scenarios
+                .iter()
+                .position(|s| &s.name == name)
+                .map(|i| ScenarioId(i as u32))
+                .ok_or_else(|| {
+                    eprintln!("error: the plan has no scenario `{name}`");
+                    if let Some(help) = did_you_mean(name, plan.scenarios.iter().map(|s| s.name.as_str())) {
+                        eprintln!("help: {help}");
+                    }
+                    EXIT_USAGE
+                })
+        })
+        .collect()
+}
+
+fn progress_bar(trials: u64) -> ProgressBar {
+    // Drawn only on a terminal, and only once a run has taken a second.
+    let bar = ProgressBar::with_draw_target(Some(trials), ProgressDrawTarget::hidden());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} trials, {eta} left") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn run(args: &SimulateArgs, compiled: &Compiled) -> Result<Results, i32> {
+    let plan = compiled.plan.as_ref().expect("compiled");
+    let graph = compiled.graph.as_ref().expect("compiled");
+    let ids = selected(plan, &args.scenario)?;
+    let scenarios: Vec<scripted::Report> = ids
+        .iter()
+        .filter(|id| !plan.scenarios[id.index()].events.is_empty())
+        .map(|&id| scripted::run(plan, graph, id))
+        .collect();
+    let mission_from_scenario = ids.iter().find_map(|id| plan.scenarios[id.index()].random_over);
+    let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
+    let (monte_carlo, exact) = if wants_monte_carlo {
+        let mission = args.mission.or(mission_from_scenario).unwrap_or(DEFAULT_MISSION);
+        let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
+        let threads = args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |t| t as usize,
+        );
+        let options = monte_carlo::Options {
+            trials,
+            seed: args.seed,
+            threads: threads.max(1),
+            mission,
+        };
+        let bar = progress_bar(trials);
+        let started = Instant::now();
+        let is_terminal = std::io::stderr().is_terminal();
+        let progress = |done: u64| {
+            if is_terminal && bar.is_hidden() && started.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            bar.set_position(done);
+        };
+        let report = monte_carlo::run(plan, graph, &options, &progress);
+        bar.finish_and_clear();
+        let exact = exact::analyse(plan, graph, &exact::Options { mission });
+        (Some(report), Some(exact))
+    } else {
+        (None, None)
+    };
+    Ok(Results {
+        scenarios,
+        monte_carlo,
+        exact,
+    })
+}
+
+fn human(plan: &Plan, results: &Results) -> String {
+    let mut out = String::new();
+    for report in &results.scenarios {
+        out.push_str(&emit::timeline::human(plan, report));
+        out.push('\n');
+    }
+    if let Some(report) = &results.monte_carlo {
+        out.push_str(&emit::monte_carlo::human(plan, report));
+        out.push('\n');
+    }
+    if let Some(report) = &results.exact {
+        out.push_str(&emit::exact::human(report));
+    }
+    if results.scenarios.is_empty() && results.monte_carlo.is_none() {
+        out.push_str("nothing to simulate: the plan has no scenario with failures; add `at TIME fail NAME` to a scenario, or run with `--trials N`\n");
+    }
+    out
+}
+
+pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
+    let changed = match compile(args, &args.set, color) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let results = match run(args, &changed) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let plan = changed.plan.as_ref().expect("compiled");
+    let failed = results.has_failed_expectation();
+    if args.compare {
+        let baseline_compiled = match compile(args, &[], color) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let baseline = match run(args, &baseline_compiled) {
+            Ok(r) => r,
+            Err(code) => return code,
+        };
+        let baseline_plan = baseline_compiled.plan.as_ref().expect("compiled");
+        match args.format {
+            SimFormat::Json => {
+                #[derive(Serialize)]
+                struct Comparison<'a> {
+                    overrides: &'a [String],
+                    baseline: &'a Results,
+                    changed: &'a Results,
+                }
+                let value = Comparison {
+                    overrides: &args.set,
+                    baseline: &baseline,
+                    changed: &results,
+                };
+                println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            }
+            SimFormat::Human => {
+                let baseline_json = serde_json::to_value(&baseline).unwrap_or_default();
+                let changed_json = serde_json::to_value(&results).unwrap_or_default();
+                print!("{}", emit::compare::human(&args.set, &baseline_json, &changed_json));
+                println!("\n== baseline ==\n");
+                print!("{}", human(baseline_plan, &baseline));
+                println!("\n== with {} ==\n", args.set.join(", "));
+                print!("{}", human(plan, &results));
+            }
+        }
+    } else {
+        match args.format {
+            SimFormat::Json => println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default()),
+            SimFormat::Human => print!("{}", human(plan, &results)),
+        }
+    }
+    if failed {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}

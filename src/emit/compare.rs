@@ -1,0 +1,114 @@
+//! What-if comparison: every number that differs between the baseline's results and
+//! the changed plan's, as a table. Works on the JSON form, so it covers every report.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Rows shown at most; the rest are counted.
+const MAX_ROWS: usize = 80;
+
+/// Flatten numbers to `path → value`; array elements are labelled by their `name`,
+/// `service` or `scenario` field when they have one, else by position.
+fn flatten(value: &Value, path: &str, out: &mut BTreeMap<String, f64>) {
+    match value {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                out.insert(path.to_string(), x);
+            }
+        }
+        Value::Bool(b) => {
+            out.insert(path.to_string(), f64::from(u8::from(*b)));
+        }
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                flatten(child, &child_path, out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let label = ["name", "service", "scenario", "component"]
+                    .iter()
+                    .find_map(|k| item.get(*k).and_then(Value::as_str))
+                    .map_or_else(|| index.to_string(), str::to_string);
+                flatten(item, &format!("{path}[{label}]"), out);
+            }
+        }
+        Value::Null | Value::String(_) => {}
+    }
+}
+
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.6}")
+    }
+}
+
+/// A table of the numbers that changed.
+pub fn human(overrides: &[String], baseline: &Value, changed: &Value) -> String {
+    let mut before = BTreeMap::new();
+    let mut after = BTreeMap::new();
+    flatten(baseline, "", &mut before);
+    flatten(changed, "", &mut after);
+    let mut rows = Vec::new();
+    for (path, &old) in &before {
+        match after.get(path) {
+            Some(&new) if new != old => rows.push((path.clone(), number(old), number(new))),
+            None => rows.push((path.clone(), number(old), "—".to_string())),
+            _ => {}
+        }
+    }
+    for (path, &new) in &after {
+        if !before.contains_key(path) {
+            rows.push((path.clone(), "—".to_string(), number(new)));
+        }
+    }
+    let mut out = format!("what if {}:\n", overrides.join(", "));
+    if rows.is_empty() {
+        out.push_str("  no result changes\n");
+        return out;
+    }
+    let width = rows
+        .iter()
+        .take(MAX_ROWS)
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "  {:width$}  {:>14}  {:>14}",
+        "", "baseline", "changed"
+    );
+    for (path, old, new) in rows.iter().take(MAX_ROWS) {
+        let _ = writeln!(out, "  {path:width$}  {old:>14}  {new:>14}");
+    }
+    if rows.len() > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "  … and {} more changed values (`--format json` has all)",
+            rows.len() - MAX_ROWS
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_numbers_are_listed_by_name() {
+        let before = serde_json::json!({"services": [{"name": "db", "outage": 60, "ok": true}]});
+        let after = serde_json::json!({"services": [{"name": "db", "outage": 30, "ok": true}]});
+        let table = human(&["x=1".into()], &before, &after);
+        assert!(table.contains("services[db].outage"), "{table}");
+        assert!(!table.contains(".ok"), "{table}");
+    }
+}
