@@ -76,28 +76,27 @@ impl<'p> Context<'p> {
 
     /// The physical servers a service runs on, in order, without repeats.
     pub fn servers_of(&self, service: ServiceId) -> Vec<ServerId> {
-        let mut servers = Vec::new();
-        for host in &self.plan.services[service.index()].hosts {
-            if let Some(server) = self.server_of(host.id) {
-                if !servers.contains(&server) {
-                    servers.push(server);
-                }
-            }
-        }
-        servers
+        self.unique_per_host(service, |host| self.server_of(host))
     }
 
     /// The sites a service runs at, in order, without repeats.
     pub fn sites_of(&self, service: ServiceId) -> Vec<SiteId> {
-        let mut sites = Vec::new();
+        self.unique_per_host(service, |host| self.site_of(host))
+    }
+
+    /// `find` of each of a service's hosts, in order, without repeats.
+    fn unique_per_host<T: PartialEq>(
+        &self,
+        service: ServiceId,
+        find: impl Fn(Host) -> Option<T>,
+    ) -> Vec<T> {
+        let mut found = Vec::new();
         for host in &self.plan.services[service.index()].hosts {
-            if let Some(site) = self.site_of(host.id) {
-                if !sites.contains(&site) {
-                    sites.push(site);
-                }
+            if let Some(item) = find(host.id) {
+                push_unique(&mut found, item);
             }
         }
-        sites
+        found
     }
 
     /// The site a backup location is at.
