@@ -4,7 +4,7 @@
 
 mod consistency;
 mod copies;
-mod rpo;
+pub(crate) mod rpo;
 
 use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
@@ -244,12 +244,4 @@ pub(super) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
-}
-
-/// `fri 18:00` from minutes since Monday 00:00.
-pub(super) fn format_time_of_week(minute: u32) -> String {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let day = (minute / 1440) as usize % 7;
-    let in_day = minute % 1440;
-    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
 }

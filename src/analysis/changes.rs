@@ -5,11 +5,11 @@
 use super::timing::{self, format_window, minutes_left, show, Hosted};
 use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::emit::stages::format_time_of_week;
 use crate::model::{
     Change, ChangeId, Component, RollbackPlan, Rollout, RolloutId, Seconds, Stage, VerifyKind,
     WeekWindow,
 };
+use crate::syntax::units::format_time_of_week;
 
 pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
     let plan = context.plan;
@@ -115,8 +115,22 @@ fn missing_rollback(change: &Change) -> Option<Diagnostic> {
             format!("change `{}` declares `rollback none`", change.name),
             "`rollback none`: no way back if it fails",
         ),
+        Some(RollbackPlan::RestoreSnapshot) if !change.has_snapshot_before => (
+            format!(
+                "change `{}` rolls back to a snapshot that is never taken",
+                change.name
+            ),
+            "`rollback restore-snapshot` without `snapshot before`",
+        ),
         Some(_) => return None,
     };
+    if matches!(change.rollback, Some(RollbackPlan::RestoreSnapshot)) {
+        return Some(
+            Diagnostic::new(Code::MissingRollback, message)
+                .primary(change.span, label)
+                .help("add `snapshot before`, so that the snapshot the rollback restores exists; or roll back with `restore-backup` from a `backup before`"),
+        );
+    }
     let help = if change.has_snapshot_before {
         "add `rollback restore-snapshot`: the snapshot taken before the change is the way back"
     } else if change.has_backup_before {

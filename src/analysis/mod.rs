@@ -2,7 +2,7 @@
 //! change safety, time, backups and RPO, recovery time and standby, completeness.
 //! Rules only report findings; `allow` suppression is applied here, once.
 
-mod backups;
+pub(crate) mod backups;
 mod big_bang;
 mod changes;
 mod completeness;
@@ -107,5 +107,5 @@ fn is_allowed(plan: &Plan, finding: &Finding) -> bool {
 /// Whether a code belongs to the safety analysis (so that it is reported only for
 /// plans that compile).
 pub fn is_analysis_code(code: Code) -> bool {
-    code >= Code::BigBang
+    code.is_allowable()
 }

@@ -73,7 +73,7 @@ codes! {
     DependencyCycle = "dependency-cycle", Error, "services depend on each other in a cycle";
     InvalidQuorum = "invalid-quorum", Error, "a quorum that its hosts cannot meet";
     NotAHypervisor = "not-a-hypervisor", Error, "a vm placed on a server with no hypervisor";
-    InvalidWindow = "invalid-window", Error, "a window that is empty or a deadline outside its window";
+    InvalidWindow = "invalid-window", Error, "a window that starts and ends at the same time";
     UnknownAllow = "unknown-allow", Warning, "an `allow` names a code that does not exist";
     SelfReference = "self-reference", Error, "a declaration refers to itself";
     // Safety analysis: the big bang (story 001).
@@ -116,6 +116,14 @@ codes! {
     MissingActivation = "missing-activation", Warning, "a scenario without activation criteria";
     MissingReconstitution = "missing-reconstitution", Warning, "a scenario without a reconstitution check";
 
+}
+
+impl Code {
+    /// Whether `allow` can accept this finding: only the safety rules, which judge a
+    /// plan that compiles; syntax and name errors must be fixed.
+    pub fn is_allowable(self) -> bool {
+        self >= Code::BigBang
+    }
 }
 
 impl Serialize for Code {

@@ -125,6 +125,9 @@ fn labeled(label: &super::Label) -> LabeledSpan {
     }
 }
 
+/// Most lines between two labels shown in one snippet.
+const MAX_GAP: usize = 8;
+
 fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteReport<'a> {
     let severity = match diagnostic.severity {
         Severity::Error => miette::Severity::Error,
@@ -151,22 +154,42 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
         labels: Vec::new(),
         related: Vec::new(),
     };
-    for label in &diagnostic.labels {
-        if Some(label.span.file) == main_file {
-            report.labels.push(labeled(label));
-        } else if let Some(r) = report.related.iter_mut().find(|r| {
-            r.source
-                .is_some_and(|s| std::ptr::eq(s.file, sources.file(label.span.file)))
-        }) {
-            r.labels.push(labeled(label));
+    // Labels far apart would print every line between them: each run of labels with
+    // at most MAX_GAP lines between neighbours becomes its own snippet.
+    let line = |label: &super::Label| sources.file(label.span.file).line_index(label.span.start);
+    let mut labels: Vec<&super::Label> = diagnostic.labels.iter().collect();
+    labels.sort_by_key(|l| (l.span.file, line(l), l.span.start));
+    let mut clusters: Vec<Vec<&super::Label>> = Vec::new();
+    for label in labels {
+        match clusters.last_mut() {
+            Some(cluster)
+                if cluster[0].span.file == label.span.file
+                    && line(label) <= line(cluster[cluster.len() - 1]) + MAX_GAP =>
+            {
+                cluster.push(label)
+            }
+            _ => clusters.push(vec![label]),
+        }
+    }
+    let main_cluster = clusters
+        .iter()
+        .position(|c| c.iter().any(|l| l.is_primary))
+        .or_else(|| {
+            clusters
+                .iter()
+                .position(|c| Some(c[0].span.file) == main_file)
+        });
+    for (index, cluster) in clusters.iter().enumerate() {
+        if Some(index) == main_cluster {
+            report.labels.extend(cluster.iter().map(|l| labeled(l)));
         } else {
             report.related.push(MietteReport {
-                message: label.message.clone(),
+                message: cluster[0].message.clone(),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
-                source: Some(named_source(sources, label.span.file)),
-                labels: vec![labeled(label)],
+                source: Some(named_source(sources, cluster[0].span.file)),
+                labels: cluster.iter().map(|l| labeled(l)).collect(),
                 related: Vec::new(),
             });
         }

@@ -2,7 +2,7 @@
 
 use crate::model::{ChangeId, Plan, RolloutId};
 use crate::source::SourceMap;
-use crate::syntax::units::format_duration;
+use crate::syntax::units::{format_duration, format_time_of_week};
 use std::fmt::Write;
 
 /// Render `rollout` with its changes regrouped into `stages`. Rollout properties and
@@ -41,12 +41,7 @@ pub fn render(
             seen.iter().map(|&s| &data.stages[s as usize]).collect()
         };
         if let Some(window) = origins.iter().find_map(|s| s.window) {
-            let _ = writeln!(
-                out,
-                "    window {} .. {}",
-                format_time_of_week(window.start),
-                format_time_of_week(window.end())
-            );
+            let _ = writeln!(out, "    window {window}");
         }
         if let Some(deadline) = origins.iter().find_map(|s| s.go_no_go) {
             let _ = writeln!(out, "    go-no-go {}", format_time_of_week(deadline));
@@ -74,16 +69,14 @@ pub fn render(
         }
         let _ = writeln!(out, "  }}");
     }
+    // Stages without changes (a go/no-go checkpoint, a soak) keep their place at the end.
+    for stage in data.stages.iter().filter(|s| s.changes.is_empty()) {
+        for line in reindent(sources.text(stage.declaration), "  ").lines() {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     out.push_str("}\n");
     out
-}
-
-/// `fri 18:00` from minutes since Monday 00:00.
-pub fn format_time_of_week(minute: u32) -> String {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let day = (minute / 1440) as usize % 7;
-    let in_day = minute % 1440;
-    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
 }
 
 /// Re-indent a declaration: its first line at `indent`, later lines keeping their

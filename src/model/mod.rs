@@ -56,10 +56,33 @@ impl WeekWindow {
         (self.start + self.minutes) % MINUTES_PER_WEEK
     }
 
+    /// Whether the window covers the whole week.
+    pub fn is_whole_week(self) -> bool {
+        self.minutes >= MINUTES_PER_WEEK
+    }
+
     /// Whether a minute of the week falls inside (start inclusive, end exclusive).
     pub fn contains(self, minute: MinuteOfWeek) -> bool {
         (minute + MINUTES_PER_WEEK - self.start % MINUTES_PER_WEEK) % MINUTES_PER_WEEK
             < self.minutes
+    }
+}
+
+impl std::fmt::Display for WeekWindow {
+    /// As written in a plan: `fri 18:00 .. mon 06:00`; a whole week from midnight
+    /// ends at `24:00` of the day before it starts (`mon 00:00 .. sun 24:00`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::syntax::units::format_time_of_week;
+        let start = format_time_of_week(self.start);
+        if !self.is_whole_week() {
+            return write!(f, "{start} .. {}", format_time_of_week(self.end()));
+        }
+        if self.start % 1440 != 0 {
+            return write!(f, "a whole week from {start}");
+        }
+        let day_before =
+            format_time_of_week((self.start + MINUTES_PER_WEEK - 1440) % MINUTES_PER_WEEK);
+        write!(f, "{start} .. {} 24:00", &day_before[..3])
     }
 }
 
@@ -661,5 +684,27 @@ impl Plan {
             + self.standbys.len()
             + self.rollouts.len()
             + self.scenarios.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_print_as_written() {
+        let weekend = WeekWindow {
+            start: 4 * 1440 + 18 * 60,
+            minutes: 60 * 60,
+        };
+        assert_eq!(weekend.to_string(), "fri 18:00 .. mon 06:00");
+        assert!(weekend.contains(0));
+        assert!(!weekend.contains(7 * 60));
+        let week = WeekWindow {
+            start: 0,
+            minutes: MINUTES_PER_WEEK,
+        };
+        assert_eq!(week.to_string(), "mon 00:00 .. sun 24:00");
+        assert!(week.contains(MINUTES_PER_WEEK - 1));
     }
 }

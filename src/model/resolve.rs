@@ -546,6 +546,17 @@ impl<'a> Resolver<'a> {
         };
         let ast::Allow { code, reason } = &**allow;
         match code.text.parse::<Code>() {
+            Ok(parsed) if !parsed.is_allowable() => {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownAllow,
+                        format!("`{}` cannot be allowed", code.text),
+                    )
+                    .primary(code.span, "not a safety rule")
+                    .help("only safety-rule findings (from `big-bang` on in `drplan explain --list`) can be allowed; fix the plan instead"),
+                );
+                None
+            }
             Ok(parsed) => Some(Allow {
                 code: parsed,
                 reason: reason.value.clone(),

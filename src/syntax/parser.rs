@@ -615,7 +615,7 @@ impl<'a> Parser<'a> {
                     } else if allows_children && spec.children.contains(&word) {
                         let child_spec = schema::item(word).expect("children are specs");
                         children.push(self.declaration(child_spec, depth + 1));
-                    } else if self.starts_top_level_item() {
+                    } else if word != "allow" && self.starts_top_level_item() {
                         // Most likely a forgotten `}`: let the enclosing level take it.
                         self.report_unclosed(
                             open_span,

@@ -87,6 +87,14 @@ pub fn format_duration(seconds: u64) -> String {
         .join(" ")
 }
 
+/// `fri 18:00` from minutes since Monday 00:00.
+pub fn format_time_of_week(minute: u32) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = (minute / 1440) as usize % 7;
+    let in_day = minute % 1440;
+    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
+}
+
 /// Render a size in bytes with a binary unit, to three significant figures.
 pub fn format_size(bytes: u64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

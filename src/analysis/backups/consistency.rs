@@ -2,11 +2,12 @@
 //! system during the backup"): a schedule inside an `active` window of a covered
 //! service, without application consistency. Reads the model only.
 
-use super::{format_time_of_week, Facts};
+use super::Facts;
 use crate::analysis::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{BackupId, Consistency, Schedule, ServiceId, WeekWindow, MINUTES_PER_WEEK};
 use crate::syntax::units::format_duration;
+use crate::syntax::units::format_time_of_week;
 
 const MINUTES_PER_DAY: u32 = 1440;
 const SECONDS_PER_DAY: u64 = 86_400;
@@ -123,11 +124,7 @@ pub(super) fn check_backup(context: &Context, facts: &Facts, id: BackupId, out: 
             ),
         ),
     };
-    let window = format!(
-        "{} .. {}",
-        format_time_of_week(conflict.window.start),
-        format_time_of_week(conflict.window.end())
-    );
+    let window = conflict.window.to_string();
     out.push(Finding::new(
         Diagnostic::new(
             Code::InconsistentBackup,

@@ -2,7 +2,7 @@
 //! weekly windows, calendar days. No plan knowledge here.
 
 use super::estimate::REHEARSAL_MARGIN_PERCENT;
-use crate::emit::stages::format_time_of_week;
+
 use crate::model::{Bytes, BytesPerSecond, DateValue, Seconds, WeekWindow, MINUTES_PER_WEEK};
 use crate::syntax::units::{format_duration, format_rate, format_size};
 
@@ -90,11 +90,7 @@ pub(crate) fn format_date(date: DateValue) -> String {
 }
 
 pub(crate) fn format_window(window: WeekWindow) -> String {
-    format!(
-        "{} .. {}",
-        format_time_of_week(window.start),
-        format_time_of_week(window.end())
-    )
+    window.to_string()
 }
 
 /// A duration for a message: whole minutes from ten minutes up, else to the second.
