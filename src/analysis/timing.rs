@@ -11,9 +11,7 @@ pub(super) use estimate::{restore_time, Hosted};
 use super::footprint::Walker;
 use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{
-    Change, ChangeId, Rollout, RolloutId, Seconds, Stage, WeekWindow, MINUTES_PER_WEEK,
-};
+use crate::model::{Change, ChangeId, Rollout, RolloutId, Seconds, Stage, WeekWindow};
 use arithmetic::{day_number, margin_text, next_occurrence, show_over, show_size};
 use estimate::{estimate, Estimate};
 use petgraph::graph::NodeIndex;
@@ -130,8 +128,9 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
     let mut hosted = Hosted::new(context.graph.graph.node_count());
     for (r, rollout) in plan.rollouts.iter().enumerate() {
         let rollout_id = RolloutId(r as u32);
-        // Absolute minutes since 1970-01-01 00:00 at which the previous stage's window opened.
-        let mut previous_start: Option<i64> = None;
+        // Absolute minutes since 1970-01-01 00:00 before which the next stage cannot
+        // start: the `starts` date, then each stage's estimated end plus its soak.
+        let mut not_before: Option<i64> = rollout.starts.map(|date| day_number(date) * 1440 - 1);
         for (s, stage) in rollout.stages.iter().enumerate() {
             let schedule = schedule(context, &mut walker, &mut hosted, rollout_id, s);
             for (c, change) in stage.changes.iter().enumerate() {
@@ -146,18 +145,15 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
                     ));
                 }
             }
+            let soak = stage.soak.or(rollout.soak).unwrap_or(0);
             let Some((window, is_inherited)) = stage_window(rollout, stage) else {
-                previous_start = previous_start.map(|p| p + i64::from(MINUTES_PER_WEEK));
+                not_before = not_before.map(|t| t + (soak.div_ceil(60)) as i64);
                 continue;
             };
-            let start = match (previous_start, rollout.starts) {
-                (Some(previous), _) => Some(next_occurrence(previous, window.start)),
-                (None, Some(date)) => {
-                    Some(day_number(date) * 1440 + i64::from(window.start % 1440))
-                }
-                (None, None) => None,
-            };
-            previous_start = start;
+            // The first occurrence of the stage's window that starts after `not_before`.
+            let start = not_before.map(|t| next_occurrence(t, window.start));
+            not_before =
+                start.map(|t| t + (schedule.duration().div_ceil(60) + soak.div_ceil(60)) as i64);
             if let Some(finding) =
                 exceeds_window(rollout, rollout_id, s, &schedule, window, is_inherited)
             {

@@ -45,3 +45,37 @@ fn big_bang_suggestion_is_a_rollout_that_passes_check() {
         String::from_utf8_lossy(&check.stdout)
     );
 }
+
+/// Stage dates: the first stage in the first occurrence of its window on or after
+/// `starts`; the next after the previous stage's end plus the soak.
+#[test]
+fn stages_are_dated_after_the_previous_stage_and_its_soak() {
+    let plan = |holiday: &str| {
+        format!(
+            "plan p {{ rto 4h  rpo 1h  owner o  escalation o }}
+role o {{ kind owner }}
+role r1 {{ kind team  holiday {holiday} }}
+site s {{ kind office }}
+server a {{ site s }}
+server b {{ site s }}
+rollout ro {{
+  starts 2025-12-12  window fri 20:00 .. sun 22:00  soak 6d
+  stage st1 {{ window sat 06:00 .. sat 12:00  go-no-go sat 10:00
+    change c1 {{ on a  takes 1h  snapshot before  precheck \"x\"  verify smoke \"y\"  rollback restore-snapshot }} }}
+  stage st2 {{ window sat 06:00 .. sat 12:00  go-no-go sat 10:00  roles r1
+    change c2 {{ on b  takes 1h  snapshot before  precheck \"x\"  verify smoke \"y\"  rollback restore-snapshot }} }}
+}}
+"
+        )
+    };
+    let check = |text: String| {
+        let compiled = drplan::compile(drplan::load::load_text("p.dr", &text));
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code == drplan::diagnostics::Code::RoleUnavailable)
+    };
+    // st1 runs on saturday 2025-12-13; st2 after the 6-day soak, on 2025-12-20.
+    assert!(check(plan("2025-12-20")));
+    assert!(!check(plan("2025-12-13")));
+}
