@@ -61,7 +61,8 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let sites = context.sites_of(id);
-        let has_offsite_copy = sites.is_empty() || copies::has_offsite_copy(context, id, &sites);
+        // A service replicated at two or more sites keeps a copy off each of them.
+        let has_offsite_copy = sites.len() != 1 || copies::has_offsite_copy(context, id, &sites);
         if !has_offsite_copy {
             copies::check_no_offsite_copy(context, id, &sites, out);
         }
@@ -82,7 +83,7 @@ fn check_tested(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
                 Code::UntestedBackup,
                 format!("backup `{}` is never restore-tested", backup.name),
             )
-            .primary(backup.span, "no `tested every`");
+            .primary(backup.span, "never restore-tested: no `tested every`");
             if let Some(date) = backup.last_tested {
                 diagnostic = diagnostic.note(format!(
                     "`last-tested {:04}-{:02}-{:02}` records one test, but nothing says it is repeated",

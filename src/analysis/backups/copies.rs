@@ -88,10 +88,21 @@ pub(super) fn check_no_offsite_copy(
         };
         diagnostic = diagnostic.secondary(backup.span, label);
     }
-    out.push(Finding::new(
-        diagnostic.help(
-            "carry a copy to another site (`offsite vault every 1d`) or write one to a storage at another site (`to` a cloud bucket or a colo array)",
+    // Name a real site elsewhere in the example when the plan has one.
+    let elsewhere = plan
+        .sites
+        .iter()
+        .enumerate()
+        .find(|(i, _)| !sites.iter().any(|s| s.index() == *i))
+        .map(|(_, site)| site.name.as_str());
+    let help = match elsewhere {
+        Some(site) => format!(
+            "carry a copy to another site (`offsite {site} every 1d`) or write one to a storage at another site (`to` a cloud bucket or a colo array)"
         ),
+        None => "declare a site elsewhere (a colo, a vault, a cloud region) and carry a copy there (`offsite SITE every 1d`) or write one to a storage there".to_string(),
+    };
+    out.push(Finding::new(
+        diagnostic.help(help),
         [Subject::Service(service_id)],
     ));
 }
@@ -214,10 +225,28 @@ pub(super) fn check_three_two_one(
         }
         diagnostic = diagnostic.secondary(backup.span, label);
     }
+    // Help for what is actually short: a count, a second medium, or a copy off site.
+    let mut fixes = Vec::new();
+    if copies < 3 {
+        fixes.push("add a second backup of it".to_string());
+    }
+    if media.len() < 2 {
+        let other = [Medium::Disk, Medium::Tape, Medium::Cloud]
+            .into_iter()
+            .find(|m| !media.contains(m))
+            .map_or("tape", |m| m.name());
+        fixes.push(format!(
+            "keep one backup on another kind of medium (`media {other}`)"
+        ));
+    }
+    if !has_offsite_copy {
+        fixes.push("carry one copy to another site (`offsite SITE every 1d`)".to_string());
+    }
     out.push(Finding::new(
-        diagnostic.help(
-            "keep the live data and at least two backups, on two kinds of media (disk and tape, or disk and cloud), with one off site; for example add `offsite vault every 1d` or a second backup `media tape` or `media cloud`",
-        ),
+        diagnostic.help(format!(
+            "three copies (the live data and two backups), on two kinds of media, one off site: {}",
+            fixes.join("; ")
+        )),
         [Subject::Service(service_id)],
     ));
 }
