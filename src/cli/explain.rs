@@ -6,13 +6,10 @@ use drplan::diagnostics::{did_you_mean, Code};
 
 pub fn run(args: &ExplainArgs) -> i32 {
     if args.list {
+        let width = Code::ALL.iter().map(|c| c.name().len()).max().unwrap_or(0);
         for code in Code::ALL {
-            println!(
-                "{:<22} {:<7} {}",
-                code.name(),
-                format!("{:?}", code.default_severity()).to_lowercase(),
-                code.summary()
-            );
+            let severity = format!("{:?}", code.default_severity()).to_lowercase();
+            println!("{:<width$}  {severity:<7}  {}", code.name(), code.summary());
         }
         return EXIT_OK;
     }
