@@ -1,8 +1,8 @@
 //! Every ```drplan snippet in the book (outside the diagnostic pages, which the guards
-//! test) and in the README compiles without front-end errors; ```drplan,ignore marks
-//! fragments that are partial on purpose.
+//! test) and in the README is a plan that passes `check` without errors, since readers
+//! copy them; ```drplan,fails marks an example of a failure (it must have errors) and
+//! ```drplan,ignore a fragment that is partial on purpose.
 
-use drplan::analysis::is_analysis_code;
 use std::path::{Path, PathBuf};
 
 fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -22,15 +22,16 @@ fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// (line number, text) of every ```drplan block.
-fn snippets(text: &str) -> Vec<(usize, String)> {
+/// (line number, must fail, text) of every ```drplan and ```drplan,fails block.
+fn snippets(text: &str) -> Vec<(usize, bool, String)> {
     let mut found = Vec::new();
-    let mut current: Option<(usize, String)> = None;
+    let mut current: Option<(usize, bool, String)> = None;
     for (number, line) in text.lines().enumerate() {
         match (&mut current, line.trim_end()) {
-            (None, "```drplan") => current = Some((number + 1, String::new())),
+            (None, "```drplan") => current = Some((number + 1, false, String::new())),
+            (None, "```drplan,fails") => current = Some((number + 1, true, String::new())),
             (Some(_), "```") => found.extend(current.take()),
-            (Some((_, block)), _) => {
+            (Some((_, _, block)), _) => {
                 block.push_str(line);
                 block.push('\n');
             }
@@ -49,17 +50,22 @@ fn book_and_readme_snippets_compile() {
     let mut failures = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read markdown");
-        for (line, snippet) in snippets(&text) {
+        for (line, must_fail, snippet) in snippets(&text) {
             checked += 1;
             let compiled = drplan::compile(drplan::load::load_text("snippet.dr", &snippet));
             let errors: Vec<String> = compiled
                 .diagnostics
                 .iter()
-                .filter(|d| d.is_error() && !is_analysis_code(d.code))
+                .filter(|d| d.is_error())
                 .map(|d| format!("{}: {}", d.code, d.message))
                 .collect();
-            if !errors.is_empty() {
-                failures.push(format!("{}:{line}: {errors:?}", file.display()));
+            match (must_fail, errors.is_empty()) {
+                (false, false) => failures.push(format!("{}:{line}: {errors:?}", file.display())),
+                (true, true) => failures.push(format!(
+                    "{}:{line}: marked `fails` but passes",
+                    file.display()
+                )),
+                _ => {}
             }
         }
     }

@@ -174,11 +174,15 @@ fn every_shipped_plan_passes_check() {
 
 #[test]
 fn the_diagnostic_index_lists_every_code() {
-    let index = std::fs::read_to_string(root().join("book/src/diagnostics/README.md")).expect("index");
+    let index =
+        std::fs::read_to_string(root().join("book/src/diagnostics/README.md")).expect("index");
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|c| c.name())
         .filter(|name| !index.contains(&format!("[`{name}`]({name}.md)")))
         .collect();
-    assert!(missing.is_empty(), "book/src/diagnostics/README.md lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "book/src/diagnostics/README.md lacks {missing:?}"
+    );
 }
