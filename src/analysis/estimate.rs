@@ -16,7 +16,7 @@
 use super::Context;
 use crate::model::{
     BackupId, Bytes, BytesPerSecond, Criticality, FailoverTarget, Host, Hypervisor, Plan, Runs,
-    Seconds, ServerId, ServiceId, SiteId, StandbyId, DEFAULT_RESTORE_RATE,
+    Seconds, ServerId, ServiceId, SiteId, Standby, StandbyId, DEFAULT_RESTORE_RATE,
 };
 use crate::syntax::units::{format_duration, format_rate, format_size};
 use rustc_hash::FxHashMap;
@@ -443,19 +443,10 @@ impl<'c, 'p> Estimator<'c, 'p> {
 
     /// Why a standby cannot take a host, if it cannot.
     fn unsuitable(&self, loss: Loss, standby: StandbyId, host: Host) -> Option<Unsuitable> {
-        let record = &self.context.plan.standbys[standby.index()];
         if self.is_standby_lost(loss, standby) {
             return Some(Unsuitable::LostWithSite);
         }
-        match host {
-            Host::Vm(_)
-                if record.runs == Runs::Physical || record.hypervisor == Some(Hypervisor::None) =>
-            {
-                Some(Unsuitable::CannotRunVms)
-            }
-            Host::Server(_) if record.runs == Runs::VmImages => Some(Unsuitable::RunsVmImagesOnly),
-            _ => None,
-        }
+        kind_mismatch(&self.context.plan.standbys[standby.index()], host)
     }
 
     /// A service's state after the loss, or `None` if it stays up.
@@ -562,20 +553,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
                 Some(best) if rate_of(best) >= rate_of(b) => Some(best),
                 _ => Some(b),
             })?;
-        let rate = rate_of(backup);
-        let seconds = match (service.restore_time, data) {
-            (Some(measured), _) => measured,
-            // Whole minutes, rounded up: a plan states no finer, and the arithmetic reads.
-            (None, Some(data)) => transfer_seconds(data, rate).div_ceil(60).saturating_mul(60),
-            (None, None) => 0,
-        };
-        Some(Some(Restore {
-            backup,
-            data,
-            rate,
-            is_measured: service.restore_time.is_some(),
-            seconds,
-        }))
+        Some(Some(restore_from(self.context.plan, id, backup)))
     }
 
     /// Order the lost services by dependency, list-schedule their restores, and add up.
@@ -699,6 +677,44 @@ impl<'c, 'p> Estimator<'c, 'p> {
             });
         }
         Outcome { loss, services }
+    }
+}
+
+/// Why a standby cannot run a host, whatever the loss: its `runs` or `hypervisor`.
+pub fn kind_mismatch(standby: &Standby, host: Host) -> Option<Unsuitable> {
+    match host {
+        Host::Vm(_)
+            if standby.runs == Runs::Physical || standby.hypervisor == Some(Hypervisor::None) =>
+        {
+            Some(Unsuitable::CannotRunVms)
+        }
+        Host::Server(_) if standby.runs == Runs::VmImages => Some(Unsuitable::RunsVmImagesOnly),
+        _ => None,
+    }
+}
+
+/// The restore of a service from one backup: the service's `restore-rate`, else the
+/// backup's, else the default; a measured `restore-time` wins over data / rate, which
+/// is rounded up to whole minutes.
+pub fn restore_from(plan: &Plan, service: ServiceId, backup: BackupId) -> Restore {
+    let record = &plan.services[service.index()];
+    let data = record.data.filter(|&d| d > 0);
+    let rate = record
+        .restore_rate
+        .or(plan.backups[backup.index()].restore_rate)
+        .unwrap_or(DEFAULT_RESTORE_RATE);
+    let seconds = match (record.restore_time, data) {
+        (Some(measured), _) => measured,
+        // Whole minutes, rounded up: a plan states no finer, and the arithmetic reads.
+        (None, Some(data)) => transfer_seconds(data, rate).div_ceil(60).saturating_mul(60),
+        (None, None) => 0,
+    };
+    Restore {
+        backup,
+        data,
+        rate,
+        is_measured: record.restore_time.is_some(),
+        seconds,
     }
 }
 

@@ -1,1 +1,216 @@
-//! (being written)
+//! Scripted scenarios replayed as a discrete-event simulation over the compiled model:
+//! failures at times of the week, detection, standby lead times, restores with limited
+//! parallelism, boot, corrupt restore points and failed changes rolled back. Pure: no
+//! I/O and no randomness (a backup's `fail-probability` is Monte Carlo's business).
+//!
+//! The figures the model does not declare, and what the simulation assumes instead:
+//! - a restore is verified in [`VERIFY`] (nothing in a plan states a figure);
+//! - a server's failed local disk (`fail disk of SERVER`) is swapped in [`DISK_SWAP`]
+//!   unless a covering standby is ready sooner;
+//! - a `rollback restore-snapshot` reverts each service in [`SNAPSHOT_REVERT`], a
+//!   rollback command runs for [`ROLLBACK_COMMAND`]; both are followed by the boot.
+
+mod engine;
+mod points;
+
+use crate::graph::Graph;
+use crate::model::{Bytes, BytesPerSecond, Plan, ScenarioId, Seconds, MINUTES_PER_WEEK};
+use serde::Serialize;
+
+/// Time to verify a restored service before it boots: none is declared, so 0.
+pub const VERIFY: Seconds = 0;
+/// Time to replace a server's failed local disk.
+pub const DISK_SWAP: Seconds = 4 * 3600;
+/// Time to revert one service to the snapshot taken before a change.
+pub const SNAPSHOT_REVERT: Seconds = 15 * 60;
+/// Time a rollback command (`rollback "…"`) runs.
+pub const ROLLBACK_COMMAND: Seconds = 30 * 60;
+
+/// Replay one scenario of a compiled plan (one without errors).
+pub fn run(plan: &Plan, graph: &Graph, scenario: ScenarioId) -> Report {
+    engine::Engine::new(plan, graph, scenario).run()
+}
+
+/// The replay of one scenario: its timeline, every service it took down, and its
+/// expectations.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub description: Option<String>,
+    /// When the clock starts: the scenario's first event.
+    pub start: Time,
+    pub detect: Seconds,
+    pub restore_parallelism: u64,
+    pub timeline: Vec<Entry>,
+    /// Services that were down at some point, in written order.
+    pub services: Vec<ServiceReport>,
+    pub expectations: Vec<ExpectationReport>,
+}
+
+impl Report {
+    /// Whether any expectation of the scenario does not hold.
+    pub fn has_failed_expectation(&self) -> bool {
+        self.expectations.iter().any(|e| !e.holds)
+    }
+
+    /// The result for one service, by name, if it was down.
+    pub fn service(&self, name: &str) -> Option<&ServiceReport> {
+        self.services.iter().find(|s| s.service == name)
+    }
+}
+
+/// A moment of the replay: seconds (and whole minutes) since the first event, and the
+/// day and clock of the week, with the week counted from the first event's (0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Time {
+    pub seconds: Seconds,
+    pub minute: u64,
+    pub week: u64,
+    /// `sat 02:00`.
+    pub clock: String,
+}
+
+impl Time {
+    /// The moment `seconds` after a first event at `start` (minutes since Monday 00:00).
+    pub fn at(start: u32, seconds: Seconds) -> Self {
+        let of_week = u64::from(start % MINUTES_PER_WEEK) + seconds / 60;
+        let week = of_week / u64::from(MINUTES_PER_WEEK);
+        let minute = (of_week % u64::from(MINUTES_PER_WEEK)) as u32;
+        Time {
+            seconds,
+            minute: seconds / 60,
+            week,
+            clock: clock(minute),
+        }
+    }
+}
+
+/// `sat 02:00` from minutes since Monday 00:00.
+fn clock(minute: u32) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = (minute / 1440) as usize % 7;
+    let in_day = minute % 1440;
+    format!("{} {:02}:{:02}", DAYS[day], in_day / 60, in_day % 60)
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub time: Time,
+    #[serde(flatten)]
+    pub event: Happening,
+}
+
+/// What happened. Names are as written in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "event")]
+pub enum Happening {
+    /// A scenario `fail` event.
+    Failed { component: String, disk_only: bool },
+    /// A scenario `corrupt` event: the backup's newest restore point is unusable.
+    Corrupted { backup: String },
+    /// A scenario `fail-verify` event, and the go/no-go deadline it waits for.
+    VerificationFailed {
+        change: String,
+        go_no_go: Option<Time>,
+    },
+    /// Services go down: their host or data was lost, or a change took them out.
+    Down {
+        services: Vec<String>,
+        cause: String,
+    },
+    /// Services are unavailable because a service they need is down.
+    Unavailable { services: Vec<String>, need: String },
+    /// The failure is noticed (`detect` after it).
+    Detected { services: Vec<String> },
+    /// The go/no-go deadline of a failed change: the rollback starts.
+    NoGo { change: String, rollback: String },
+    /// A place to run is ready: a standby, a failover target, a repaired server.
+    PlaceReady {
+        services: Vec<String>,
+        place: String,
+    },
+    /// A restore starts.
+    RestoreStarted {
+        service: String,
+        backup: Option<String>,
+        data: Option<Bytes>,
+        rate: Option<BytesPerSecond>,
+        seconds: Seconds,
+        /// From an older restore point than the newest (the newest was corrupt).
+        is_fallback: bool,
+    },
+    /// A running restore is abandoned: its restore point is corrupt.
+    RestoreAborted { service: String, backup: String },
+    /// A restore (or a revert) finished and was verified.
+    Restored { service: String },
+    /// A service that was down is available again.
+    Back { services: Vec<String> },
+    /// A service cannot come back, and why.
+    NotRecovered { service: String, reason: String },
+}
+
+/// How much data a service lost, and how that figure was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataLossBasis {
+    /// Nothing lost: no data of its own, a dependency outage only, or a rollback to a
+    /// restore point taken right before the change.
+    None,
+    /// From the failure's clock time against the schedule's `at` time.
+    Exact,
+    /// The worst case within the schedule (no clock time, or an off-site rotation).
+    WorstCase,
+    /// No restore point survives: everything is lost.
+    NoRestorePoint,
+}
+
+/// One service the scenario took down.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub service: String,
+    pub down_at: Time,
+    /// When it is available again for good; `None` when it never comes back.
+    pub back_at: Option<Time>,
+    pub outage: Option<Seconds>,
+    /// Why it went down.
+    pub cause: String,
+    /// Where and how it came back, or why it did not.
+    pub recovery: String,
+    /// Data lost; `None` when no restore point survives.
+    pub data_lost: Option<Seconds>,
+    pub data_loss_basis: DataLossBasis,
+    /// The backup it was restored from.
+    pub restored_from: Option<String>,
+}
+
+/// One `expect` of the scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationReport {
+    pub service: String,
+    pub rto: Option<Check>,
+    pub rpo: Option<Check>,
+    pub holds: bool,
+}
+
+/// An objective against what happened; `actual` is `None` when unbounded (never back,
+/// or no restore point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub limit: Seconds,
+    pub actual: Option<Seconds>,
+    pub holds: bool,
+}
+
+impl Check {
+    fn new(limit: Seconds, actual: Option<Seconds>) -> Self {
+        Check {
+            limit,
+            actual,
+            holds: actual.is_some_and(|a| a <= limit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

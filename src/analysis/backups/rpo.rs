@@ -11,7 +11,7 @@ use crate::syntax::units::format_duration;
 
 /// The shortest gap between restore points a backup can actually be restored from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Interval {
+pub(crate) struct Interval {
     pub every: Seconds,
     /// The schedule that sets the gap, and its keyword.
     pub schedule: Schedule,
@@ -38,7 +38,7 @@ pub(super) fn has_base(backup: &Backup) -> bool {
 
 /// The restore interval of a backup: its shortest schedule that yields a restorable
 /// point. Differentials and incrementals count only when the backup has a base.
-pub(super) fn restore_interval(backup: &Backup) -> Option<Interval> {
+pub(crate) fn restore_interval(backup: &Backup) -> Option<Interval> {
     let is_based = has_base(backup);
     schedules(backup)
         .filter(|&(kind, _)| is_based || kind == "full" || kind == "snapshot")
@@ -52,7 +52,7 @@ pub(super) fn restore_interval(backup: &Backup) -> Option<Interval> {
 
 /// What a failure takes out.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Loss<'a> {
+pub(crate) enum Loss<'a> {
     /// The service's servers, with the storage they (and the service's vms) use.
     Servers { storage: &'a [StorageId] },
     /// The sites the service runs at.
@@ -61,7 +61,7 @@ pub(super) enum Loss<'a> {
 
 /// What a loss leaves of a backup's restore points.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Fate {
+pub(crate) enum Fate {
     /// Where they are written survives.
     Kept,
     /// Where they are written is lost; the copy carried off site survives.
@@ -81,7 +81,7 @@ fn is_snapshot_like(backup: &Backup) -> bool {
 
 /// Where a loss leaves a backup's restore points. A backup with no `to` is taken to be
 /// on site (snapshots: on the server's own storage); a storage with no site, on site.
-pub(super) fn fate(context: &Context, backup: &Backup, loss: Loss) -> Fate {
+pub(crate) fn fate(context: &Context, backup: &Backup, loss: Loss) -> Fate {
     let is_written_lost = match (backup.to.map(|r| r.id), loss) {
         (None, Loss::Servers { .. }) => is_snapshot_like(backup),
         (None, Loss::Sites { .. }) => true,
@@ -117,7 +117,7 @@ pub(super) fn worst_age(interval: Seconds, fate: Fate, is_rotated: bool) -> Opti
 
 /// The newest restore point a loss leaves a service.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Newest {
+pub(crate) struct Newest {
     pub backup: BackupId,
     pub interval: Interval,
     pub fate: Fate,
@@ -127,7 +127,7 @@ pub(super) struct Newest {
 }
 
 /// The surviving backup with the youngest worst-case restore point, if any survives.
-pub(super) fn newest(
+pub(crate) fn newest(
     context: &Context,
     backups: &[BackupId],
     intervals: &[Option<Interval>],
