@@ -535,13 +535,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
         if data.is_none() && service.restore_time.is_none() {
             return Some(None);
         }
-        let backups = &self.context.plan.backups;
-        let rate_of = |b: BackupId| {
-            service
-                .restore_rate
-                .or(backups[b.index()].restore_rate)
-                .unwrap_or(DEFAULT_RESTORE_RATE)
-        };
+        let rate_of = |b: BackupId| restore_from(self.context.plan, id, b).rate;
         // The fastest surviving backup; the first one on ties.
         let backup = self
             .context
@@ -694,15 +688,21 @@ pub fn kind_mismatch(standby: &Standby, host: Host) -> Option<Unsuitable> {
 }
 
 /// The restore of a service from one backup: the service's `restore-rate`, else the
-/// backup's, else the default; a measured `restore-time` wins over data / rate, which
-/// is rounded up to whole minutes.
+/// backup's, else the default, capped by the `throughput` of the storage the backup is
+/// written to; a measured `restore-time` wins over data / rate, which is rounded up to
+/// whole minutes.
 pub fn restore_from(plan: &Plan, service: ServiceId, backup: BackupId) -> Restore {
     let record = &plan.services[service.index()];
     let data = record.data.filter(|&d| d > 0);
-    let rate = record
+    let declared = record
         .restore_rate
         .or(plan.backups[backup.index()].restore_rate)
         .unwrap_or(DEFAULT_RESTORE_RATE);
+    let storage_throughput = match plan.backups[backup.index()].to.map(|to| to.id) {
+        Some(crate::model::Location::Storage(id)) => plan.storage[id.index()].throughput,
+        _ => None,
+    };
+    let rate = storage_throughput.map_or(declared, |cap| declared.min(cap));
     let seconds = match (record.restore_time, data) {
         (Some(measured), _) => measured,
         // Whole minutes, rounded up: a plan states no finer, and the arithmetic reads.
@@ -730,6 +730,21 @@ pub fn transfer_seconds(bytes: Bytes, rate: BytesPerSecond) -> Seconds {
 mod tests {
     use super::*;
     use crate::model::ServiceId;
+
+    #[test]
+    fn storage_throughput_caps_the_restore_rate() {
+        let compiled = compile(
+            "site a { kind office }
+             storage usb { kind disk  site a  throughput 40MB/s }
+             server s { site a }
+             service files { on s  data 144GB  restore-rate 110MB/s }
+             backup nightly { of files  full every 1d  to usb }",
+        );
+        let plan = compiled.plan.as_ref().expect("plan");
+        let restore = restore_from(plan, service(&compiled, "files"), BackupId(0));
+        assert_eq!(restore.rate, 40e6);
+        assert_eq!(restore.seconds, 3600);
+    }
 
     fn compile(text: &str) -> crate::Compiled {
         let compiled = crate::compile(crate::load::load_text("test.dr", text));

@@ -318,13 +318,15 @@ pub(crate) fn restore_time(
             let (seconds, how) = match (service.restore_time, service.data) {
                 (Some(time), _) => (time, format!("restore-time {}", show(time))),
                 (None, Some(data)) => {
-                    let rate = service.restore_rate.unwrap_or_else(|| {
-                        context
-                            .backups_of(id)
-                            .iter()
-                            .filter_map(|b| plan.backups[b.index()].restore_rate)
-                            .fold(DEFAULT_RESTORE_RATE, f64::max)
-                    });
+                    // The fastest backup's restore rate (storage throughput included).
+                    let rate = context
+                        .backups_of(id)
+                        .iter()
+                        .map(|&b| crate::analysis::estimate::restore_from(plan, id, b).rate)
+                        .fold(None, |best: Option<f64>, r| {
+                            Some(best.map_or(r, |b| b.max(r)))
+                        })
+                        .unwrap_or_else(|| service.restore_rate.unwrap_or(DEFAULT_RESTORE_RATE));
                     let seconds = seconds_to_move(data as f64, rate);
                     let how = format!(
                         "{} at {} = {}",
