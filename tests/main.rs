@@ -19,6 +19,8 @@ mod inputs;
 mod parser_props;
 #[path = "main/rules.rs"]
 mod rules;
+#[path = "main/simulate_cli.rs"]
+mod simulate_cli;
 #[path = "main/simulate_exact.rs"]
 mod simulate_exact;
 #[path = "main/simulate_monte_carlo.rs"]

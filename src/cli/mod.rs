@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod explain;
+mod simulate;
 
 pub use args::Cli;
 use args::{ColorChoice, Command};
@@ -33,8 +34,8 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check::run(&args, color),
         Command::Explain(args) => explain::run(&args),
+        Command::Simulate(args) => simulate::run_command(&args, color),
         Command::Graph(_)
-        | Command::Simulate(_)
         | Command::Runbook(_)
         | Command::Exec(_)
         | Command::Fmt(_)

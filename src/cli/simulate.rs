@@ -10,7 +10,7 @@ use drplan::simulate::{exact, monte_carlo, scripted};
 use drplan::{emit, Compiled};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// Mission time of a Monte Carlo run when neither the scenario nor `--mission` gives one.
@@ -28,12 +28,18 @@ struct Results {
 
 impl Results {
     fn has_failed_expectation(&self) -> bool {
-        self.scenarios.iter().any(scripted::Report::has_failed_expectation)
+        self.scenarios
+            .iter()
+            .any(scripted::Report::has_failed_expectation)
     }
 }
 
 fn print_diagnostics(compiled: &Compiled, color: bool) {
-    for diagnostic in compiled.diagnostics.iter().filter(|d| d.is_error()) {
+    for diagnostic in compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && !d.code.is_allowable())
+    {
         let style = HumanStyle { color, width: 100 };
         eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
     }
@@ -43,7 +49,14 @@ fn print_diagnostics(compiled: &Compiled, color: bool) {
 fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Compiled, i32> {
     let mut loaded = drplan::load::load(&args.path);
     if let Err(diagnostic) = drplan::apply_overrides(&mut loaded, overrides) {
-        eprintln!("{}", render::human(&diagnostic, &loaded.sources, HumanStyle { color, width: 100 }));
+        eprintln!(
+            "{}",
+            render::human(
+                &diagnostic,
+                &loaded.sources,
+                HumanStyle { color, width: 100 }
+            )
+        );
         return Err(EXIT_USAGE);
     }
     let compiled = drplan::compile(loaded);
@@ -53,9 +66,12 @@ fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Com
         }
         return Err(EXIT_USAGE);
     }
-    if compiled.plan.is_none() || compiled.diagnostics.iter().any(Diagnostic::is_error) {
+    // Safety findings do not stop a simulation (a what-if may well break an objective);
+    // a plan that does not compile does.
+    let blocks = |d: &&Diagnostic| d.is_error() && !d.code.is_allowable();
+    if compiled.plan.is_none() || compiled.diagnostics.iter().any(|d| blocks(&d)) {
         print_diagnostics(&compiled, color);
-        eprintln!("error: the plan has errors; `drplan check` shows them all");
+        eprintln!("error: the plan does not compile; `drplan check` shows every problem");
         return Err(EXIT_ERRORS);
     }
     Ok(compiled)
@@ -64,7 +80,9 @@ fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Com
 /// The scenarios to run: those named, else all.
 fn selected(plan: &Plan, names: &[String]) -> Result<Vec<ScenarioId>, i32> {
     if names.is_empty() {
-        return Ok((0..plan.scenarios.len()).map(|i| ScenarioId(i as u32)).collect());
+        return Ok((0..plan.scenarios.len())
+            .map(|i| ScenarioId(i as u32))
+            .collect());
     }
     names
         .iter()
@@ -75,7 +93,9 @@ fn selected(plan: &Plan, names: &[String]) -> Result<Vec<ScenarioId>, i32> {
                 .map(|i| ScenarioId(i as u32))
                 .ok_or_else(|| {
                     eprintln!("error: the plan has no scenario `{name}`");
-                    if let Some(help) = did_you_mean(name, plan.scenarios.iter().map(|s| s.name.as_str())) {
+                    if let Some(help) =
+                        did_you_mean(name, plan.scenarios.iter().map(|s| s.name.as_str()))
+                    {
                         eprintln!("help: {help}");
                     }
                     EXIT_USAGE
@@ -102,10 +122,15 @@ fn run(args: &SimulateArgs, compiled: &Compiled) -> Result<Results, i32> {
         .filter(|id| !plan.scenarios[id.index()].events.is_empty())
         .map(|&id| scripted::run(plan, graph, id))
         .collect();
-    let mission_from_scenario = ids.iter().find_map(|id| plan.scenarios[id.index()].random_over);
+    let mission_from_scenario = ids
+        .iter()
+        .find_map(|id| plan.scenarios[id.index()].random_over);
     let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
     let (monte_carlo, exact) = if wants_monte_carlo {
-        let mission = args.mission.or(mission_from_scenario).unwrap_or(DEFAULT_MISSION);
+        let mission = args
+            .mission
+            .or(mission_from_scenario)
+            .unwrap_or(DEFAULT_MISSION);
         let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
         let threads = args.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -151,12 +176,17 @@ fn human(plan: &Plan, results: &Results) -> String {
         out.push('\n');
     }
     if let Some(report) = &results.exact {
-        out.push_str(&emit::exact::human(report));
+        out.push_str(&emit::exact::human(report, results.monte_carlo.as_ref()));
     }
     if results.scenarios.is_empty() && results.monte_carlo.is_none() {
         out.push_str("nothing to simulate: the plan has no scenario with failures; add `at TIME fail NAME` to a scenario, or run with `--trials N`\n");
     }
     out
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn emit_text(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
@@ -193,22 +223,29 @@ pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
                     baseline: &baseline,
                     changed: &results,
                 };
-                println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+                emit_text(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                ));
             }
             SimFormat::Human => {
                 let baseline_json = serde_json::to_value(&baseline).unwrap_or_default();
                 let changed_json = serde_json::to_value(&results).unwrap_or_default();
-                print!("{}", emit::compare::human(&args.set, &baseline_json, &changed_json));
-                println!("\n== baseline ==\n");
-                print!("{}", human(baseline_plan, &baseline));
-                println!("\n== with {} ==\n", args.set.join(", "));
-                print!("{}", human(plan, &results));
+                let mut text = emit::compare::human(&args.set, &baseline_json, &changed_json);
+                text.push_str("\n== baseline ==\n\n");
+                text.push_str(&human(baseline_plan, &baseline));
+                text.push_str(&format!("\n== with {} ==\n\n", args.set.join(", ")));
+                text.push_str(&human(plan, &results));
+                emit_text(&text);
             }
         }
     } else {
         match args.format {
-            SimFormat::Json => println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default()),
-            SimFormat::Human => print!("{}", human(plan, &results)),
+            SimFormat::Json => emit_text(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&results).unwrap_or_default()
+            )),
+            SimFormat::Human => emit_text(&human(plan, &results)),
         }
     }
     if failed {

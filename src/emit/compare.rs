@@ -13,6 +13,9 @@ const MAX_ROWS: usize = 80;
 fn flatten(value: &Value, path: &str, out: &mut BTreeMap<String, f64>) {
     match value {
         Value::Number(n) => {
+            if SKIPPED_FIELDS.contains(&leaf(path)) {
+                return;
+            }
             if let Some(x) = n.as_f64() {
                 out.insert(path.to_string(), x);
             }
@@ -43,6 +46,37 @@ fn flatten(value: &Value, path: &str, out: &mut BTreeMap<String, f64>) {
     }
 }
 
+/// Leaf names that hold seconds, shown as durations.
+const DURATION_FIELDS: &[&str] = &[
+    "seconds",
+    "outage",
+    "actual",
+    "data_lost",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "mean",
+    "rto",
+    "rpo",
+    "mission",
+    "at",
+];
+/// Leaf names that repeat another field in other units.
+const SKIPPED_FIELDS: &[&str] = &["minute"];
+
+fn leaf(path: &str) -> &str {
+    path.rsplit(['.', ']']).next().unwrap_or(path)
+}
+
+fn show(path: &str, x: f64) -> String {
+    if DURATION_FIELDS.contains(&leaf(path)) && x >= 0.0 && x.fract() == 0.0 {
+        crate::syntax::units::format_duration(x as u64)
+    } else {
+        number(x)
+    }
+}
+
 fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
@@ -60,14 +94,14 @@ pub fn human(overrides: &[String], baseline: &Value, changed: &Value) -> String 
     let mut rows = Vec::new();
     for (path, &old) in &before {
         match after.get(path) {
-            Some(&new) if new != old => rows.push((path.clone(), number(old), number(new))),
-            None => rows.push((path.clone(), number(old), "—".to_string())),
+            Some(&new) if new != old => rows.push((path.clone(), show(path, old), show(path, new))),
+            None => rows.push((path.clone(), show(path, old), "—".to_string())),
             _ => {}
         }
     }
     for (path, &new) in &after {
         if !before.contains_key(path) {
-            rows.push((path.clone(), "—".to_string(), number(new)));
+            rows.push((path.clone(), "—".to_string(), show(path, new)));
         }
     }
     let mut out = format!("what if {}:\n", overrides.join(", "));

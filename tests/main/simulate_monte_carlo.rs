@@ -1,1 +1,195 @@
-//! (being written)
+//! Monte Carlo through the library: the same report whatever the thread count, estimates
+//! within the issue's bound of textbook probabilities, data loss of a periodic backup,
+//! and the human report.
+
+use drplan::model::{Plan, Seconds};
+use drplan::simulate::monte_carlo::{run, Options, Report};
+
+const DAY: Seconds = 86_400;
+const YEAR: Seconds = 365 * DAY;
+
+/// Compile plan text; it must resolve (safety rules may still object).
+fn compile(text: &str) -> (Plan, drplan::graph::Graph) {
+    let compiled = drplan::compile(drplan::load::load_text("plan.dr", text));
+    (
+        compiled.plan.expect("a plan"),
+        compiled.graph.expect("a graph"),
+    )
+}
+
+fn simulate(text: &str, trials: u64, threads: usize, seed: u64) -> (Plan, Report) {
+    let (plan, graph) = compile(text);
+    let options = Options {
+        trials,
+        seed,
+        threads,
+        mission: YEAR,
+    };
+    let report = run(&plan, &graph, &options, &|_| {});
+    (plan, report)
+}
+
+fn down(report: &Report, service: &str) -> f64 {
+    report
+        .services
+        .iter()
+        .find(|s| s.name == service)
+        .unwrap_or_else(|| panic!("no service `{service}`"))
+        .down
+        .estimate
+}
+
+/// Accept an estimate within 3.5·sqrt(p(1−p)/N) + 0.002 of the exact value (issue 4).
+fn assert_close(estimate: f64, exact: f64, trials: u64) {
+    let tolerance = 3.5 * (exact * (1.0 - exact) / trials as f64).sqrt() + 0.002;
+    assert!(
+        (estimate - exact).abs() <= tolerance,
+        "estimate {estimate}, exact {exact}, tolerance {tolerance}"
+    );
+}
+
+const CLINIC: &str = "
+plan clinic { rto 1d  rpo 1d  owner ops  escalation cio }
+role ops { kind owner  person \"Ops\"  contact \"+1 555 0100\" }
+role cio { kind escalation  person \"CIO\"  contact \"+1 555 0101\" }
+site hq { kind office  location \"Main St\"  fail-probability 1% }
+site vault { kind vault  location \"bank vault\" }
+storage array1 { kind array  site hq  fail-probability 0.5% }
+server a { site hq  storage array1  hypervisor esxi  mtbf 3y  mttr 1d }
+server b { site hq  hypervisor esxi  mtbf 5y }
+vm db-vm { on a  image 80GiB  fail-probability 2% }
+vm web-vm { on b  image 80GiB }
+service db { on db-vm  data 50GB  rto 8h  rpo 1h  downtime-cost 1000/h  owner ops  fail-probability 1% }
+service web { on web-vm, db-vm  quorum 1 of 2  needs db  rto 6h  downtime-cost 200/h  owner ops }
+backup nightly { of db  full every 1d at 01:00  incremental every 30m  to vault  media disk  keep 30d  tested every 30d  consistent app  fail-probability 3% }
+standby truck { ready-in 4h  runs vm-images  kind warm  hypervisor esxi  site vault  covers hq }
+";
+
+#[test]
+fn one_thread_and_four_give_the_same_json() {
+    let (_, one) = simulate(CLINIC, 5_000, 1, 42);
+    let (_, four) = simulate(CLINIC, 5_000, 4, 42);
+    let one = serde_json::to_string_pretty(&one).expect("json");
+    let four = serde_json::to_string_pretty(&four).expect("json");
+    assert_eq!(one, four);
+    let (_, other) = simulate(CLINIC, 5_000, 4, 43);
+    assert_ne!(one, serde_json::to_string_pretty(&other).expect("json"));
+}
+
+#[test]
+fn the_json_has_the_documented_fields() {
+    let (_, report) = simulate(CLINIC, 1_000, 2, 1);
+    let value = serde_json::to_value(&report).expect("json");
+    for key in [
+        "trials",
+        "seed",
+        "mission",
+        "components",
+        "component_samples",
+        "restore_throughput_sigma",
+        "plan",
+        "services",
+        "causes",
+    ] {
+        assert!(value.get(key).is_some(), "no `{key}`");
+    }
+    assert_eq!(value["trials"], 1_000);
+    assert_eq!(value["components"], 6);
+    assert_eq!(value["component_samples"], 6_000);
+    let db = &value["services"][0];
+    assert_eq!(db["name"], "db");
+    for key in [
+        "down",
+        "rto_holds",
+        "rpo_holds",
+        "outage",
+        "data_loss",
+        "cost",
+    ] {
+        assert!(db.get(key).is_some(), "no `{key}` for db");
+    }
+    assert_eq!(db["outage"]["over"], "affected trials");
+    let p = &db["rto_holds"];
+    assert!(p["low"].as_f64() <= p["estimate"].as_f64());
+    assert!(p["estimate"].as_f64() <= p["high"].as_f64());
+}
+
+const N: u64 = 40_000;
+
+#[test]
+fn single_series_parallel_and_two_of_three_match_the_textbook() {
+    let text = "
+        plan p { }
+        server a { fail-probability 10% }
+        server b { fail-probability 20% }
+        server c { fail-probability 30% }
+        service single { on a }
+        service base { on b }
+        service series { on a  needs base }
+        service parallel { on a, b  quorum 1 of 2 }
+        service two-of-three { on a, b, c  quorum 2 of 3 }
+        standby spare { covers a, b, c }
+    ";
+    let (_, report) = simulate(text, N, 2, 3);
+    let (pa, pb, pc) = (0.1, 0.2, 0.3);
+    assert_close(down(&report, "single"), pa, N);
+    assert_close(down(&report, "series"), 1.0 - (1.0 - pa) * (1.0 - pb), N);
+    assert_close(down(&report, "parallel"), pa * pb, N);
+    // Down when at least two of three fail.
+    let two_of_three = pa * pb + pa * pc + pb * pc - 2.0 * pa * pb * pc;
+    assert_close(down(&report, "two-of-three"), two_of_three, N);
+}
+
+#[test]
+fn shared_storage_and_sites_take_down_what_uses_them() {
+    let text = "
+        plan p { }
+        site hq { kind office  fail-probability 5% }
+        storage disk1 { kind disk  site hq  fail-probability 10% }
+        server a { site hq  storage disk1 }
+        server b { site hq }
+        service x { on a }
+        service y { on b }
+        standby truck { covers hq }
+    ";
+    let (_, report) = simulate(text, N, 2, 5);
+    assert_close(down(&report, "x"), 1.0 - 0.95 * 0.9, N);
+    assert_close(down(&report, "y"), 0.05, N);
+}
+
+#[test]
+fn data_loss_of_a_periodic_backup_averages_half_its_interval() {
+    let text = "
+        plan p { detect 0s }
+        site vault { kind vault }
+        server a { fail-probability 100% }
+        service s { on a  data 10GB }
+        backup b { of s  full every 7d  incremental every 30m  to vault }
+        standby spare { covers a }
+    ";
+    let (_, report) = simulate(text, N, 2, 9);
+    let loss = report.services[0].data_loss;
+    let mean = loss.mean.expect("bounded");
+    let half = 15.0 * 60.0;
+    // Uniform on [0, 30m): standard error 30m / sqrt(12 N).
+    let tolerance = 3.5 * 1800.0 / (12.0 * N as f64).sqrt();
+    assert!((mean - half).abs() <= tolerance, "mean {mean}");
+    assert!(loss.max.expect("bounded") <= 1800);
+}
+
+#[test]
+fn the_human_report_names_odds_services_and_causes() {
+    let (plan, report) = simulate(CLINIC, 5_000, 2, 1);
+    let text = drplan::emit::monte_carlo::human(&plan, &report);
+    for needle in [
+        "Monte Carlo: 5,000 trials over 365d (seed 1)",
+        "every RTO holds",
+        "every RPO holds",
+        "95% CI",
+        "  db\n",
+        "downtime cost",
+        "components behind the most objective misses",
+    ] {
+        assert!(text.contains(needle), "no {needle:?} in\n{text}");
+    }
+}

@@ -1,0 +1,395 @@
+//! One trial: draw which components fail and when, realize each failure's outages and
+//! data loss, and add the trial to a tally. Owns the per-trial RNG derivation.
+
+use super::model::{Effect, HitKind, Law, Model, Point, ALL, NONE};
+use super::tally::{Tally, NEVER};
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, LogNormal};
+use rand_pcg::Pcg64Mcg;
+
+/// Spread of restore throughput between incidents: lognormal with the declared rate as
+/// its median and this σ (one σ is about ±28%).
+pub const THROUGHPUT_SIGMA: f64 = 0.25;
+/// The mission starts at a uniformly random moment of a 28-day cycle, so a failure
+/// falls at a uniformly random point of every backup schedule that divides 28 days.
+const CYCLE: f64 = 28.0 * 86_400.0;
+const YEAR: f64 = 365.0 * 86_400.0;
+
+/// SplitMix64's finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The RNG of one trial: a function of the seed and the trial's index only.
+pub(crate) fn trial_rng(seed: u64, trial: u64) -> Pcg64Mcg {
+    let a = mix(seed.wrapping_add(0x9e37_79b9_7f4a_7c15));
+    let b = mix(a ^ trial.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let c = mix(b.wrapping_add(0x9e37_79b9_7f4a_7c15));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&b.to_le_bytes());
+    bytes[8..].copy_from_slice(&c.to_le_bytes());
+    Pcg64Mcg::from_seed(bytes)
+}
+
+/// A service's state within one trial.
+#[derive(Debug, Clone, Copy, Default)]
+struct State {
+    is_touched: bool,
+    /// Lost by a failure itself (not only through a need).
+    is_direct: bool,
+    /// Reached from a down service this trial (scratch for `propagate`).
+    is_reached: bool,
+    outage: u64,
+    outage_cause: u32,
+    data_loss: u64,
+    data_loss_cause: u32,
+    /// Sum of its outages, for the cost of downtime.
+    downtime: u64,
+}
+
+/// Per-thread scratch space and the fixed inputs of every trial.
+pub(super) struct Runner<'m> {
+    model: &'m Model,
+    mission: f64,
+    rto: Vec<Option<u64>>,
+    rpo: Vec<Option<u64>>,
+    /// Downtime cost per second, per year of mission.
+    cost_rate: Vec<Option<f64>>,
+    throughput: LogNormal<f64>,
+    states: Vec<State>,
+    touched: Vec<u32>,
+    /// Failures of this trial: source and time.
+    failures: Vec<(u32, f64)>,
+    /// When each source failed this trial (infinite: it did not).
+    failed_at: Vec<f64>,
+    replica_seen: Vec<bool>,
+}
+
+impl<'m> Runner<'m> {
+    pub fn new(
+        model: &'m Model,
+        plan: &crate::model::Plan,
+        mission: crate::model::Seconds,
+    ) -> Self {
+        let mission_f = mission.max(1) as f64;
+        Runner {
+            model,
+            mission: mission_f,
+            rto: plan.services.iter().map(|s| s.rto).collect(),
+            rpo: plan.services.iter().map(|s| s.rpo).collect(),
+            cost_rate: plan
+                .services
+                .iter()
+                .map(|s| s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f))
+                .collect(),
+            throughput: LogNormal::new(0.0, THROUGHPUT_SIGMA).expect("valid σ"),
+            states: vec![State::default(); plan.services.len()],
+            touched: Vec::new(),
+            failures: Vec::new(),
+            failed_at: vec![f64::INFINITY; model.sources.len()],
+            replica_seen: vec![false; model.replicas.len()],
+        }
+    }
+
+    /// Services with a downtime cost.
+    pub fn has_cost(&self) -> Vec<bool> {
+        self.cost_rate.iter().map(Option::is_some).collect()
+    }
+
+    /// Run one trial and add it to `tally`.
+    pub fn run(&mut self, seed: u64, trial: u64, tally: &mut Tally) {
+        let mut rng = trial_rng(seed, trial);
+        let phase = rng.random::<f64>() * CYCLE;
+        let mission = self.mission;
+        let model = self.model;
+        for (k, law) in model.laws.iter().enumerate() {
+            let at = match *law {
+                Law::Rate(exp) => exp.sample(&mut rng),
+                Law::Probability(bernoulli) => {
+                    if bernoulli.sample(&mut rng) {
+                        rng.random::<f64>() * mission
+                    } else {
+                        continue;
+                    }
+                }
+            };
+            if at < mission {
+                self.failures.push((k as u32, at));
+            }
+        }
+        for i in 0..self.failures.len() {
+            let (k, at) = self.failures[i];
+            self.failed_at[k as usize] = at;
+            let effect = &model.sources[k as usize].effect;
+            let repair = match model.sources[k as usize].repair {
+                Some(exp) if effect.has_repair => Some(exp.sample(&mut rng)),
+                _ => None,
+            };
+            self.realize(effect, k, at, phase, repair, &mut rng);
+        }
+        self.combine(phase, &mut rng);
+        self.propagate();
+        self.fold(tally);
+        for &(k, _) in &self.failures {
+            self.failed_at[k as usize] = f64::INFINITY;
+        }
+        self.failures.clear();
+    }
+
+    /// Replicated services that several failures together leave below quorum.
+    fn combine(&mut self, phase: f64, rng: &mut Pcg64Mcg) {
+        let model = self.model;
+        let mut seen = Vec::new();
+        for i in 0..self.failures.len() {
+            let (k, _) = self.failures[i];
+            for &r in &model.sources[k as usize].replicated {
+                if std::mem::replace(&mut self.replica_seen[r as usize], true) {
+                    continue;
+                }
+                seen.push(r);
+                let replica = &model.replicas[r as usize];
+                if self.states[replica.service as usize].is_direct {
+                    continue;
+                }
+                // When each host went down, and which failure took it down.
+                let mut down: Vec<(f64, u32)> = replica
+                    .hosts
+                    .iter()
+                    .filter_map(|sources| {
+                        sources
+                            .iter()
+                            .map(|&s| (self.failed_at[s as usize], s))
+                            .filter(|&(at, _)| at.is_finite())
+                            .min_by(|a, b| a.0.total_cmp(&b.0))
+                    })
+                    .collect();
+                let hosts = replica.hosts.len() as u64;
+                if (hosts - down.len() as u64) >= replica.quorum {
+                    continue;
+                }
+                down.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let breaking = (hosts + 1).saturating_sub(replica.quorum).max(1) as usize;
+                let (at, cause) = down[breaking.min(down.len()) - 1];
+                self.realize(&model.combined[r as usize], cause, at, phase, None, rng);
+            }
+        }
+        for r in seen {
+            self.replica_seen[r as usize] = false;
+        }
+    }
+
+    /// Draw the outage and data loss of every service one failure takes down.
+    fn realize(
+        &mut self,
+        effect: &Effect,
+        cause: u32,
+        at: f64,
+        phase: f64,
+        repair: Option<f64>,
+        rng: &mut Pcg64Mcg,
+    ) {
+        let factor = if effect.has_restore {
+            self.throughput.sample(rng)
+        } else {
+            1.0
+        };
+        for hit in &effect.hits {
+            let (outage, data_loss) = match hit.kind {
+                HitKind::Timed => {
+                    let mut outage = hit
+                        .fixed
+                        .saturating_add((hit.scaled as f64 * factor + 0.5) as u64);
+                    let data_loss = match hit.point {
+                        NONE => 0,
+                        ALL => NEVER,
+                        index => {
+                            let point = &self.model.points[index as usize];
+                            let (age, fallbacks) = sample_point(point, at + phase, rng);
+                            let redo = (hit.restore as f64 * factor + 0.5) as u64;
+                            outage = outage.saturating_add(redo.saturating_mul(fallbacks));
+                            age
+                        }
+                    };
+                    (outage, data_loss)
+                }
+                HitKind::Repair => (
+                    repair.map_or(NEVER, |r| hit.fixed.saturating_add((r + 0.5) as u64)),
+                    if hit.point == ALL { NEVER } else { 0 },
+                ),
+            };
+            self.record(hit.service, outage, data_loss, cause, at);
+        }
+    }
+
+    /// Mark a service touched this trial.
+    fn touch(&mut self, service: u32) -> &mut State {
+        let state = &mut self.states[service as usize];
+        if !state.is_touched {
+            *state = State {
+                is_touched: true,
+                ..State::default()
+            };
+            self.touched.push(service);
+        }
+        state
+    }
+
+    fn record(&mut self, service: u32, outage: u64, data_loss: u64, cause: u32, at: f64) {
+        let mission = self.mission;
+        let state = self.touch(service);
+        state.is_direct = true;
+        if outage > state.outage {
+            state.outage = outage;
+            state.outage_cause = cause;
+        }
+        if data_loss > state.data_loss {
+            state.data_loss = data_loss;
+            state.data_loss_cause = cause;
+        }
+        // An outage that never ends costs until the end of the mission.
+        let downtime = if outage == NEVER {
+            (mission - at).max(0.0) as u64
+        } else {
+            outage
+        };
+        state.downtime = state.downtime.saturating_add(downtime);
+    }
+
+    /// A service that needs a down one is down as long as it (its longest outage, its
+    /// downtime), and loses no data of its own. Walks every service in dependency order
+    /// when many are down, else only those reachable from the down ones.
+    fn propagate(&mut self) {
+        let model = self.model;
+        if self.touched.is_empty() || model.dependents.iter().all(Vec::is_empty) {
+            return;
+        }
+        if self.touched.len() * 16 >= model.order.len() {
+            for &s in &model.order {
+                self.pull(s);
+            }
+            return;
+        }
+        let mut reached: Vec<u32> = Vec::new();
+        let mut stack: Vec<u32> = self.touched.clone();
+        while let Some(s) = stack.pop() {
+            for &d in &model.dependents[s as usize] {
+                let state = &mut self.states[d as usize];
+                if !state.is_reached {
+                    state.is_reached = true;
+                    reached.push(d);
+                    stack.push(d);
+                }
+            }
+        }
+        reached.sort_unstable_by_key(|&s| model.rank[s as usize]);
+        for &s in &reached {
+            self.states[s as usize].is_reached = false;
+            self.pull(s);
+        }
+    }
+
+    /// Take on the outage of the longest-down need.
+    fn pull(&mut self, service: u32) {
+        let mut worst: Option<State> = None;
+        for &need in self.model.needs_of(service) {
+            let state = self.states[need as usize];
+            if state.is_touched && state.outage > 0 && worst.is_none_or(|w| state.outage > w.outage)
+            {
+                worst = Some(state);
+            }
+        }
+        if let Some(need) = worst {
+            let state = self.touch(service);
+            if need.outage > state.outage {
+                state.outage = need.outage;
+                state.outage_cause = need.outage_cause;
+            }
+            state.downtime = state.downtime.max(need.downtime);
+        }
+    }
+
+    /// Add the trial's per-service results to the tally and reset them.
+    fn fold(&mut self, tally: &mut Tally) {
+        tally.trials += 1;
+        let mut plan_outage = 0;
+        let mut plan_data_loss = 0;
+        let mut plan_cost = 0.0;
+        let (mut rto_missed, mut rpo_missed) = (false, false);
+        for &s in &self.touched {
+            let s = s as usize;
+            let state = self.states[s];
+            self.states[s].is_touched = false;
+            self.states[s].is_direct = false;
+            let t = &mut tally.services[s];
+            t.affected += 1;
+            t.outage.add(state.outage);
+            // No data lost is the common case: zeros are implicit (affected − count).
+            if state.data_loss > 0 {
+                t.data_loss.add(state.data_loss);
+            }
+            t.downtime += u128::from(state.downtime);
+            if self.rto[s].is_some_and(|rto| state.outage > rto) {
+                t.rto_misses += 1;
+                tally.misses[state.outage_cause as usize][0] += 1;
+                rto_missed = true;
+            }
+            if self.rpo[s].is_some_and(|rpo| state.data_loss > rpo) {
+                t.rpo_misses += 1;
+                tally.misses[state.data_loss_cause as usize][1] += 1;
+                rpo_missed = true;
+            }
+            if let (Some(rate), Some(cost)) = (self.cost_rate[s], &mut t.cost) {
+                let value = state.downtime as f64 * rate;
+                if value >= 0.5 {
+                    cost.add(value.round() as u64);
+                }
+                plan_cost += value;
+            }
+            plan_outage = plan_outage.max(state.outage);
+            plan_data_loss = plan_data_loss.max(state.data_loss);
+        }
+        if !self.touched.is_empty() {
+            let plan = &mut tally.plan;
+            plan.affected += 1;
+            plan.outage.add(plan_outage);
+            if plan_data_loss > 0 {
+                plan.data_loss.add(plan_data_loss);
+            }
+            plan.rto_misses += u64::from(rto_missed);
+            plan.rpo_misses += u64::from(rpo_missed);
+            if plan_cost >= 0.5 {
+                plan.cost.add(plan_cost.round() as u64);
+            }
+        }
+        self.touched.clear();
+    }
+}
+
+/// Age of the restore point a failure at `clock` (seconds into the schedule cycle)
+/// restores from, and how many media failed to restore before it (each one falls back
+/// a `step` further); every kept point failing loses all data.
+fn sample_point(point: &Point, clock: f64, rng: &mut Pcg64Mcg) -> (u64, u64) {
+    let since = |every: f64, t: f64| modulo(t - point.at, every);
+    let age = if point.carried > 0.0 && !point.is_rotated {
+        // The copy off site left `gone` ago, holding the point written before it left.
+        let gone = modulo(clock, point.carried);
+        gone + since(point.every, clock - gone)
+    } else if point.is_rotated {
+        since(point.every.max(point.carried), clock)
+    } else {
+        since(point.every, clock)
+    };
+    let fallbacks = point.fallbacks.map_or(0, |g| g.sample(rng));
+    if fallbacks >= point.kept {
+        return (NEVER, point.kept);
+    }
+    let age = age + fallbacks as f64 * point.step;
+    ((age + 0.5) as u64, fallbacks)
+}
+
+/// `x` mod `m` in [0, m), without the slow exact `fmod`.
+fn modulo(x: f64, m: f64) -> f64 {
+    (x - m * (x / m).floor()).clamp(0.0, m)
+}
