@@ -36,12 +36,19 @@ pub(super) fn has_base(backup: &Backup) -> bool {
     backup.full.is_some() || backup.snapshot.is_some()
 }
 
+/// The schedules that yield a restorable point: differentials and incrementals only
+/// when the backup has a base.
+pub(crate) fn restorable_schedules(
+    backup: &Backup,
+) -> impl Iterator<Item = (&'static str, Schedule)> {
+    let is_based = has_base(backup);
+    schedules(backup).filter(move |&(kind, _)| is_based || kind == "full" || kind == "snapshot")
+}
+
 /// The restore interval of a backup: its shortest schedule that yields a restorable
 /// point. Differentials and incrementals count only when the backup has a base.
 pub(crate) fn restore_interval(backup: &Backup) -> Option<Interval> {
-    let is_based = has_base(backup);
-    schedules(backup)
-        .filter(|&(kind, _)| is_based || kind == "full" || kind == "snapshot")
+    restorable_schedules(backup)
         .map(|(kind, schedule)| Interval {
             every: schedule.every,
             schedule,
@@ -71,7 +78,7 @@ pub(crate) enum Fate {
 }
 
 /// Whether a backup with no `to` keeps its restore points next to the data: snapshots do.
-fn is_snapshot_like(backup: &Backup) -> bool {
+pub(crate) fn is_snapshot_like(backup: &Backup) -> bool {
     backup.media == Media::Snapshot
         || (backup.snapshot.is_some()
             && backup.full.is_none()

@@ -4,8 +4,9 @@
 //! worst-case ages), adding the exact age when a schedule states its clock time.
 
 use super::DataLossBasis;
+use crate::analysis::backups::rpo::{self, is_snapshot_like};
 use crate::analysis::Context;
-use crate::model::{Backup, BackupId, Component, Location, Media, Offsite, Seconds, SiteId};
+use crate::model::{Backup, BackupId, Component, Location, Offsite, Seconds, SiteId};
 use std::collections::BTreeSet;
 
 const DAY: Seconds = 86_400;
@@ -39,32 +40,9 @@ pub(super) struct Point {
     pub is_previous: bool,
 }
 
-/// Whether a backup with no `to` keeps its points next to the data: snapshots do.
-fn is_snapshot_like(backup: &Backup) -> bool {
-    backup.media == Media::Snapshot
-        || (backup.snapshot.is_some()
-            && backup.full.is_none()
-            && backup.differential.is_none()
-            && backup.incremental.is_none())
-}
-
-/// The schedules that yield a restorable point: differentials and incrementals only
-/// with a base (a full or a primary snapshot).
-fn restorable(backup: &Backup) -> impl Iterator<Item = crate::model::Schedule> {
-    let is_based = backup.full.is_some() || backup.snapshot.is_some();
-    [
-        (backup.full, true),
-        (backup.differential, false),
-        (backup.incremental, false),
-        (backup.snapshot, true),
-    ]
-    .into_iter()
-    .filter_map(move |(schedule, is_base)| schedule.filter(|_| is_based || is_base))
-}
-
 /// The shortest gap between restorable points: one "backup interval".
 pub(super) fn interval(backup: &Backup) -> Option<Seconds> {
-    restorable(backup).map(|s| s.every).min()
+    rpo::restore_interval(backup).map(|i| i.every)
 }
 
 fn fate(context: &Context, backup: &Backup, loss: &Loss) -> Fate {
@@ -106,7 +84,8 @@ fn newest_age(
 ) -> Option<(Seconds, DataLossBasis)> {
     let interval = interval(backup)?;
     match fate(context, backup, loss) {
-        Fate::Kept => restorable(backup)
+        Fate::Kept => rpo::restorable_schedules(backup)
+            .map(|(_, s)| s)
             .map(|s| match exact_age(s, second_of_week) {
                 Some(age) => (age, DataLossBasis::Exact),
                 None => (s.every, DataLossBasis::WorstCase),
