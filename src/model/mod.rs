@@ -15,6 +15,8 @@ pub type Seconds = u64;
 pub type Bytes = u64;
 /// Bytes per second.
 pub type BytesPerSecond = f64;
+/// A declared name: short names are stored inline, without an allocation.
+pub type Name = compact_str::CompactString;
 
 macro_rules! ids {
     ($($name:ident),*) => {$(
@@ -140,7 +142,7 @@ pub const DEFAULT_FAILOVER: Seconds = 5 * 60;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tier {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub rto: Option<Seconds>,
@@ -161,7 +163,7 @@ pub enum RoleKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Role {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub kind: Option<RoleKind>,
@@ -205,7 +207,7 @@ pub enum SiteKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Site {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub kind: Option<SiteKind>,
@@ -227,7 +229,7 @@ pub enum StorageKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Storage {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub kind: Option<StorageKind>,
@@ -251,7 +253,7 @@ pub enum Hypervisor {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Server {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub site: Option<Ref<SiteId>>,
@@ -274,7 +276,7 @@ impl Server {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Vm {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub host: Option<Ref<ServerId>>,
@@ -312,7 +314,7 @@ pub struct Failover {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Service {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub hosts: Vec<Ref<Host>>,
@@ -394,7 +396,7 @@ pub struct Offsite {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Backup {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub subjects: Vec<Ref<BackupSubject>>,
@@ -444,7 +446,7 @@ pub enum Covered {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Standby {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub cpu: Option<u64>,
@@ -516,7 +518,7 @@ pub struct DataCopy {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     /// The whole declaration as written, for suggestions that quote it.
@@ -544,7 +546,7 @@ pub struct Change {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Stage {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     /// The whole declaration as written, for suggestions that quote it.
@@ -561,7 +563,7 @@ pub struct Stage {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Rollout {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     /// The whole declaration as written, for suggestions that quote it.
@@ -615,7 +617,7 @@ pub struct Expectation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scenario {
-    pub name: String,
+    pub name: Name,
     #[serde(skip)]
     pub span: Span,
     pub events: Vec<Event>,
@@ -632,7 +634,7 @@ pub struct Scenario {
 /// The whole resolved plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
-    pub name: String,
+    pub name: Name,
     pub settings: Settings,
     pub tiers: Vec<Tier>,
     pub roles: Vec<Role>,

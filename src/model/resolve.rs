@@ -7,6 +7,7 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
 use crate::syntax::schema;
 use rustc_hash::FxHashMap as HashMap;
+use std::rc::Rc;
 
 /// The kinds of named declaration, all sharing one namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,9 @@ struct Resolver<'a> {
     /// Declarations by kind, in index order.
     items: HashMap<&'static str, Vec<&'a Item>>,
     defaults: HashMap<&'a str, Vec<&'a Property>>,
+    /// The defaults per kind once collected, shared by every declaration of the kind.
+    shared_defaults: HashMap<&'a str, Rc<[&'a Property]>>,
+    no_defaults: Option<Rc<[&'a Property]>>,
     plan_items: Vec<&'a Item>,
     top_allows: Vec<&'a Item>,
     diagnostics: Vec<Diagnostic>,
@@ -102,7 +106,7 @@ struct Resolver<'a> {
 /// A declaration's own properties and the defaults for its kind.
 struct Props<'a> {
     own: &'a [Property],
-    defaults: Vec<&'a Property>,
+    defaults: Rc<[&'a Property]>,
 }
 
 impl<'a> Props<'a> {
@@ -606,7 +610,25 @@ impl<'a> Resolver<'a> {
         }
         Props {
             own: &item.properties,
-            defaults: self.defaults.get(kind_keyword).cloned().unwrap_or_default(),
+            defaults: self.defaults_of(kind_keyword),
+        }
+    }
+
+    /// The defaults for a kind, shared (collected on first use).
+    fn defaults_of(&mut self, kind: &str) -> Rc<[&'a Property]> {
+        if let Some(shared) = self.shared_defaults.get(kind) {
+            return shared.clone();
+        }
+        match self.defaults.get_key_value(kind) {
+            Some((&key, list)) => {
+                let shared: Rc<[&'a Property]> = list.as_slice().into();
+                self.shared_defaults.insert(key, shared.clone());
+                shared
+            }
+            None => self
+                .no_defaults
+                .get_or_insert_with(|| Rc::from(Vec::new()))
+                .clone(),
         }
     }
 
@@ -690,7 +712,7 @@ impl<'a> Resolver<'a> {
             .collect();
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
-            name,
+            name: name.into(),
             settings,
             tiers,
             roles,
@@ -794,7 +816,7 @@ impl<'a> Resolver<'a> {
     fn tier(&mut self, item: &'a Item) -> Tier {
         let p = self.props(item, "tier");
         Tier {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             rto: p.duration("rto"),
             rpo: p.duration("rpo"),
@@ -824,7 +846,7 @@ impl<'a> Resolver<'a> {
         }
         let unavailable = self.windows(p.all("unavailable"));
         Role {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             kind: p.word("kind").map(|w| match w {
                 "owner" => RoleKind::Owner,
@@ -852,7 +874,7 @@ impl<'a> Resolver<'a> {
     fn site(&mut self, item: &'a Item) -> Site {
         let p = self.props(item, "site");
         Site {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             kind: p.word("kind").map(|w| match w {
                 "datacenter" => SiteKind::Datacenter,
@@ -871,7 +893,7 @@ impl<'a> Resolver<'a> {
     fn storage(&mut self, item: &'a Item) -> Storage {
         let p = self.props(item, "storage");
         Storage {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             kind: p.word("kind").map(|w| match w {
                 "disk" => StorageKind::Disk,
@@ -892,7 +914,7 @@ impl<'a> Resolver<'a> {
     fn server(&mut self, item: &'a Item) -> Server {
         let p = self.props(item, "server");
         Server {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             site: self.site_ref(p.get("site"), "`site`"),
             cpu: p.int("cpu"),
@@ -944,7 +966,7 @@ impl<'a> Resolver<'a> {
             }
         }
         Vm {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             host,
             cpu: p.int("cpu"),
@@ -1088,7 +1110,7 @@ impl<'a> Resolver<'a> {
         });
         let active = self.windows(p.all("active"));
         Service {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             hosts,
             quorum,
@@ -1170,7 +1192,7 @@ impl<'a> Resolver<'a> {
             _ => None,
         };
         Backup {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             subjects,
             full: p.schedule("full"),
@@ -1245,7 +1267,7 @@ impl<'a> Resolver<'a> {
             _ => Vec::new(),
         };
         Standby {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             cpu,
             memory,
@@ -1276,7 +1298,7 @@ impl<'a> Resolver<'a> {
         let window = self.empty_window_check(p.get("window"));
         let stages = item.children.iter().map(|s| self.stage(s)).collect();
         Rollout {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             declaration: item.span,
             window,
@@ -1302,7 +1324,7 @@ impl<'a> Resolver<'a> {
         let window = self.empty_window_check(p.get("window"));
         let changes = item.children.iter().map(|c| self.change(c)).collect();
         Stage {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             declaration: item.span,
             window,
@@ -1332,7 +1354,7 @@ impl<'a> Resolver<'a> {
             }
         };
         Change {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             declaration: item.span,
             targets,
@@ -1456,7 +1478,7 @@ impl<'a> Resolver<'a> {
             }
         }
         Scenario {
-            name: item.name_text().to_string(),
+            name: item.name_text().into(),
             span: item.name_span(),
             events,
             expectations,

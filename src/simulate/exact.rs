@@ -117,7 +117,7 @@ fn analyse_here(plan: &Plan, graph: &Graph, options: &Options) -> Report {
                 }
             }
             ServiceUnavailability {
-                name: service.name.clone(),
+                name: service.name.to_string(),
                 probability,
                 components: cone.len(),
                 basis,

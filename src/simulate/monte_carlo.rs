@@ -262,7 +262,7 @@ fn report(plan: &Plan, model: &Model, options: &Options, tally: &Tally) -> Repor
                     year_cost(expected, spread)
                 });
             ServiceReport {
-                name: service.name.clone(),
+                name: service.name.to_string(),
                 down: Probability::of(t.affected, n),
                 rto: service.rto,
                 rto_holds: service.rto.map(|_| Probability::of(n - t.rto_misses, n)),

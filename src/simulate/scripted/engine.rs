@@ -218,7 +218,7 @@ impl<'p> Engine<'p> {
     }
 
     fn name(&self, service: ServiceId) -> String {
-        self.plan.services[service.index()].name.clone()
+        self.plan.services[service.index()].name.to_string()
     }
 
     /// Second of the week of the current time.
@@ -737,7 +737,7 @@ impl<'p> Engine<'p> {
             let point = job.point;
             self.note(Happening::RestoreStarted {
                 service: self.name(service),
-                backup: point.map(|p| self.plan.backups[p.backup.index()].name.clone()),
+                backup: point.map(|p| self.plan.backups[p.backup.index()].name.to_string()),
                 data: job
                     .restore
                     .and_then(|r| if r.is_measured { None } else { r.data }),
@@ -768,7 +768,7 @@ impl<'p> Engine<'p> {
 
     fn corrupt(&mut self, backup: BackupId) {
         self.note(Happening::Corrupted {
-            backup: self.plan.backups[backup.index()].name.clone(),
+            backup: self.plan.backups[backup.index()].name.to_string(),
         });
         self.corrupt.insert(backup);
         for k in 0..self.states.len() {
@@ -793,7 +793,7 @@ impl<'p> Engine<'p> {
                 self.restoring -= 1;
                 self.note(Happening::RestoreAborted {
                     service: self.name(service),
-                    backup: self.plan.backups[backup.index()].name.clone(),
+                    backup: self.plan.backups[backup.index()].name.to_string(),
                 });
             }
             let new_job = replacement.map(|p| self.job_from(service, p));
@@ -844,7 +844,7 @@ impl<'p> Engine<'p> {
             self.now + (target + WEEK - self.second_of_week()) % WEEK
         });
         self.note(Happening::VerificationFailed {
-            change: record.name.clone(),
+            change: record.name.to_string(),
             go_no_go: deadline.map(|d| Time::at(self.start, d)),
         });
         let index = self.changes.len();
@@ -895,7 +895,7 @@ impl<'p> Engine<'p> {
         let change = self.plan.change(self.changes[index].id);
         let rollback = change.rollback.clone().unwrap_or(RollbackPlan::None);
         self.note(Happening::NoGo {
-            change: change.name.clone(),
+            change: change.name.to_string(),
             rollback: match &rollback {
                 RollbackPlan::RestoreBackup => "restore-backup".to_string(),
                 RollbackPlan::RestoreSnapshot => "restore-snapshot".to_string(),
@@ -1107,9 +1107,9 @@ impl<'p> Engine<'p> {
                     .job
                     .and_then(|j| j.point)
                     .filter(|_| state.phase == Phase::Up)
-                    .map(|p| plan.backups[p.backup.index()].name.clone());
+                    .map(|p| plan.backups[p.backup.index()].name.to_string());
                 ServiceReport {
-                    service: plan.services[k].name.clone(),
+                    service: plan.services[k].name.to_string(),
                     down_at: Time::at(start, state.down_at),
                     back_at: back_at.map(|b| Time::at(start, b)),
                     outage: back_at.map(|b| b - state.down_at),
@@ -1137,7 +1137,7 @@ impl<'p> Engine<'p> {
                 let rto = e.rto.map(|limit| Check::new(limit, outage));
                 let rpo = e.rpo.map(|limit| Check::new(limit, state.data_lost));
                 ExpectationReport {
-                    service: plan.services[e.service.id.index()].name.clone(),
+                    service: plan.services[e.service.id.index()].name.to_string(),
                     holds: rto.is_none_or(|c| c.holds) && rpo.is_none_or(|c| c.holds),
                     rto,
                     rpo,
@@ -1145,7 +1145,7 @@ impl<'p> Engine<'p> {
             })
             .collect();
         Report {
-            scenario: scenario.name.clone(),
+            scenario: scenario.name.to_string(),
             description: scenario.description.clone(),
             start: Time::at(start, 0),
             detect: scenario.detect,
