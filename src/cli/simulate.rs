@@ -89,7 +89,7 @@ fn selected(plan: &Plan, names: &[String]) -> Result<Vec<ScenarioId>, i32> {
         .map(|name| {
             plan.scenarios
                 .iter()
-                .position(|s| &s.name == name)
+                .position(|s| s.name == *name)
                 .map(|i| ScenarioId(i as u32))
                 .ok_or_else(|| {
                     eprintln!("error: the plan has no scenario `{name}`");
