@@ -161,6 +161,49 @@ pub(crate) fn newest(
 
 /// How old the newest restore point can be, with the arithmetic: "1d old",
 /// "7d + 1d = 8d old" for a carried-off copy, "7d old (a medium leaves every 7d)".
+/// The diagnostic for data a loss costs: how old the newest surviving point can be,
+/// or that none survives. `when` says what is lost ("`sql1` is lost"); `point` names
+/// the kind of restore point and what to say when none survives.
+fn data_loss(
+    code: Code,
+    service: &crate::model::Service,
+    rpo: Seconds,
+    newest: Option<&Newest>,
+    when: &str,
+    (point, none_label): (&str, &str),
+) -> Diagnostic {
+    match newest {
+        Some(newest) => Diagnostic::new(
+            code,
+            format!(
+                "`{}` can lose {} of data when {when}, more than its rpo of {}",
+                service.name,
+                format_duration(newest.age),
+                format_duration(rpo)
+            ),
+        )
+        .primary(
+            service.span,
+            format!(
+                "newest {point} can be {} > rpo {}",
+                age_text(newest),
+                format_duration(rpo)
+            ),
+        ),
+        None => Diagnostic::new(
+            code,
+            format!(
+                "no restorable copy of `{}` survives when {when}",
+                service.name
+            ),
+        )
+        .primary(
+            service.span,
+            format!("{none_label} > rpo {}", format_duration(rpo)),
+        ),
+    }
+}
+
 fn age_text(newest: &Newest) -> String {
     match newest.fate {
         Fate::CarriedOff(offsite) if newest.is_rotated => format!(
@@ -221,39 +264,14 @@ pub(super) fn check_service(
         } else {
             server_names.clone()
         };
-        let mut diagnostic = match &newest_kept {
-            Some(newest) => Diagnostic::new(
-                Code::RpoUnmet,
-                format!(
-                    "`{}` can lose {} of data when {what} {is_lost}, more than its rpo of {}",
-                    service.name,
-                    format_duration(newest.age),
-                    format_duration(rpo)
-                ),
-            )
-            .primary(
-                service.span,
-                format!(
-                    "newest restore point can be {} > rpo {}",
-                    age_text(newest),
-                    format_duration(rpo)
-                ),
-            ),
-            None => Diagnostic::new(
-                Code::RpoUnmet,
-                format!(
-                    "no restore point of `{}` survives when {what} {is_lost}",
-                    service.name
-                ),
-            )
-            .primary(
-                service.span,
-                format!(
-                    "every backup is lost with it > rpo {}",
-                    format_duration(rpo)
-                ),
-            ),
-        };
+        let mut diagnostic = data_loss(
+            Code::RpoUnmet,
+            service,
+            rpo,
+            newest_kept.as_ref(),
+            &format!("{what} {is_lost}"),
+            ("restore point", "every backup is lost with it"),
+        );
         if let Some(newest) = &newest_kept {
             diagnostic = label_newest(context, diagnostic, newest);
         }
@@ -303,39 +321,17 @@ pub(super) fn check_service(
     if newest_off.is_some_and(|n| n.age <= rpo) {
         return;
     }
-    let mut diagnostic = match &newest_off {
-        Some(newest) => Diagnostic::new(
-            Code::RpoUnmetSiteLoss,
-            format!(
-                "`{}` can lose {} of data when {site_names} {is_lost}, more than its rpo of {}",
-                service.name,
-                format_duration(newest.age),
-                format_duration(rpo)
-            ),
-        )
-        .primary(
-            service.span,
-            format!(
-                "newest off-site restore point can be {} > rpo {}",
-                age_text(newest),
-                format_duration(rpo)
-            ),
+    let mut diagnostic = data_loss(
+        Code::RpoUnmetSiteLoss,
+        service,
+        rpo,
+        newest_off.as_ref(),
+        &format!("{site_names} {is_lost}"),
+        (
+            "off-site restore point",
+            "the off-site copies cannot be restored",
         ),
-        None => Diagnostic::new(
-            Code::RpoUnmetSiteLoss,
-            format!(
-                "no restorable copy of `{}` survives when {site_names} {is_lost}",
-                service.name
-            ),
-        )
-        .primary(
-            service.span,
-            format!(
-                "the off-site copies cannot be restored > rpo {}",
-                format_duration(rpo)
-            ),
-        ),
-    };
+    );
     let mut help = format!(
         "get a copy off site at least every {}: write backups straight to another site (`to` a storage there), or carry them off more often (`offsite SITE every ...`)",
         format_duration(rpo)
