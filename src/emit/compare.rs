@@ -69,7 +69,13 @@ fn leaf(path: &str) -> &str {
     path.rsplit(['.', ']']).next().unwrap_or(path)
 }
 
+/// Leaf names that hold bytes per second.
+const RATE_FIELDS: &[&str] = &["rate", "restore_rate"];
+
 fn show(path: &str, x: f64) -> String {
+    if RATE_FIELDS.contains(&leaf(path)) {
+        return crate::syntax::units::format_rate(x);
+    }
     if DURATION_FIELDS.contains(&leaf(path)) && x >= 0.0 && x.fract() == 0.0 {
         crate::syntax::units::format_duration(x as u64)
     } else {

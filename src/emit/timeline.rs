@@ -132,7 +132,9 @@ fn happening(event: &Happening) -> String {
                 "`{change}` fails its verification; go/no-go at {}",
                 clock(deadline)
             ),
-            None => format!("`{change}` fails its verification; no go/no-go deadline"),
+            None => format!(
+                "`{change}` fails its verification; no go/no-go ahead, so it rolls back at once"
+            ),
         },
         Happening::Down { services, cause } => format!("down ({cause}): {}", names(services)),
         Happening::Unavailable { services, need } => {

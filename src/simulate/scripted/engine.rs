@@ -838,11 +838,29 @@ impl<'p> Engine<'p> {
 
     fn fail_verify(&mut self, change: ChangeId) {
         let record = self.plan.change(change);
-        let stage = &self.plan.rollouts[change.rollout.index()].stages[change.stage as usize];
-        let deadline = record.go_no_go.or(stage.go_no_go).map(|minute| {
-            let target = Seconds::from(minute % MINUTES_PER_WEEK) * 60;
-            self.now + (target + WEEK - self.second_of_week()) % WEEK
-        });
+        let rollout = &self.plan.rollouts[change.rollout.index()];
+        let stage = &rollout.stages[change.stage as usize];
+        // Wait for the go/no-go only while it is still ahead in the window the change
+        // runs in; a failure found after it (or outside the window) rolls back at once.
+        let now_minute = (self.second_of_week() / 60) as u32 % MINUTES_PER_WEEK;
+        let is_ahead = |deadline: u32| match stage.window.or(rollout.window) {
+            Some(window) => {
+                let offset = |m: u32| (m + MINUTES_PER_WEEK - window.start) % MINUTES_PER_WEEK;
+                window.contains(now_minute)
+                    && window.contains(deadline)
+                    && offset(deadline) >= offset(now_minute)
+            }
+            None => (deadline + MINUTES_PER_WEEK - now_minute) % MINUTES_PER_WEEK <= 24 * 60,
+        };
+        let deadline = record
+            .go_no_go
+            .or(stage.go_no_go)
+            .map(|m| m % MINUTES_PER_WEEK)
+            .filter(|&m| is_ahead(m))
+            .map(|minute| {
+                let target = Seconds::from(minute) * 60;
+                self.now + (target + WEEK - self.second_of_week()) % WEEK
+            });
         self.note(Happening::VerificationFailed {
             change: record.name.to_string(),
             go_no_go: deadline.map(|d| Time::at(self.start, d)),
