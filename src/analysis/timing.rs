@@ -154,10 +154,11 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
             let start = not_before.map(|t| next_occurrence(t, window.start));
             not_before =
                 start.map(|t| t + (schedule.duration().div_ceil(60) + soak.div_ceil(60)) as i64);
-            if let Some(finding) =
-                exceeds_window(rollout, rollout_id, s, &schedule, window, is_inherited)
-            {
-                out.push(finding);
+            let exceeds = exceeds_window(rollout, rollout_id, s, &schedule, window, is_inherited);
+            let is_exceeding = exceeds.is_some();
+            out.extend(exceeds);
+            if !is_exceeding {
+                out.extend(decided_too_early(rollout, rollout_id, s, &schedule, window));
             }
             let busy = busy_window(&schedule, window);
             roles_away(context, rollout, rollout_id, s, busy, start, out);
@@ -175,6 +176,60 @@ fn missing_duration(change: &Change, id: ChangeId) -> Finding {
         .help("add `takes` with the expected duration (and `rehearsed` once a dry run has measured it, `copy SIZE at RATE` for the data it moves) so that drplan can check it fits its window"),
         [Subject::Change(id)],
     )
+}
+
+/// A go/no-go that falls before its change is estimated to be done: nobody can decide
+/// on a change that is still running (story 002 decided near midnight).
+fn decided_too_early(
+    rollout: &Rollout,
+    rollout_id: RolloutId,
+    stage_index: usize,
+    schedule: &StageSchedule,
+    window: WeekWindow,
+) -> Option<Finding> {
+    let stage = &rollout.stages[stage_index];
+    let offset = |minute: u32| {
+        Seconds::from(
+            (minute + crate::model::MINUTES_PER_WEEK - window.start)
+                % crate::model::MINUTES_PER_WEEK,
+        ) * 60
+    };
+    // The first change whose estimated end is after its deadline.
+    let (index, deadline, finish) = stage.changes.iter().enumerate().find_map(|(c, change)| {
+        let deadline = change.go_no_go.or(stage.go_no_go)?;
+        let finish = schedule.finish[c];
+        (schedule.estimates[c].is_known() && window.contains(deadline) && finish > offset(deadline))
+            .then_some((c, deadline, finish))
+    })?;
+    let change = &stage.changes[index];
+    let ends = crate::syntax::units::format_time_of_week(
+        (window.start + (finish / 60) as u32) % crate::model::MINUTES_PER_WEEK,
+    );
+    let at = crate::syntax::units::format_time_of_week(deadline);
+    Some(Finding::new(
+        Diagnostic::new(
+            Code::MissingGoNoGo,
+            format!(
+                "the go/no-go for `{}` at {at} comes before the change is estimated to end ({ends})",
+                change.name
+            ),
+        )
+        .primary(
+            change.span,
+            format!("estimated to run {} from {}", show(finish), crate::syntax::units::format_time_of_week(window.start)),
+        )
+        .help(format!(
+            "set the go/no-go after the change is done and verified, with time left for the rollback (`go-no-go` later than {ends}), or make the change shorter (`presync`, a faster copy)"
+        )),
+        [
+            Subject::Change(crate::model::ChangeId {
+                rollout: rollout_id,
+                stage: stage_index as u32,
+                change: index as u32,
+            }),
+            Subject::Stage(rollout_id, stage_index as u32),
+        ],
+    ))
 }
 
 fn exceeds_window(

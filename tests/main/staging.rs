@@ -79,3 +79,30 @@ rollout ro {{
     assert!(check(plan("2025-12-20")));
     assert!(!check(plan("2025-12-13")));
 }
+
+/// A go/no-go before the change is estimated to be done cannot be decided.
+#[test]
+fn a_go_no_go_before_the_work_ends_is_reported() {
+    let plan = |deadline: &str| {
+        format!(
+            "plan p {{ rto 4h  rpo 1h  owner o  escalation o }}
+role o {{ kind owner }}
+site s {{ kind office }}
+server a {{ site s }}
+rollout r {{
+  window sat 22:00 .. sun 10:00
+  stage clone {{
+    go-no-go {deadline}
+    change copy-a {{ on a  takes 6h  snapshot before  precheck \"x\"  verify smoke \"y\"  rollback restore-snapshot }}
+  }}
+}}
+"
+        )
+    };
+    let codes = |text: String| -> Vec<drplan::diagnostics::Code> {
+        let compiled = drplan::compile(drplan::load::load_text("p.dr", &text));
+        compiled.diagnostics.iter().map(|d| d.code).collect()
+    };
+    assert!(codes(plan("sun 01:00")).contains(&drplan::diagnostics::Code::MissingGoNoGo));
+    assert!(!codes(plan("sun 05:00")).contains(&drplan::diagnostics::Code::MissingGoNoGo));
+}
