@@ -26,12 +26,21 @@ pub enum Edge {
 #[derive(Debug)]
 pub struct Graph {
     pub graph: DiGraph<Component, (Edge, Span)>,
-    nodes: HashMap<Component, NodeIndex>,
+    /// Where each kind's nodes start: sites, storage, servers, vms, then services,
+    /// each in plan order, so a component's node is derived, not looked up.
+    offsets: [usize; 5],
 }
 
 impl Graph {
     pub fn node(&self, component: Component) -> NodeIndex {
-        self.nodes[&component]
+        let (kind, index) = match component {
+            Component::Site(id) => (0, id.index()),
+            Component::Storage(id) => (1, id.index()),
+            Component::Server(id) => (2, id.index()),
+            Component::Vm(id) => (3, id.index()),
+            Component::Service(id) => (4, id.index()),
+        };
+        NodeIndex::new(self.offsets[kind] + index)
     }
 
     pub fn component(&self, node: NodeIndex) -> Component {
@@ -41,40 +50,28 @@ impl Graph {
 
 /// Build the graph and report dependency cycles among services.
 pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
-    let mut graph = DiGraph::with_capacity(
-        plan.sites.len()
-            + plan.storage.len()
-            + plan.servers.len()
-            + plan.vms.len()
-            + plan.services.len(),
-        plan.services.len() * 3,
-    );
-    let mut nodes = HashMap::default();
-    let mut add = |graph: &mut DiGraph<Component, (Edge, Span)>, c: Component| {
-        nodes.insert(c, graph.add_node(c));
-    };
-    for i in 0..plan.sites.len() {
-        add(&mut graph, Component::Site(SiteId(i as u32)));
+    let counts = [
+        plan.sites.len(),
+        plan.storage.len(),
+        plan.servers.len(),
+        plan.vms.len(),
+        plan.services.len(),
+    ];
+    let mut graph = DiGraph::with_capacity(counts.iter().sum(), plan.services.len() * 3);
+    let mut offsets = [0; 5];
+    for (kind, &count) in counts.iter().enumerate() {
+        offsets[kind] = graph.node_count();
+        for i in 0..count as u32 {
+            graph.add_node(match kind {
+                0 => Component::Site(SiteId(i)),
+                1 => Component::Storage(crate::model::StorageId(i)),
+                2 => Component::Server(crate::model::ServerId(i)),
+                3 => Component::Vm(crate::model::VmId(i)),
+                _ => Component::Service(ServiceId(i)),
+            });
+        }
     }
-    for i in 0..plan.storage.len() {
-        add(
-            &mut graph,
-            Component::Storage(crate::model::StorageId(i as u32)),
-        );
-    }
-    for i in 0..plan.servers.len() {
-        add(
-            &mut graph,
-            Component::Server(crate::model::ServerId(i as u32)),
-        );
-    }
-    for i in 0..plan.vms.len() {
-        add(&mut graph, Component::Vm(crate::model::VmId(i as u32)));
-    }
-    for i in 0..plan.services.len() {
-        add(&mut graph, Component::Service(ServiceId(i as u32)));
-    }
-    let mut g = Graph { graph, nodes };
+    let mut g = Graph { graph, offsets };
     let edge = |g: &mut Graph, from: Component, to: Component, kind: Edge, span: Span| {
         let (a, b) = (g.node(from), g.node(to));
         g.graph.add_edge(a, b, (kind, span));

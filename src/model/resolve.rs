@@ -100,7 +100,6 @@ struct Resolver<'a> {
     /// Per-kind counters for stages and changes (nested, so counted separately).
     stage_count: u32,
     change_count: u32,
-    has_items: bool,
 }
 
 /// A declaration's own properties and the defaults for its kind.
@@ -288,7 +287,6 @@ impl<'a> Resolver<'a> {
         self.symbols.reserve(declarations);
         for (_, file) in files {
             for item in &file.items {
-                self.has_items = true;
                 match item.keyword.text.as_str() {
                     "include" => {}
                     "allow" => self.top_allows.push(item),
@@ -676,9 +674,6 @@ impl<'a> Resolver<'a> {
     // ---------------------------------------------------------------- pass 2: build
 
     fn build(&mut self) -> Plan {
-        if !self.has_items {
-            // The caller reports an empty plan with the file name; nothing to resolve.
-        }
         let settings_and_name = self.settings();
         let tiers = self
             .items_of("tier")
