@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per stage:
 //! `load` (files) → `syntax` (text → ast) → `model` (ast → resolved plan)
-//! → `graph` (dependency graph) → `analysis` (safety rules) → `emit` (text for people
-//! and machines).
+//! → `graph` (dependency graph) → `analysis` (safety rules) → `simulate` (failures)
+//! → `runbook` (recovery and rollout steps) → `emit` (text for people and machines).
 
 pub mod analysis;
 pub mod diagnostics;
@@ -11,6 +11,7 @@ pub mod emit;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod runbook;
 pub mod simulate;
 pub mod source;
 pub mod syntax;
