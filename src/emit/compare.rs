@@ -76,8 +76,9 @@ fn show(path: &str, x: f64) -> String {
     if RATE_FIELDS.contains(&leaf(path)) {
         return crate::syntax::units::format_rate(x);
     }
-    if DURATION_FIELDS.contains(&leaf(path)) && x >= 0.0 && x.fract() == 0.0 {
-        crate::syntax::units::format_duration(x as u64)
+    // Means are fractional seconds; a duration to the second reads better.
+    if DURATION_FIELDS.contains(&leaf(path)) && (0.0..1e15).contains(&x) {
+        crate::syntax::units::format_duration(x.round() as u64)
     } else {
         number(x)
     }

@@ -114,6 +114,61 @@ pub struct Allow {
     pub span: Span,
 }
 
+/// How a duration varies between incidents. Checks and timelines use its mean;
+/// Monte Carlo trials draw from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "law")]
+pub enum Spread {
+    Uniform {
+        low: Seconds,
+        high: Seconds,
+    },
+    Triangular {
+        low: Seconds,
+        mode: Seconds,
+        high: Seconds,
+    },
+    /// Parameterised the way people estimate: the typical value and a bad day (the 90th
+    /// percentile).
+    LogNormal {
+        median: Seconds,
+        p90: Seconds,
+    },
+}
+
+/// The standard normal's 90th percentile: a lognormal's σ = ln(p90 / median) / Z90.
+pub const Z90: f64 = 1.281_551_565_544_600_5;
+
+impl Spread {
+    /// The expected value in seconds.
+    pub fn mean(self) -> f64 {
+        match self {
+            Spread::Uniform { low, high } => (low as f64 + high as f64) / 2.0,
+            Spread::Triangular { low, mode, high } => {
+                (low as f64 + mode as f64 + high as f64) / 3.0
+            }
+            Spread::LogNormal { median, .. } => {
+                median as f64 * (self.log_sigma().powi(2) / 2.0).exp()
+            }
+        }
+    }
+
+    /// The mean rounded to whole seconds: the value checks and timelines use.
+    pub fn nominal(self) -> Seconds {
+        self.mean().round() as Seconds
+    }
+
+    /// σ of the underlying normal of a lognormal (0 for other laws).
+    pub fn log_sigma(self) -> f64 {
+        match self {
+            Spread::LogNormal { median, p90 } => {
+                (p90 as f64 / median.max(1) as f64).max(1.0).ln() / Z90
+            }
+            _ => 0.0,
+        }
+    }
+}
+
 /// Plan-wide settings from the `plan` block, with defaults filled in.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -129,6 +184,8 @@ pub struct Settings {
     pub restore_parallelism: u64,
     pub test_every: Seconds,
     pub detect: Seconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detect_spread: Option<Spread>,
     pub description: Option<String>,
 }
 
@@ -325,7 +382,11 @@ pub struct Service {
     pub data: Option<Bytes>,
     pub restore_rate: Option<BytesPerSecond>,
     pub restore_time: Option<Seconds>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_time_spread: Option<Spread>,
     pub boot: Seconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_spread: Option<Spread>,
     pub change_rate: Option<BytesPerSecond>,
     pub rto: Option<Seconds>,
     pub rpo: Option<Seconds>,
@@ -453,6 +514,8 @@ pub struct Standby {
     pub memory: Option<Bytes>,
     pub disk: Option<Bytes>,
     pub ready_in: Seconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_in_spread: Option<Spread>,
     pub runs: Runs,
     pub kind: StandbyKind,
     pub site: Option<Ref<SiteId>>,
@@ -624,6 +687,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     pub random_over: Option<Seconds>,
     pub detect: Seconds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detect_spread: Option<Spread>,
     pub restore_parallelism: u64,
     pub activation: Option<String>,
     pub reconstitution: Option<String>,

@@ -142,9 +142,25 @@ impl<'a> Props<'a> {
         }
     }
 
+    /// A duration; for a spread, its nominal value (the mean).
     fn duration(&self, key: &str) -> Option<Seconds> {
         match self.get(key) {
             Some(Value::Duration(d)) => Some(d.value),
+            Some(Value::Spread { .. }) => self.spread(key).map(Spread::nominal),
+            _ => None,
+        }
+    }
+
+    /// How a duration varies, when written as a distribution.
+    fn spread(&self, key: &str) -> Option<Spread> {
+        let Some(Value::Spread { law, durations }) = self.get(key) else {
+            return None;
+        };
+        let d: Vec<Seconds> = durations.iter().map(|d| d.value).collect();
+        match (law.text.as_str(), d.as_slice()) {
+            ("uniform", &[low, high]) => Some(Spread::Uniform { low, high }),
+            ("triangular", &[low, mode, high]) => Some(Spread::Triangular { low, mode, high }),
+            ("lognormal", &[median, p90]) => Some(Spread::LogNormal { median, p90 }),
             _ => None,
         }
     }
@@ -780,6 +796,7 @@ impl<'a> Resolver<'a> {
                     restore_parallelism: DEFAULT_RESTORE_PARALLELISM,
                     test_every: DEFAULT_TEST_EVERY,
                     detect: DEFAULT_DETECT,
+                    detect_spread: None,
                     description: None,
                 },
                 allows,
@@ -803,6 +820,7 @@ impl<'a> Resolver<'a> {
                 .max(1),
             test_every: p.duration("test-every").unwrap_or(DEFAULT_TEST_EVERY),
             detect: p.duration("detect").unwrap_or(DEFAULT_DETECT),
+            detect_spread: p.spread("detect"),
             description: p.string("description"),
         };
         (item.name_text().to_string(), settings, allows)
@@ -1114,7 +1132,9 @@ impl<'a> Resolver<'a> {
             data: p.size("data"),
             restore_rate: p.rate("restore-rate"),
             restore_time: p.duration("restore-time"),
+            restore_time_spread: p.spread("restore-time"),
             boot: p.duration("boot").unwrap_or(0),
+            boot_spread: p.spread("boot"),
             change_rate: p.rate("change-rate"),
             rto,
             rpo,
@@ -1268,6 +1288,7 @@ impl<'a> Resolver<'a> {
             memory,
             disk,
             ready_in: p.duration("ready-in").unwrap_or(0),
+            ready_in_spread: p.spread("ready-in"),
             runs: match p.word("runs") {
                 Some("vm-images") => Runs::VmImages,
                 Some("physical") => Runs::Physical,
@@ -1482,6 +1503,11 @@ impl<'a> Resolver<'a> {
                 _ => None,
             },
             detect: p.duration("detect").unwrap_or(plan.settings.detect),
+            detect_spread: if p.is_set("detect") {
+                p.spread("detect")
+            } else {
+                plan.settings.detect_spread
+            },
             restore_parallelism: p
                 .int("restore-parallelism")
                 .unwrap_or(plan.settings.restore_parallelism)

@@ -23,6 +23,7 @@
 //! statistics are integer counts merged after the threads finish: the report is the
 //! same whatever the number of threads. Memory is flat in the number of trials.
 
+mod draw;
 mod model;
 mod tally;
 mod trial;

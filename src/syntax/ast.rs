@@ -96,6 +96,11 @@ pub enum Value {
     Number(Spanned<f64>),
     Size(Spanned<u64>),
     Duration(Spanned<u64>),
+    /// A duration that varies: a law and its durations (in seconds), as written.
+    Spread {
+        law: Ident,
+        durations: Vec<Spanned<u64>>,
+    },
     Rate(Spanned<f64>),
     Probability(Spanned<f64>),
     /// Money per hour.

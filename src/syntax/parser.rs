@@ -695,6 +695,7 @@ impl<'a> Parser<'a> {
             Shape::Number => Value::Number(self.plain_number()?),
             Shape::Size => Value::Size(self.size()?),
             Shape::Duration => Value::Duration(self.duration()?),
+            Shape::Spread => self.spread()?,
             Shape::Rate => Value::Rate(self.rate()?),
             Shape::Probability => Value::Probability(self.probability()?),
             Shape::Cost => Value::Cost(self.cost()?),
@@ -1152,6 +1153,44 @@ impl<'a> Parser<'a> {
             return Err(self.out_of_range(span, "duration", "1000y"));
         }
         Ok(Spanned::new(seconds.round() as u64, span))
+    }
+
+    /// `spread = duration | "uniform" duration duration
+    ///          | "triangular" duration duration duration | "lognormal" duration duration ;`
+    fn spread(&mut self) -> Parsed<Value> {
+        let Some(token) = schema::SPREAD_LAWS.iter().find_map(|w| self.eat_word(w)) else {
+            return Ok(Value::Duration(self.duration()?));
+        };
+        let law = self.ident(token);
+        let (count, order, hint) = match law.text.as_str() {
+            "uniform" => (2, "LOW < HIGH", "uniform 5m 15m"),
+            "triangular" => (
+                3,
+                "LOW ≤ MODE ≤ HIGH with LOW < HIGH",
+                "triangular 4h 8h 24h",
+            ),
+            _ => (2, "0 < MEDIAN < P90", "lognormal 8h 24h"),
+        };
+        let mut durations = Vec::with_capacity(count);
+        for _ in 0..count {
+            durations.push(self.duration()?);
+        }
+        let values: Vec<u64> = durations.iter().map(|d| d.value).collect();
+        let is_ordered = match values.as_slice() {
+            [low, high] if law.text == "uniform" => low < high,
+            [low, mode, high] => low <= mode && mode <= high && low < high,
+            [median, p90] => *median > 0 && median < p90,
+            _ => false,
+        };
+        if !is_ordered {
+            let span = law.span.to(durations[count - 1].span);
+            self.report(
+                Diagnostic::new(Code::InvalidNumber, format!("`{}` needs {order}", law.text))
+                    .primary(span, "not in order")
+                    .help(format!("for example `{hint}`")),
+            );
+        }
+        Ok(Value::Spread { law, durations })
     }
 
     fn positive(&mut self, value: &Spanned<u64>, what: &str) -> Parsed<()> {

@@ -13,6 +13,9 @@ pub enum Shape {
     Number,
     Size,
     Duration,
+    /// A duration, or how it varies between incidents: `uniform LOW HIGH`,
+    /// `triangular LOW MODE HIGH`, `lognormal MEDIAN P90`.
+    Spread,
     Rate,
     Probability,
     Cost,
@@ -96,6 +99,8 @@ pub const CRITICALITY: &[&str] = &["critical", "high", "medium", "low"];
 pub const HYPERVISORS: &[&str] = &["esxi", "hyper-v", "kvm", "xen", "proxmox", "none"];
 pub const VERIFY_KINDS: &[&str] = &["smoke", "load-test", "integrity", "manual"];
 pub const ROLLBACK_KINDS: &[&str] = &["restore-snapshot", "restore-backup", "none"];
+/// The laws a `Spread` value may name.
+pub const SPREAD_LAWS: &[&str] = &["uniform", "triangular", "lognormal"];
 pub const EVENT_ACTIONS: &[&str] = &["fail", "corrupt", "fail-verify"];
 pub const DEFAULTS_KINDS: &[&str] = &[
     "service", "server", "vm", "storage", "backup", "standby", "change", "site", "role",
@@ -120,7 +125,7 @@ pub static PLAN: ItemSpec = ItemSpec {
         one("max-changes-per-stage", Int),
         one("restore-parallelism", Int),
         one("test-every", Duration),
-        one("detect", Duration),
+        one("detect", Spread),
         DESCRIPTION,
         ALLOW,
     ],
@@ -240,8 +245,8 @@ pub static SERVICE: ItemSpec = ItemSpec {
         one("needs", Names),
         one("data", Size),
         one("restore-rate", Rate),
-        one("restore-time", Duration),
-        one("boot", Duration),
+        one("restore-time", Spread),
+        one("boot", Spread),
         one("change-rate", Rate),
         one("rto", Duration),
         one("rpo", Duration),
@@ -294,7 +299,7 @@ pub static STANDBY: ItemSpec = ItemSpec {
     keyword: "standby",
     properties: &[
         one("capacity", Capacity),
-        one("ready-in", Duration),
+        one("ready-in", Spread),
         one("runs", Choice(&["vm-images", "physical", "any"])),
         one("kind", Choice(&["hot", "warm", "cold", "mobile"])),
         one("site", Name),
@@ -372,7 +377,7 @@ pub static SCENARIO: ItemSpec = ItemSpec {
         many("at", Event),
         many("expect", Expect),
         one("random", RandomOver),
-        one("detect", Duration),
+        one("detect", Spread),
         one("restore-parallelism", Int),
         one("activation", Str),
         one("reconstitution", Str),

@@ -193,3 +193,48 @@ fn the_human_report_names_odds_services_and_causes() {
         assert!(text.contains(needle), "no {needle:?} in\n{text}");
     }
 }
+
+/// Durations written as distributions are drawn per incident: the share of trials within
+/// the RTO is the distribution's CDF at the RTO (each service fails in every trial).
+#[test]
+fn spread_durations_follow_their_textbook_cdfs() {
+    let plan = "
+plan spreads { detect 0s }
+site hq { kind office }
+site dr { kind datacenter }
+server s1 { site hq }
+server s2 { site hq  fail-probability 100% }
+service uniform-boot { on s1  boot uniform 1h 3h  rto 150m  fail-probability 100% }
+service triangular-boot { on s1  boot triangular 1h 2h 4h  rto 2h  fail-probability 100% }
+service lognormal-restore { on s1  data 1TB  restore-time lognormal 8h 24h  rto 24h  fail-probability 100% }
+backup nightly { of lognormal-restore  full every 1d  to dr }
+service lognormal-lead { on s2  rto 24h }
+standby spare { ready-in lognormal 8h 24h  runs any  covers s2  site dr }
+";
+    let compiled = drplan::compile(drplan::load::load_text("plan.dr", plan));
+    // The front end accepts it (the safety rules' objections do not matter here).
+    let front_end: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| !d.code.is_allowable())
+        .collect();
+    assert!(front_end.is_empty(), "{front_end:?}");
+    let trials = 20_000;
+    let (_, report) = simulate(plan, trials, 2, 7);
+    let holds = |name: &str| {
+        report
+            .services
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.rto_holds)
+            .unwrap_or_else(|| panic!("`{name}` has an RTO result"))
+            .estimate
+    };
+    // Uniform(1h, 3h) ≤ 2.5h: 0.75.
+    assert_close(holds("uniform-boot"), 0.75, trials);
+    // Triangular(1h, 2h, 4h) ≤ 2h: (2 − 1)² / ((4 − 1)(2 − 1)) = 1/3.
+    assert_close(holds("triangular-boot"), 1.0 / 3.0, trials);
+    // A lognormal with median 8h and 90th percentile 24h is within 24h nine times in ten.
+    assert_close(holds("lognormal-restore"), 0.9, trials);
+    assert_close(holds("lognormal-lead"), 0.9, trials);
+}

@@ -2,13 +2,15 @@
 //! for each the services it takes down with their outage parts and restore points.
 //! Reuses the recovery-time estimate and the RPO analysis; draws no random numbers.
 
+use super::draw::{Variation, Varying};
 use crate::analysis::backups::rpo::{self, Fate, Interval, Newest};
 use crate::analysis::estimate::{
     restore_from, Assumptions, Estimator, Loss, Recovery, Replacement, Restore,
 };
 use crate::analysis::Context;
 use crate::model::{
-    BackupId, Component, Failure, Host, Plan, Seconds, ServerId, ServiceId, SiteId, StorageId, VmId,
+    BackupId, Component, FailoverTarget, Failure, Host, Plan, Seconds, ServerId, ServiceId, SiteId,
+    StorageId, VmId,
 };
 use rand::distr::Bernoulli;
 use rand_distr::{Exp, Geometric};
@@ -60,6 +62,8 @@ pub(super) struct Hit {
     pub restore: Seconds,
     /// Index into [`Model::points`], [`NONE`] when no data is restored, [`ALL`] when none survives.
     pub point: u32,
+    /// Index into [`Model::variations`], [`NONE`] when every duration is fixed.
+    pub varying: u32,
 }
 
 /// Every restore point lost: the service's data is gone.
@@ -96,6 +100,8 @@ pub(super) struct Model {
     pub laws: Vec<Law>,
     pub sources: Vec<Source>,
     pub points: Vec<Point>,
+    /// Durations of hits that vary between incidents.
+    pub variations: Vec<Variation>,
     /// For each replicated service: its hosts, each as the sources that take it down.
     pub replicas: Vec<Replicated>,
     /// Each replicated service losing its quorum through several failures.
@@ -146,6 +152,7 @@ struct Builder<'a, 'c, 'p> {
     intervals: Vec<Option<Interval>>,
     points: Vec<Point>,
     point_index: FxHashMap<(BackupId, u8, u64), u32>,
+    variations: Vec<Variation>,
     order: Vec<u32>,
     rank: Vec<u32>,
     needs: Vec<Vec<u32>>,
@@ -208,6 +215,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             intervals: plan.backups.iter().map(rpo::restore_interval).collect(),
             points: Vec::new(),
             point_index: FxHashMap::default(),
+            variations: Vec::new(),
             order,
             rank,
             needs,
@@ -277,6 +285,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             laws,
             sources,
             points: self.points,
+            variations: self.variations,
             replicas,
             combined,
             order: self.order,
@@ -455,7 +464,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             scaled: 0,
             restore: 0,
             point: NONE,
+            varying: NONE,
         };
+        let mut restore_spread = None;
         if service.data.is_some_and(|d| d > 0) || service.restore_time.is_some() {
             // The fastest backup; the first one on ties.
             let fastest = self
@@ -473,12 +484,14 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                     hit.point = ALL;
                 }
                 Some(restore) => {
+                    restore_spread = service.restore_time_spread.filter(|_| restore.is_measured);
                     hit.scaled = restore.seconds;
                     hit.restore = restore.seconds;
                     hit.point = self.point(id, rpo::Loss::Servers { storage });
                 }
             }
         }
+        hit.varying = self.variation(id, None, restore_spread);
         Direct {
             nominal: nominal(&hit),
             hit,
@@ -495,7 +508,10 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             scaled: 0,
             restore: 0,
             point: NONE,
+            varying: NONE,
         };
+        let mut lead_spread = None;
+        let mut restore_spread = None;
         match recovery {
             Recovery::Timed(t) => {
                 let restore = t.restore.map_or(0, |r| r.seconds);
@@ -503,6 +519,11 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 hit.fixed = t.detect + t.replacement.lead() + t.boot;
                 hit.scaled = t.queued + restore + t.waiting.map_or(0, |w| w.seconds);
                 hit.restore = restore;
+                lead_spread = self.lead_spread(t.replacement);
+                restore_spread = t
+                    .restore
+                    .filter(|r| r.is_measured)
+                    .and(self.plan.services[id.index()].restore_time_spread);
                 // A failover needs no restore and loses nothing; a restore loses what
                 // was written after the restore point it uses.
                 if t.restore.is_some() && !matches!(t.replacement, Replacement::Failover { .. }) {
@@ -512,10 +533,46 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             Recovery::NoSurvivingBackup => hit.point = ALL,
             Recovery::NoPlaceToRun { .. } | Recovery::Blocked { .. } => {}
         }
+        hit.varying = self.variation(id, lead_spread, restore_spread);
         Direct {
             nominal: nominal(&hit),
             hit,
         }
+    }
+
+    /// The spread of a replacement's lead time: its standby's `ready-in`.
+    fn lead_spread(&self, replacement: Replacement) -> Option<crate::model::Spread> {
+        let standby = match replacement {
+            Replacement::Standby { standby, .. } => standby,
+            Replacement::Failover {
+                target: FailoverTarget::Standby(standby),
+                ..
+            } => standby,
+            Replacement::Failover { .. } => return None,
+        };
+        self.plan.standbys[standby.index()].ready_in_spread
+    }
+
+    /// The varying durations of a service's hit, interned as an index ([`NONE`]: none).
+    fn variation(
+        &mut self,
+        id: ServiceId,
+        lead: Option<crate::model::Spread>,
+        restore: Option<crate::model::Spread>,
+    ) -> u32 {
+        let service = &self.plan.services[id.index()];
+        let variation = Variation {
+            shifts: [self.plan.settings.detect_spread, lead, service.boot_spread]
+                .into_iter()
+                .filter_map(Varying::of)
+                .collect(),
+            restore: Varying::of(restore),
+        };
+        if variation.is_empty() {
+            return NONE;
+        }
+        self.variations.push(variation);
+        self.variations.len() as u32 - 1
     }
 
     /// The newest restore point that survives a loss, interned.

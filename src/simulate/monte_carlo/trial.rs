@@ -196,11 +196,14 @@ impl<'m> Runner<'m> {
             1.0
         };
         for hit in &effect.hits {
+            let (fixed, factor) = match hit.varying {
+                NONE => (hit.fixed, factor),
+                index => self.model.variations[index as usize].sample(hit.fixed, factor, rng),
+            };
             let (outage, data_loss) = match hit.kind {
                 HitKind::Timed => {
-                    let mut outage = hit
-                        .fixed
-                        .saturating_add((hit.scaled as f64 * factor + 0.5) as u64);
+                    let mut outage =
+                        fixed.saturating_add((hit.scaled as f64 * factor + 0.5) as u64);
                     let data_loss = match hit.point {
                         NONE => 0,
                         ALL => NEVER,
@@ -215,7 +218,7 @@ impl<'m> Runner<'m> {
                     (outage, data_loss)
                 }
                 HitKind::Repair => (
-                    repair.map_or(NEVER, |r| hit.fixed.saturating_add((r + 0.5) as u64)),
+                    repair.map_or(NEVER, |r| fixed.saturating_add((r + 0.5) as u64)),
                     if hit.point == ALL { NEVER } else { 0 },
                 ),
             };
