@@ -12,7 +12,6 @@ use crate::model::{
     BackupId, Component, FailoverTarget, Failure, Host, Plan, Seconds, ServerId, ServiceId, SiteId,
     StorageId, VmId,
 };
-use rand::distr::Bernoulli;
 use rand_distr::{Exp, Geometric};
 use rustc_hash::FxHashMap;
 
@@ -22,10 +21,33 @@ pub(super) const NONE: u32 = u32::MAX;
 /// How a component's failure is drawn each trial.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Law {
-    /// `mtbf`: time to failure ~ Exponential(1 / mtbf); it fails when that falls in the mission.
-    Rate(Exp<f64>),
+    /// `mtbf`: time to failure ~ Exponential(rate per second); it fails when that falls
+    /// in the mission.
+    Rate(f64),
     /// `fail-probability`: fails with that probability, at a uniformly random time.
-    Probability(Bernoulli),
+    Probability(f64),
+}
+
+impl Law {
+    /// The probability of failing within a mission of `mission` seconds.
+    pub fn within(self, mission: f64) -> f64 {
+        match self {
+            Law::Rate(rate) => -(-rate * mission).exp_m1(),
+            Law::Probability(p) => p,
+        }
+    }
+
+    /// When it fails, given that it fails within the mission; `u` is uniform in [0, 1).
+    /// For a rate that is the exponential truncated to the mission, by inversion.
+    pub fn time_within(self, mission: f64, u: f64) -> f64 {
+        match self {
+            Law::Rate(rate) => {
+                let p = self.within(mission);
+                (-(-u * p).ln_1p() / rate).min(mission * (1.0 - f64::EPSILON))
+            }
+            Law::Probability(_) => u * mission,
+        }
+    }
 }
 
 /// A component with failure data, sampled once per trial (its law is in [`Model::laws`]).
@@ -655,10 +677,10 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
 /// The failure law of a component, if it has one: a probability wins over a rate.
 fn law(failure: Failure) -> Option<Law> {
     if let Some(p) = failure.probability {
-        return Bernoulli::new(p.clamp(0.0, 1.0)).ok().map(Law::Probability);
+        return Some(Law::Probability(p.clamp(0.0, 1.0)));
     }
     let mtbf = failure.mtbf.filter(|&m| m > 0)?;
-    Exp::new(1.0 / mtbf as f64).ok().map(Law::Rate)
+    Some(Law::Rate(1.0 / mtbf as f64))
 }
 
 /// A hit's length at the declared rates, for choosing the worst of two; a repair ranks

@@ -264,3 +264,20 @@ fn progress_reaches_the_number_of_trials() {
     );
     assert_eq!(last.load(Ordering::Relaxed), 1_000);
 }
+
+/// A rate's failure time, given that it falls in the mission, inverts the truncated
+/// exponential's CDF: (1 − e^(−λt)) / (1 − e^(−λT)) = u.
+#[test]
+fn a_rate_fails_within_the_mission_by_the_truncated_exponential() {
+    let rate = 1.0 / (3.0 * 365.0 * 86_400.0);
+    let mission = 365.0 * 86_400.0;
+    let law = super::model::Law::Rate(rate);
+    let p = law.within(mission);
+    assert!((p - (1.0 - (-1.0f64 / 3.0).exp())).abs() < 1e-12);
+    for u in [0.0, 0.1, 0.5, 0.9, 0.999] {
+        let t = law.time_within(mission, u);
+        assert!((0.0..mission).contains(&t), "{t}");
+        let cdf = (1.0 - (-rate * t).exp()) / p;
+        assert!((cdf - u).abs() < 1e-9, "u {u}: cdf {cdf}");
+    }
+}

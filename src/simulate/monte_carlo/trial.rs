@@ -1,9 +1,9 @@
 //! One trial: draw which components fail and when, realize each failure's outages and
 //! data loss, and add the trial to a tally. Owns the per-trial RNG derivation.
 
-use super::model::{Effect, HitKind, Law, Model, Point, ALL, NONE};
+use super::model::{Effect, HitKind, Model, Point, ALL, NONE};
 use super::tally::{Tally, NEVER};
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 use rand_pcg::Pcg64Mcg;
 
@@ -33,6 +33,18 @@ pub(crate) fn trial_rng(seed: u64, trial: u64) -> Pcg64Mcg {
     Pcg64Mcg::from_seed(bytes)
 }
 
+/// The u64 below which a uniform draw has probability `p`; certainty is `u64::MAX`
+/// (off by 2⁻⁶⁴).
+fn threshold(p: f64) -> u64 {
+    if p >= 1.0 {
+        u64::MAX
+    } else if p > 0.0 {
+        (p * 18_446_744_073_709_551_616.0) as u64
+    } else {
+        0
+    }
+}
+
 /// A service's state within one trial.
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
@@ -58,6 +70,8 @@ pub(super) struct Runner<'m> {
     /// Downtime cost per second, per year of mission.
     cost_rate: Vec<Option<f64>>,
     throughput: LogNormal<f64>,
+    /// Per source: it fails within the mission when a raw u64 draw is below this.
+    thresholds: Vec<u64>,
     states: Vec<State>,
     touched: Vec<u32>,
     /// Failures of this trial: source and time.
@@ -85,6 +99,11 @@ impl<'m> Runner<'m> {
                 .map(|s| s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f))
                 .collect(),
             throughput: LogNormal::new(0.0, THROUGHPUT_SIGMA).expect("valid σ"),
+            thresholds: model
+                .laws
+                .iter()
+                .map(|law| threshold(law.within(mission_f)))
+                .collect(),
             states: vec![State::default(); plan.services.len()],
             touched: Vec::new(),
             failures: Vec::new(),
@@ -104,18 +123,11 @@ impl<'m> Runner<'m> {
         let phase = rng.random::<f64>() * CYCLE;
         let mission = self.mission;
         let model = self.model;
-        for (k, law) in model.laws.iter().enumerate() {
-            let at = match *law {
-                Law::Rate(exp) => exp.sample(&mut rng),
-                Law::Probability(bernoulli) => {
-                    if bernoulli.sample(&mut rng) {
-                        rng.random::<f64>() * mission
-                    } else {
-                        continue;
-                    }
-                }
-            };
-            if at < mission {
+        // One raw draw per component decides whether it fails within the mission; the
+        // time is drawn only for the few that do. Same law as drawing every time.
+        for (k, &threshold) in self.thresholds.iter().enumerate() {
+            if rng.next_u64() < threshold {
+                let at = model.laws[k].time_within(mission, rng.random::<f64>());
                 self.failures.push((k as u32, at));
             }
         }
