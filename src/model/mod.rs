@@ -516,6 +516,8 @@ pub struct Standby {
     pub ready_in: Seconds,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready_in_spread: Option<Spread>,
+    /// Mean time between failures once in use (a cold standby does not age while off).
+    pub mtbf: Option<Seconds>,
     pub runs: Runs,
     pub kind: StandbyKind,
     pub site: Option<Ref<SiteId>>,

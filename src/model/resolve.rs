@@ -1289,6 +1289,7 @@ impl<'a> Resolver<'a> {
             disk,
             ready_in: p.duration("ready-in").unwrap_or(0),
             ready_in_spread: p.spread("ready-in"),
+            mtbf: p.duration("mtbf").filter(|&m| m > 0),
             runs: match p.word("runs") {
                 Some("vm-images") => Runs::VmImages,
                 Some("physical") => Runs::Physical,

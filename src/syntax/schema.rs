@@ -308,6 +308,7 @@ pub static STANDBY: ItemSpec = ItemSpec {
         one("model", Str),
         one("contract", Str),
         DESCRIPTION,
+        MTBF,
         ALLOW,
     ],
     children: &[],

@@ -239,3 +239,26 @@ standby spare { ready-in lognormal 8h 24h  runs any  covers s2  site dr }
     assert_close(holds("lognormal-restore"), 0.9, trials);
     assert_close(holds("lognormal-lead"), 0.9, trials);
 }
+
+/// Cold standby (textbook): a server and a standby that only starts to age when it takes
+/// over, both failing at rate λ. The service is lost for good when both fail within the
+/// mission t: the sum of two exponentials, Erlang(2, λ): 1 − e^(−λt)(1 + λt).
+#[test]
+fn a_cold_standby_fails_by_the_erlang_law() {
+    let plan = "
+plan cold { detect 0s }
+site hq { kind office }
+site dr { kind datacenter }
+server s1 { site hq  mtbf 1y  model \"R740\" }
+standby spare { ready-in 0s  runs any  kind cold  covers s1  site dr  mtbf 1y  model \"R740\" }
+service app { on s1  rto 1h }
+";
+    let trials = 40_000;
+    let (_, report) = simulate(plan, trials, 2, 11);
+    let app = &report.services[0];
+    let lambda_t = 1.0f64;
+    assert_close(app.down.estimate, 1.0 - (-lambda_t).exp(), trials);
+    let erlang = 1.0 - (-lambda_t).exp() * (1.0 + lambda_t);
+    let holds = app.rto_holds.expect("an rto").estimate;
+    assert_close(1.0 - holds, erlang, trials);
+}

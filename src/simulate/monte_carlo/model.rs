@@ -10,7 +10,7 @@ use crate::analysis::estimate::{
 use crate::analysis::Context;
 use crate::model::{
     BackupId, Component, FailoverTarget, Failure, Host, Plan, Seconds, ServerId, ServiceId, SiteId,
-    StorageId, VmId,
+    StandbyId, StorageId, VmId,
 };
 use rand_distr::{Exp, Geometric};
 use rustc_hash::FxHashMap;
@@ -86,6 +86,8 @@ pub(super) struct Hit {
     pub point: u32,
     /// Index into [`Model::variations`], [`NONE`] when every duration is fixed.
     pub varying: u32,
+    /// The standby it runs on until repair, when that standby can fail in use ([`NONE`]).
+    pub standby: u32,
 }
 
 /// Every restore point lost: the service's data is gone.
@@ -124,6 +126,8 @@ pub(super) struct Model {
     pub points: Vec<Point>,
     /// Durations of hits that vary between incidents.
     pub variations: Vec<Variation>,
+    /// Per standby, its failure rate per second once in use (0: it does not fail).
+    pub standby_rates: Vec<f64>,
     /// For each replicated service: its hosts, each as the sources that take it down.
     pub replicas: Vec<Replicated>,
     /// Each replicated service losing its quorum through several failures.
@@ -308,6 +312,11 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             sources,
             points: self.points,
             variations: self.variations,
+            standby_rates: plan
+                .standbys
+                .iter()
+                .map(|s| s.mtbf.map_or(0.0, |m| 1.0 / m as f64))
+                .collect(),
             replicas,
             combined,
             order: self.order,
@@ -487,6 +496,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             restore: 0,
             point: NONE,
             varying: NONE,
+            standby: NONE,
         };
         let mut restore_spread = None;
         if service.data.is_some_and(|d| d > 0) || service.restore_time.is_some() {
@@ -531,6 +541,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             restore: 0,
             point: NONE,
             varying: NONE,
+            standby: NONE,
         };
         let mut lead_spread = None;
         let mut restore_spread = None;
@@ -542,6 +553,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 hit.scaled = t.queued + restore + t.waiting.map_or(0, |w| w.seconds);
                 hit.restore = restore;
                 lead_spread = self.lead_spread(t.replacement);
+                hit.standby = standby_of(t.replacement)
+                    .filter(|s| self.plan.standbys[s.index()].mtbf.is_some())
+                    .map_or(NONE, |s| s.0);
                 restore_spread = t
                     .restore
                     .filter(|r| r.is_measured)
@@ -564,15 +578,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
 
     /// The spread of a replacement's lead time: its standby's `ready-in`.
     fn lead_spread(&self, replacement: Replacement) -> Option<crate::model::Spread> {
-        let standby = match replacement {
-            Replacement::Standby { standby, .. } => standby,
-            Replacement::Failover {
-                target: FailoverTarget::Standby(standby),
-                ..
-            } => standby,
-            Replacement::Failover { .. } => return None,
-        };
-        self.plan.standbys[standby.index()].ready_in_spread
+        standby_of(replacement).and_then(|s| self.plan.standbys[s.index()].ready_in_spread)
     }
 
     /// The varying durations of a service's hit, interned as an index ([`NONE`]: none).
@@ -671,6 +677,18 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             has_repair: hits.iter().any(|h| h.kind == HitKind::Repair),
             hits,
         }
+    }
+}
+
+/// The standby a replacement runs on, if any.
+fn standby_of(replacement: Replacement) -> Option<StandbyId> {
+    match replacement {
+        Replacement::Standby { standby, .. }
+        | Replacement::Failover {
+            target: FailoverTarget::Standby(standby),
+            ..
+        } => Some(standby),
+        Replacement::Failover { .. } => None,
     }
 }
 

@@ -227,6 +227,17 @@ impl<'m> Runner<'m> {
                             age
                         }
                     };
+                    if hit.standby != NONE {
+                        self.standby_fails(
+                            hit.service,
+                            hit.standby,
+                            cause,
+                            at,
+                            outage,
+                            repair,
+                            rng,
+                        );
+                    }
                     (outage, data_loss)
                 }
                 HitKind::Repair => (
@@ -236,6 +247,44 @@ impl<'m> Runner<'m> {
             };
             self.record(hit.service, outage, data_loss, cause, at);
         }
+    }
+
+    /// A service running on a standby until its own hardware is repaired loses it again
+    /// if the standby fails in use: down until the repair, or for good without `mttr`.
+    /// Cold standby: the standby's life starts when the service moves onto it, so two
+    /// losses within the mission follow the Erlang law.
+    #[allow(clippy::too_many_arguments)]
+    fn standby_fails(
+        &mut self,
+        service: u32,
+        standby: u32,
+        cause: u32,
+        at: f64,
+        outage: u64,
+        repair: Option<f64>,
+        rng: &mut Pcg64Mcg,
+    ) {
+        let rate = self.model.standby_rates[standby as usize];
+        let moved = at + outage as f64;
+        if rate <= 0.0 || moved >= self.mission {
+            return;
+        }
+        let life: f64 = rand_distr::Exp1.sample(rng);
+        let fails = moved + life / rate;
+        if fails >= self.mission {
+            return;
+        }
+        let repair = repair.or_else(|| {
+            self.model.sources[cause as usize]
+                .repair
+                .map(|exp| exp.sample(rng))
+        });
+        let second = match repair {
+            None => NEVER,
+            Some(r) if at + r > fails => (at + r - fails + 0.5) as u64,
+            Some(_) => return,
+        };
+        self.record(service, second, 0, cause, fails);
     }
 
     /// Mark a service touched this trial.
