@@ -366,11 +366,11 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             steps.push(restore_step);
         }
         ready_step.insert(s, previous.clone());
-        let needs_boot = trace.restore.is_some()
-            || trace
-                .place
-                .as_ref()
-                .is_some_and(|(_, p)| !p.starts_with("failover to") && !p.ends_with("has run"));
+        // Everything but a failover or a rollback procedure ends with a start.
+        let needs_boot = !trace
+            .place
+            .as_ref()
+            .is_some_and(|(_, p)| p.starts_with("failover to") || p.ends_with("has run"));
         if needs_boot {
             let mut boot = step(
                 format!("boot.{}", service.name),
@@ -406,6 +406,11 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     // Dependencies between the lost services: a service starts once what it needs is up.
     for &s in &order {
         let Some(up) = up_step.get(&s) else { continue };
+        // Only a service's own steps wait for its needs (not a shared standby or the call).
+        let own = format!(".{}", plan.services[s.index()].name);
+        if !up.ends_with(&own) || up.starts_with("standby.") {
+            continue;
+        }
         let needs: Vec<String> = plan.services[s.index()]
             .needs
             .iter()
