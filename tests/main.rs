@@ -19,6 +19,8 @@ mod inputs;
 mod parser_props;
 #[path = "main/rules.rs"]
 mod rules;
+#[path = "main/runbook.rs"]
+mod runbook;
 #[path = "main/simulate_cli.rs"]
 mod simulate_cli;
 #[path = "main/simulate_exact.rs"]

@@ -11,7 +11,7 @@ pub mod estimate;
 mod footprint;
 mod recovery;
 pub mod staging;
-mod timing;
+pub(crate) mod timing;
 
 pub use context::Context;
 

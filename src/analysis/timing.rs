@@ -2,7 +2,7 @@
 //! window, and whether the people it needs are there. Estimates only; it never edits the plan.
 
 mod arithmetic;
-mod estimate;
+pub(crate) mod estimate;
 mod roles;
 
 pub(super) use arithmetic::{format_window, minutes_left, show};

@@ -45,8 +45,13 @@ pub enum Command {
     /// Exit status: 0 when every expectation holds, 1 when one fails or the plan has
     /// errors, 2 for usage or I/O problems.
     Simulate(SimulateArgs),
-    /// Emit restore and rollout runbooks (not yet available).
-    Runbook(PendingArgs),
+    /// Print the runbook of a scenario (restore) or a rollout: ordered steps with owners,
+    /// times, gates and rollbacks, as Markdown, a bash script or JSON.
+    ///
+    /// Without --scenario or --rollout, the plan's only scenario or rollout is used.
+    /// Exit status: 0 when the runbook was written, 1 when the plan has errors, 2 for
+    /// usage or I/O problems (an unknown name, a file that cannot be written).
+    Runbook(RunbookArgs),
     /// Run a runbook with a resumable journal (not yet available).
     Exec(PendingArgs),
     /// Format plan files in the canonical layout (not yet available).
@@ -142,6 +147,36 @@ fn parse_duration(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` is out of range"));
     }
     Ok(seconds.round() as u64)
+}
+
+#[derive(Debug, Args)]
+pub struct RunbookArgs {
+    /// The plan: a `.dr` file or a directory.
+    pub path: PathBuf,
+
+    /// The scenario to recover from.
+    #[arg(long, value_name = "NAME", conflicts_with = "rollout")]
+    pub scenario: Option<String>,
+
+    /// The rollout to run.
+    #[arg(long, value_name = "NAME")]
+    pub rollout: Option<String>,
+
+    /// Output format: Markdown for people, a bash script, or the JSON document `drplan exec` reads.
+    #[arg(long, value_enum, default_value_t = RunbookFormat::Md)]
+    pub format: RunbookFormat,
+
+    /// Write to FILE (atomically: a temporary file in the same directory, then renamed)
+    /// instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunbookFormat {
+    Md,
+    Sh,
+    Json,
 }
 
 #[derive(Debug, Args)]

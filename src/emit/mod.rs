@@ -3,5 +3,6 @@
 pub mod compare;
 pub mod exact;
 pub mod monte_carlo;
+pub mod runbook;
 pub mod stages;
 pub mod timeline;

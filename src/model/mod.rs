@@ -400,6 +400,10 @@ pub struct Service {
     pub owner: Option<Ref<RoleId>>,
     pub activation: Option<String>,
     pub version: Option<String>,
+    /// `start "cmd"`: the command that boots it.
+    pub start_command: Option<String>,
+    /// `check "cmd"`: a health probe; exit status 0 when it serves.
+    pub check_command: Option<String>,
     pub description: Option<String>,
     pub failure: Failure,
     pub allows: Vec<Allow>,
@@ -476,6 +480,10 @@ pub struct Backup {
     pub consistency: Consistency,
     pub restore_rate: Option<BytesPerSecond>,
     pub fail_probability: Option<f64>,
+    /// `restore "cmd"`: the command that restores its newest restore point.
+    pub restore_command: Option<String>,
+    /// `drill "cmd"`: the restore into an isolated network, for drills.
+    pub drill_command: Option<String>,
     pub description: Option<String>,
     pub allows: Vec<Allow>,
 }
@@ -525,6 +533,8 @@ pub struct Standby {
     pub hypervisor: Option<Hypervisor>,
     pub model: Option<String>,
     pub contract: Option<String>,
+    /// `activate "cmd"`: the command that brings it into use.
+    pub activate_command: Option<String>,
     pub allows: Vec<Allow>,
 }
 
@@ -605,6 +615,8 @@ pub struct Change {
     pub go_no_go: Option<MinuteOfWeek>,
     pub roles: Vec<Ref<RoleId>>,
     pub drill: Option<String>,
+    /// `run "cmd"`: the command that makes the change.
+    pub run_command: Option<String>,
     pub description: Option<String>,
     pub allows: Vec<Allow>,
 }

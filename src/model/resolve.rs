@@ -1153,6 +1153,8 @@ impl<'a> Resolver<'a> {
             owner: self.role_ref(p.get("owner"), "`owner`"),
             activation: p.string("activation"),
             version: p.string("version"),
+            start_command: p.string("start"),
+            check_command: p.string("check"),
             description: p.string("description"),
             failure: p.failure(),
             allows: self.allows(&p),
@@ -1246,6 +1248,8 @@ impl<'a> Resolver<'a> {
                 Some(Value::Probability(x)) => Some(x.value),
                 _ => None,
             },
+            restore_command: p.string("restore"),
+            drill_command: p.string("drill"),
             description: p.string("description"),
             allows: self.allows(&p),
         }
@@ -1306,6 +1310,7 @@ impl<'a> Resolver<'a> {
             hypervisor: p.word("hypervisor").map(hypervisor),
             model: p.string("model"),
             contract: p.string("contract"),
+            activate_command: p.string("activate"),
             allows: self.allows(&p),
         }
     }
@@ -1429,6 +1434,7 @@ impl<'a> Resolver<'a> {
             go_no_go: p.time("go-no-go"),
             roles: self.role_refs(p.get("roles"), "`roles`"),
             drill: p.string("drill"),
+            run_command: p.string("run"),
             description: p.string("description"),
             allows: self.allows(&p),
         }

@@ -1,4 +1,180 @@
 //! Runbooks: the ordered steps that recover from a scenario or roll out a change,
 //! built from the checked plan. `document` is the machine form shared with `exec`.
+//! Builds documents only; rendering them as text is `emit::runbook`'s business.
+//!
+//! Figures the plan does not state, and what a runbook assumes instead:
+//! - a command times out after twice its expected duration, and never before
+//!   [`MIN_TIMEOUT`];
+//! - a readiness gate is retried every [`GATE_INTERVAL`] for twice the expected time of
+//!   the step before it, and at least [`MIN_TIMEOUT`];
+//! - people's steps with no figure in the plan (a pre-check, a call) count as 0s.
 
 pub mod document;
+mod rollout;
+mod scenario;
+
+pub use rollout::rollout;
+pub use scenario::scenario;
+
+use crate::model::{Plan, RoleId, RoleKind, Seconds};
+use document::{Action, Contact, Drill, Gate, Phase, Step};
+
+/// A command is killed and its step failed after no less than this.
+pub const MIN_TIMEOUT: Seconds = 10 * 60;
+/// Seconds between two attempts of a readiness gate.
+pub const GATE_INTERVAL: Seconds = 30;
+
+/// Timeout of a command expected to take `expected`.
+fn timeout(expected: Seconds) -> Seconds {
+    expected.saturating_mul(2).max(MIN_TIMEOUT)
+}
+
+/// A readiness gate running `command` after a step expected to take `expected`.
+fn gate(command: &Option<String>, expected: Seconds) -> Option<Gate> {
+    command.as_ref().map(|command| Gate {
+        command: command.clone(),
+        timeout_seconds: timeout(expected),
+        interval_seconds: GATE_INTERVAL,
+    })
+}
+
+/// A command when the plan gives one, else an instruction for people.
+fn action(command: &Option<String>, instruction: impl FnOnce() -> String) -> Action {
+    match command {
+        Some(command) => Action::Command {
+            command: command.clone(),
+        },
+        None => Action::Manual {
+            instruction: instruction(),
+        },
+    }
+}
+
+/// A step with the fields every builder fills the same way; the rest are set by the caller.
+fn step(id: impl Into<String>, phase: Phase, title: impl Into<String>, action: Action) -> Step {
+    Step {
+        id: id.into(),
+        phase,
+        stage: None,
+        title: title.into(),
+        owner: None,
+        after: Vec::new(),
+        group: None,
+        expected_seconds: 0,
+        clock_seconds: 0,
+        action,
+        timeout_seconds: None,
+        drill: Drill::Run,
+        gate: None,
+        stop_if: None,
+        on_failure: String::new(),
+        rollback: Vec::new(),
+    }
+}
+
+/// Give command steps their timeout (manual steps wait for people).
+fn set_timeouts(steps: &mut [Step]) {
+    for step in steps {
+        if matches!(step.action, Action::Command { .. }) {
+            step.timeout_seconds = Some(timeout(step.expected_seconds));
+        }
+    }
+}
+
+/// Roles to call, in first-mentioned order, each once.
+#[derive(Default)]
+struct Contacts {
+    roles: Vec<(RoleId, &'static str)>,
+}
+
+impl Contacts {
+    /// Add a role; `relation` is the kind used when the role declares none.
+    fn add(&mut self, role: Option<RoleId>, relation: &'static str) {
+        if let Some(role) = role {
+            if !self.roles.iter().any(|(r, _)| *r == role) {
+                self.roles.push((role, relation));
+            }
+        }
+    }
+
+    fn build(self, plan: &Plan) -> Vec<Contact> {
+        self.roles
+            .into_iter()
+            .map(|(id, relation)| {
+                let role = &plan.roles[id.index()];
+                Contact {
+                    role: role.name.to_string(),
+                    kind: role.kind.map_or(relation, role_kind).to_string(),
+                    person: role.person.clone(),
+                    contacts: role.contacts.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn role_kind(kind: RoleKind) -> &'static str {
+    match kind {
+        RoleKind::Owner => "owner",
+        RoleKind::OnCall => "on-call",
+        RoleKind::Escalation => "escalation",
+        RoleKind::Vendor => "vendor",
+        RoleKind::Team => "team",
+    }
+}
+
+/// `Name (person)` of a role, for instructions.
+fn who(plan: &Plan, role: Option<RoleId>) -> Option<String> {
+    role.map(|id| {
+        let role = &plan.roles[id.index()];
+        match &role.person {
+            Some(person) => format!("{} ({person})", role.name),
+            None => role.name.to_string(),
+        }
+    })
+}
+
+/// Order steps so each comes after all of its `after`, earliest clock first, ties in
+/// the order built (Kahn's algorithm, deterministic).
+fn sort_steps(steps: Vec<Step>) -> Vec<Step> {
+    let index_of = |id: &str| steps.iter().position(|s| s.id == id);
+    let mut waiting: Vec<usize> = steps
+        .iter()
+        .map(|s| s.after.iter().filter(|a| index_of(a).is_some()).count())
+        .collect();
+    let mut done = vec![false; steps.len()];
+    let mut order = Vec::with_capacity(steps.len());
+    while order.len() < steps.len() {
+        let next = (0..steps.len())
+            .filter(|&i| !done[i] && waiting[i] == 0)
+            .min_by_key(|&i| (steps[i].phase == Phase::Rollback, steps[i].clock_seconds, i))
+            .expect("step dependencies form no cycle");
+        done[next] = true;
+        order.push(next);
+        for (i, step) in steps.iter().enumerate() {
+            if step.after.iter().any(|a| *a == steps[next].id) {
+                waiting[i] -= 1;
+            }
+        }
+    }
+    let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each step once"))
+        .collect()
+}
+
+/// The clock of steps without one from the simulation: the latest end of what they
+/// come after, plus their own expected time.
+fn fill_clock(steps: &mut [Step], from: usize) {
+    for i in from..steps.len() {
+        let start = steps[i]
+            .after
+            .iter()
+            .filter_map(|a| steps.iter().find(|s| s.id == *a))
+            .map(|s| s.clock_seconds)
+            .max()
+            .unwrap_or(0);
+        steps[i].clock_seconds = start + steps[i].expected_seconds;
+    }
+}

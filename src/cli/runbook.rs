@@ -1,0 +1,171 @@
+//! `drplan runbook`: pick the scenario or rollout, build its runbook, write it in the
+//! chosen format to stdout or, atomically, to a file.
+
+use super::args::{RunbookArgs, RunbookFormat};
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use drplan::diagnostics::did_you_mean;
+use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::model::{Plan, RolloutId, ScenarioId};
+use drplan::{emit, runbook};
+use std::io::Write;
+use std::path::Path;
+
+/// What the runbook is for.
+enum Subject {
+    Scenario(ScenarioId),
+    Rollout(RolloutId),
+}
+
+pub fn run(args: &RunbookArgs, color: bool) -> i32 {
+    let compiled = drplan::compile(drplan::load::load(&args.path));
+    if compiled.has_io_error {
+        for d in &compiled.diagnostics {
+            eprintln!("error: {}", d.message);
+        }
+        return EXIT_USAGE;
+    }
+    let blocking: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && !d.code.is_allowable())
+        .collect();
+    let (Some(plan), Some(graph)) = (&compiled.plan, &compiled.graph) else {
+        print_errors(&compiled, &blocking, color);
+        return EXIT_ERRORS;
+    };
+    if !blocking.is_empty() {
+        print_errors(&compiled, &blocking, color);
+        return EXIT_ERRORS;
+    }
+    let subject = match select(plan, args) {
+        Ok(subject) => subject,
+        Err(message) => {
+            eprintln!("{message}");
+            return EXIT_USAGE;
+        }
+    };
+    let document = match subject {
+        Subject::Scenario(id) => runbook::scenario(plan, graph, id),
+        Subject::Rollout(id) => runbook::rollout(plan, graph, id),
+    };
+    let text = match args.format {
+        RunbookFormat::Md => emit::runbook::markdown(&document),
+        RunbookFormat::Sh => emit::runbook::shell(&document),
+        RunbookFormat::Json => emit::runbook::json(&document),
+    };
+    let written = match &args.output {
+        Some(path) => write_atomically(path, &text, args.format == RunbookFormat::Sh),
+        None => std::io::stdout().lock().write_all(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => EXIT_OK,
+        Err(error) => {
+            let target = args
+                .output
+                .as_ref()
+                .map_or("standard output".to_string(), |p| {
+                    format!("`{}`", p.display())
+                });
+            eprintln!("error: cannot write {target}: {error}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn print_errors(
+    compiled: &drplan::Compiled,
+    blocking: &[&drplan::diagnostics::Diagnostic],
+    color: bool,
+) {
+    for diagnostic in blocking {
+        let style = HumanStyle { color, width: 100 };
+        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
+    }
+    eprintln!("error: the plan does not compile; `drplan check` shows every problem");
+}
+
+/// The scenario or rollout named, else the plan's only one.
+fn select(plan: &Plan, args: &RunbookArgs) -> Result<Subject, String> {
+    let scenarios = || plan.scenarios.iter().map(|s| s.name.as_str());
+    let rollouts = || plan.rollouts.iter().map(|r| r.name.as_str());
+    let unknown = |kind: &str, name: &str, names: Vec<&str>| {
+        let mut message = format!("error: the plan has no {kind} `{name}`");
+        if let Some(help) = did_you_mean(name, names.iter().copied()) {
+            message.push_str(&format!("\nhelp: {help}"));
+        } else if !names.is_empty() {
+            message.push_str(&format!("\nhelp: its {kind}s: {}", names.join(", ")));
+        }
+        message
+    };
+    if let Some(name) = &args.scenario {
+        return plan
+            .scenarios
+            .iter()
+            .position(|s| s.name == *name)
+            .map(|i| Subject::Scenario(ScenarioId(i as u32)))
+            .ok_or_else(|| unknown("scenario", name, scenarios().collect()));
+    }
+    if let Some(name) = &args.rollout {
+        return plan
+            .rollouts
+            .iter()
+            .position(|r| r.name == *name)
+            .map(|i| Subject::Rollout(RolloutId(i as u32)))
+            .ok_or_else(|| unknown("rollout", name, rollouts().collect()));
+    }
+    match (plan.scenarios.len(), plan.rollouts.len()) {
+        (1, 0) => Ok(Subject::Scenario(ScenarioId(0))),
+        (0, 1) => Ok(Subject::Rollout(RolloutId(0))),
+        (0, 0) => Err(
+            "error: the plan declares no scenario and no rollout to write a runbook for"
+                .to_string(),
+        ),
+        _ => {
+            let mut message =
+                "error: say which runbook to write: --scenario NAME or --rollout NAME".to_string();
+            let names: Vec<&str> = scenarios().collect();
+            if !names.is_empty() {
+                message.push_str(&format!("\n  scenarios: {}", names.join(", ")));
+            }
+            let names: Vec<&str> = rollouts().collect();
+            if !names.is_empty() {
+                message.push_str(&format!("\n  rollouts: {}", names.join(", ")));
+            }
+            Err(message)
+        }
+    }
+}
+
+/// Write `text` to a temporary file next to `path`, then rename it over `path`, so a
+/// reader never sees half a runbook. Scripts are made executable.
+fn write_atomically(path: &Path, text: &str, is_executable: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        #[cfg(unix)]
+        if is_executable {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o755))?;
+        }
+        #[cfg(not(unix))]
+        let _ = is_executable;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
