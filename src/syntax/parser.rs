@@ -27,6 +27,7 @@ pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
         last_end: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
+        property_stack: Vec::new(),
     };
     let items = parser.file();
     let comments = parser
@@ -54,6 +55,7 @@ pub fn parse_property(
         last_end: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
+        property_stack: Vec::new(),
     };
     let token = parser.peek();
     let word = parser.text(token);
@@ -113,6 +115,9 @@ struct Parser<'a> {
     last_end: usize,
     diagnostics: Vec<Diagnostic>,
     has_given_up: bool,
+    /// Properties of the bodies being parsed, innermost last: each body moves its own
+    /// into an exact-size vector, so the tree holds no spare capacity.
+    property_stack: Vec<Property>,
 }
 
 /// Marks a value that failed to parse; its diagnostic is already reported.
@@ -574,14 +579,14 @@ impl<'a> Parser<'a> {
         depth: usize,
         allows_children: bool,
     ) -> (Vec<Property>, Vec<Item>) {
-        let mut properties = Vec::new();
         let mut children = Vec::new();
         let open = self.peek();
         if open.kind != TokenKind::LBrace {
             self.unexpected("`{` to open the declaration's body");
             self.recover_to_top_level();
-            return (properties, children);
+            return (Vec::new(), children);
         }
+        let first = self.property_stack.len();
         self.bump();
         let open_span = self.span(open);
         loop {
@@ -609,7 +614,7 @@ impl<'a> Parser<'a> {
                     let word = self.text(token);
                     if let Some(index) = spec.properties.iter().position(|p| p.key == word) {
                         match self.property(&spec.properties[index], index as u8) {
-                            Ok(p) => properties.push(p),
+                            Ok(p) => self.property_stack.push(p),
                             Err(Reported) => self.recover_after_value(spec),
                         }
                     } else if allows_children && spec.children.contains(&word) {
@@ -638,6 +643,8 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        let properties = self.property_stack.drain(first..).collect();
+        children.shrink_to_fit();
         (properties, children)
     }
 
