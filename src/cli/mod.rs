@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod explain;
+mod report;
 mod simulate;
 
 pub use args::Cli;
@@ -35,11 +36,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, color),
         Command::Explain(args) => explain::run(&args),
         Command::Simulate(args) => simulate::run_command(&args, color),
-        Command::Graph(_)
-        | Command::Runbook(_)
-        | Command::Exec(_)
-        | Command::Fmt(_)
-        | Command::Report(_) => {
+        Command::Report(args) => report::run(&args, color),
+        Command::Graph(_) | Command::Runbook(_) | Command::Exec(_) | Command::Fmt(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
         }

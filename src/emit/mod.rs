@@ -3,5 +3,6 @@
 pub mod compare;
 pub mod exact;
 pub mod monte_carlo;
+pub mod report;
 pub mod stages;
 pub mod timeline;
