@@ -156,9 +156,11 @@ pub(super) fn svg(plan: &Plan, report: &Report) -> String {
         })
         .collect();
     let last_event = report.timeline.last().map_or(0, |e| e.time.seconds);
-    let longest_rto = rows.iter().filter_map(|r| r.2).max().unwrap_or(0);
     let plan_rto = plan.settings.rto;
-    let span = [last_event, longest_rto, plan_rto.unwrap_or(0), 3600]
+    // The axis covers the replay and the tightest objective; a looser one far to the
+    // right is named at the end of its row instead of stretching the chart.
+    let tightest = rows.iter().filter_map(|r| r.2).chain(plan_rto).min();
+    let span = [last_event, tightest.unwrap_or(0), 3600]
         .into_iter()
         .max()
         .unwrap_or(3600) as f64
@@ -169,7 +171,7 @@ pub(super) fn svg(plan: &Plan, report: &Report) -> String {
         span,
     };
     let bottom = TOP + rows.len().max(1) as f64 * ROW_HEIGHT;
-    let width = LABEL_WIDTH + PLOT_WIDTH + 20.0;
+    let width = LABEL_WIDTH + PLOT_WIDTH + 80.0;
     let height = bottom + LEGEND_HEIGHT;
     let back = report
         .services
@@ -242,18 +244,28 @@ pub(super) fn svg(plan: &Plan, report: &Report) -> String {
                 used.push(segment.phase);
             }
         }
-        if let Some(rto) = rto {
-            let x = axis.x(*rto as f64);
-            svg.line(x, y + 2.0, x, y + ROW_HEIGHT - 2.0, "rto-mark");
+        match rto {
+            Some(rto) if (*rto as f64) <= span => {
+                let x = axis.x(*rto as f64);
+                svg.line(x, y + 2.0, x, y + ROW_HEIGHT - 2.0, "rto-mark");
+            }
+            Some(rto) => svg.text(
+                axis.x(span) + 4.0,
+                y + ROW_HEIGHT / 2.0 + 4.0,
+                Anchor::Start,
+                "rto-label",
+                &format!("RTO {} →", format_duration(*rto)),
+            ),
+            None => {}
         }
     }
-    if let Some(rto) = plan_rto {
+    if let Some(rto) = plan_rto.filter(|&r| r as f64 <= span) {
         let x = axis.x(rto as f64);
         svg.line(x, TOP, x, bottom, "rto-line");
         svg.text(
-            x + 3.0,
+            x,
             TOP - 18.0,
-            Anchor::Start,
+            Anchor::Middle,
             "rto-label",
             &format!("plan RTO {}", format_duration(rto)),
         );

@@ -350,14 +350,15 @@ pub(super) fn svg(plan: &Plan, graph: &Graph) -> String {
             }
         }
         let y = row_top(node.depth);
-        shape(
-            &mut svg,
-            component,
-            node.x,
-            y,
-            &class,
-            &format!("{kind} {name}"),
-        );
+        let description = match component {
+            Component::Service(id) => plan.services[id.index()].description.as_deref(),
+            _ => None,
+        };
+        let tip = match description {
+            Some(description) => format!("{kind} {name}: {description}"),
+            None => format!("{kind} {name}"),
+        };
+        shape(&mut svg, component, node.x, y, &class, &tip);
         svg.text(
             node.x,
             y + NODE_HEIGHT / 2.0 + 4.0,

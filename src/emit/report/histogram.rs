@@ -190,10 +190,15 @@ pub(super) fn svg(chart: &Chart) -> String {
     if let Some((name, value)) = chart.objective {
         let at = x(value as f64);
         svg.line(at, TOP - 6.0, at, bottom, "objective");
+        let (label_x, anchor) = if at > LEFT + PLOT_WIDTH - 90.0 {
+            (at - 3.0, Anchor::End)
+        } else {
+            (at + 3.0, Anchor::Start)
+        };
         svg.text(
-            at + 3.0,
-            TOP - 10.0 + 8.0,
-            Anchor::Start,
+            label_x,
+            TOP - 2.0,
+            anchor,
             "objective-label",
             &format!("{name} {}", crate::syntax::units::format_duration(value)),
         );
