@@ -192,7 +192,7 @@ pub(super) fn svg(plan: &Plan, report: &Report) -> String {
     );
     axis.draw(&mut svg, TOP, bottom, 10.0);
     svg.text(
-        LABEL_WIDTH - 8.0,
+        LABEL_WIDTH - 16.0,
         TOP - 4.0,
         Anchor::End,
         "tick",

@@ -290,7 +290,7 @@ fn scenarios(out: &mut String, plan: &Plan, reports: &[scripted::Report]) {
             out.push_str("</tbody>\n</table>\n");
         }
         if !report.services.is_empty() {
-            out.push_str("<table>\n<caption class=\"muted\">Services</caption>\n<thead><tr><th scope=\"col\">service</th><th scope=\"col\">down</th><th scope=\"col\">back</th><th scope=\"col\">outage</th><th scope=\"col\">data lost</th><th scope=\"col\">recovery</th></tr></thead>\n<tbody>\n");
+            out.push_str("<table class=\"services\">\n<caption class=\"muted\">Services</caption>\n<thead><tr><th scope=\"col\">service</th><th scope=\"col\">down</th><th scope=\"col\">back</th><th scope=\"col\">outage</th><th scope=\"col\">data lost</th><th scope=\"col\">recovery</th></tr></thead>\n<tbody>\n");
             for s in &report.services {
                 let lost = match (s.data_lost, s.data_loss_basis) {
                     (None, _) | (_, DataLossBasis::NoRestorePoint) => {

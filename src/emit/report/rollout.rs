@@ -79,7 +79,7 @@ pub(super) fn svg(rollout: &Rollout, timelines: &[StageTimeline]) -> String {
     );
     axis.draw(&mut svg, TOP, bottom, 10.0);
     svg.text(
-        LABEL_WIDTH - 8.0,
+        LABEL_WIDTH - 16.0,
         TOP - 4.0,
         Anchor::End,
         "tick",
