@@ -17,6 +17,8 @@ mod guards;
 mod inputs;
 #[path = "main/parser_props.rs"]
 mod parser_props;
+#[path = "main/report.rs"]
+mod report;
 #[path = "main/rules.rs"]
 mod rules;
 #[path = "main/runbook.rs"]

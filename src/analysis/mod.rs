@@ -14,6 +14,7 @@ pub mod staging;
 pub(crate) mod timing;
 
 pub use context::Context;
+pub use timing::{stage_timelines, ChangeTimeline, StageTimeline};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph::Graph;

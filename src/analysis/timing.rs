@@ -114,6 +114,56 @@ pub(super) fn schedule(
     }
 }
 
+/// A stage laid out over its window, for charts: when each change runs, in seconds from
+/// the window start (independent changes in parallel, dependent ones in turn).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageTimeline {
+    /// The stage's window, else the rollout's (`is_window_inherited`), else none.
+    pub window: Option<WeekWindow>,
+    pub is_window_inherited: bool,
+    /// When the last change is estimated to be done.
+    pub duration: Seconds,
+    /// In written order.
+    pub changes: Vec<ChangeTimeline>,
+}
+
+/// One change of a [`StageTimeline`]; `start == finish` when its duration is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeTimeline {
+    pub start: Seconds,
+    pub finish: Seconds,
+    pub is_known: bool,
+}
+
+/// Every stage of a rollout laid out over its window, in written order.
+pub fn stage_timelines(context: &Context, rollout: RolloutId) -> Vec<StageTimeline> {
+    let graph = &context.graph.graph;
+    let mut walker = Walker::new(graph.node_count());
+    let mut hosted = Hosted::new(graph.node_count());
+    let record = &context.plan.rollouts[rollout.index()];
+    (0..record.stages.len())
+        .map(|s| {
+            let schedule = schedule(context, &mut walker, &mut hosted, rollout, s);
+            let window = stage_window(record, &record.stages[s]);
+            StageTimeline {
+                window: window.map(|w| w.0),
+                is_window_inherited: window.is_some_and(|w| w.1),
+                duration: schedule.duration(),
+                changes: schedule
+                    .estimates
+                    .iter()
+                    .zip(&schedule.finish)
+                    .map(|(estimate, &finish)| ChangeTimeline {
+                        start: finish.saturating_sub(estimate.total()),
+                        finish,
+                        is_known: estimate.is_known(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// A stage's window: its own, else the rollout's; `true` when inherited.
 pub(super) fn stage_window(rollout: &Rollout, stage: &Stage) -> Option<(WeekWindow, bool)> {
     stage

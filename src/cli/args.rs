@@ -56,8 +56,15 @@ pub enum Command {
     Exec(PendingArgs),
     /// Format plan files in the canonical layout (not yet available).
     Fmt(PendingArgs),
-    /// Write an HTML report of a plan (not yet available).
-    Report(PendingArgs),
+    /// Write one self-contained HTML report of a plan: the check summary, the dependency
+    /// graph, each scenario's recovery timeline, Monte Carlo histograms and the rollout
+    /// stages against their windows.
+    ///
+    /// The report is written (atomically) whenever the plan could be read, with its
+    /// diagnostics when it has any; simulations need a plan that compiles.
+    /// Exit status: 0 when the plan has no errors, 1 when it has (the report shows
+    /// them), 2 for usage or I/O problems (no report is written).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +130,33 @@ pub struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SimFormat::Human)]
     pub format: SimFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The plan: a `.dr` file or a directory.
+    pub path: PathBuf,
+
+    /// Where to write the report; `-` for stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Monte Carlo trials (default 10000 when a scenario declares `random over`; with
+    /// this option a run is made even when none does).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub trials: Option<u64>,
+
+    /// Seed of the Monte Carlo run: the same seed gives the same report.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Threads for Monte Carlo trials (default: all cores); the report does not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+
+    /// Mission time for random failures, like `1y` (default: the scenario's `random over`, else 1y).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub mission: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

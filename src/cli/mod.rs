@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod explain;
+mod report;
 mod runbook;
 mod simulate;
 
@@ -37,7 +38,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(args) => explain::run(&args),
         Command::Simulate(args) => simulate::run_command(&args, color),
         Command::Runbook(args) => runbook::run(&args, color),
-        Command::Graph(_) | Command::Exec(_) | Command::Fmt(_) | Command::Report(_) => {
+        Command::Report(args) => report::run(&args, color),
+        Command::Graph(_) | Command::Exec(_) | Command::Fmt(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
         }

@@ -14,9 +14,9 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// Mission time of a Monte Carlo run when neither the scenario nor `--mission` gives one.
-const DEFAULT_MISSION: Seconds = 365 * 86_400;
+pub(super) const DEFAULT_MISSION: Seconds = 365 * 86_400;
 /// Trials when a scenario asks for a Monte Carlo run and `--trials` is not given.
-const DEFAULT_TRIALS: u64 = 10_000;
+pub(super) const DEFAULT_TRIALS: u64 = 10_000;
 
 /// Everything one run of the simulator produced, for one version of the plan.
 #[derive(Serialize)]

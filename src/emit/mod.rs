@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod exact;
 pub mod monte_carlo;
+pub mod report;
 pub mod runbook;
 pub mod stages;
 pub mod timeline;

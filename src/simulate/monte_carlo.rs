@@ -128,6 +128,25 @@ impl Quantiles {
     }
 }
 
+/// The distribution behind a [`Quantiles`], for charts: the bins of the streamed
+/// histogram (8 per power of two, exact below 8 s), the zeros and the unbounded values.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Histogram {
+    pub bins: Vec<Bin>,
+    /// Affected trials with a value of 0 (no data lost).
+    pub zeros: u64,
+    /// Trials with no bound: never back within the mission, or all data lost.
+    pub unbounded: u64,
+}
+
+/// Values in `[low, high)` seconds, counted in `count` trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    pub low: Seconds,
+    pub high: Seconds,
+    pub count: u64,
+}
+
 /// The cost of downtime, per year of operation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cost {
@@ -153,6 +172,12 @@ pub struct ServiceReport {
     pub outage: Quantiles,
     /// Its largest data loss, over trials where it was down.
     pub data_loss: Quantiles,
+    /// The distribution of `outage` (for charts; not in the JSON).
+    #[serde(skip)]
+    pub outage_histogram: Histogram,
+    /// The distribution of `data_loss` (for charts; not in the JSON).
+    #[serde(skip)]
+    pub data_loss_histogram: Histogram,
     /// Where it declares `downtime-cost`: money per hour, and per year.
     pub downtime_cost: Option<f64>,
     pub cost: Option<Cost>,
@@ -170,6 +195,12 @@ pub struct PlanReport {
     pub outage: Quantiles,
     /// The largest data loss of any service, over trials where one was down.
     pub data_loss: Quantiles,
+    /// The distribution of `outage` (for charts; not in the JSON).
+    #[serde(skip)]
+    pub outage_histogram: Histogram,
+    /// The distribution of `data_loss` (for charts; not in the JSON).
+    #[serde(skip)]
+    pub data_loss_histogram: Histogram,
     /// Sum over services with a `downtime-cost`.
     pub cost: Option<Cost>,
 }
@@ -271,6 +302,8 @@ fn report(plan: &Plan, model: &Model, options: &Options, tally: &Tally) -> Repor
                 rpo_holds: service.rpo.map(|_| Probability::of(n - t.rpo_misses, n)),
                 outage: Quantiles::of(&t.outage, t.affected),
                 data_loss: Quantiles::of(&t.data_loss, t.affected),
+                outage_histogram: t.outage.histogram(t.affected - t.outage.count),
+                data_loss_histogram: t.data_loss.histogram(t.affected - t.data_loss.count),
                 downtime_cost: service.downtime_cost,
                 cost,
             }
@@ -292,6 +325,8 @@ fn report(plan: &Plan, model: &Model, options: &Options, tally: &Tally) -> Repor
             .then(|| Probability::of(n - p.rpo_misses, n)),
         outage: Quantiles::of(&p.outage, p.affected),
         data_loss: Quantiles::of(&p.data_loss, p.affected),
+        outage_histogram: p.outage.histogram(p.affected - p.outage.count),
+        data_loss_histogram: p.data_loss.histogram(p.affected - p.data_loss.count),
         cost: has_cost.then(|| year_cost(plan_expected, &p.cost)),
     };
     let all_misses: u64 = tally.misses.iter().map(|m| m[0] + m[1]).sum();

@@ -109,6 +109,38 @@ impl Spread {
         Some(self.max)
     }
 
+    /// The histogram of the values, with `zeros` implicit zeros: the non-empty bins of
+    /// the bounded values, lowest first, each `[low, high)`.
+    pub fn histogram(&self, zeros: u64) -> super::Histogram {
+        let mut bins = Vec::new();
+        for (index, &count) in self.counts.iter().enumerate() {
+            let count = if index == OVERFLOW {
+                u64::from(count).saturating_sub(self.unbounded)
+            } else {
+                u64::from(count)
+            };
+            if count == 0 {
+                continue;
+            }
+            let (low, high) = if index == OVERFLOW {
+                (1 << (TOP_EXP + 1), self.max.saturating_add(1))
+            } else if (index as u64) < SUB {
+                (index as u64, index as u64 + 1)
+            } else {
+                let k = index as u64 - SUB;
+                let shift = k / SUB;
+                let low = (SUB + k % SUB) << shift;
+                (low, low + (1 << shift))
+            };
+            bins.push(super::Bin { low, high, count });
+        }
+        super::Histogram {
+            bins,
+            zeros,
+            unbounded: self.unbounded,
+        }
+    }
+
     /// Largest value; `None` when one was unbounded.
     pub fn max(&self) -> Option<u64> {
         (self.unbounded == 0).then_some(self.max)
@@ -276,6 +308,25 @@ mod tests {
         assert_eq!(spread.max(), None);
         assert_eq!(spread.mean(0), Some(5.5));
         assert_eq!(spread.mean(10), Some(2.75));
+    }
+
+    #[test]
+    fn histogram_bins_hold_their_values() {
+        let mut spread = Spread::new();
+        for v in [0, 3, 3, 100, 5000, 5001, NEVER] {
+            spread.add(v);
+        }
+        let histogram = spread.histogram(4);
+        assert_eq!((histogram.zeros, histogram.unbounded), (4, 1));
+        let total: u64 = histogram.bins.iter().map(|b| b.count).sum();
+        assert_eq!(total, 6);
+        for v in [0, 3, 100, 5000, 5001] {
+            assert!(
+                histogram.bins.iter().any(|b| b.low <= v && v < b.high),
+                "{v}"
+            );
+        }
+        assert!(histogram.bins.windows(2).all(|w| w[0].high <= w[1].low));
     }
 
     #[test]

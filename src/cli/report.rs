@@ -1,0 +1,140 @@
+//! `drplan report`: compile the plan, run its simulations, and write the HTML report
+//! atomically (a temp file in the same directory, then a rename).
+
+use super::args::ReportArgs;
+use super::simulate::{DEFAULT_MISSION, DEFAULT_TRIALS};
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use drplan::analysis::{self, StageTimeline};
+use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::emit::report::{self, Input, Results};
+use drplan::model::{RolloutId, ScenarioId};
+use drplan::simulate::{monte_carlo, scripted};
+use drplan::Compiled;
+use std::io::Write;
+use std::path::Path;
+
+/// The simulations of a plan that compiles.
+struct Simulated {
+    scenarios: Vec<scripted::Report>,
+    monte_carlo: Option<monte_carlo::Report>,
+    rollouts: Vec<Vec<StageTimeline>>,
+}
+
+fn simulate(args: &ReportArgs, compiled: &Compiled) -> Option<Simulated> {
+    let (plan, graph) = (compiled.plan.as_ref()?, compiled.graph.as_ref()?);
+    // As for `simulate`: safety findings do not stop a simulation, compile errors do.
+    if compiled
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && !d.code.is_allowable())
+    {
+        return None;
+    }
+    let scenarios = (0..plan.scenarios.len())
+        .map(|i| ScenarioId(i as u32))
+        .filter(|id| !plan.scenarios[id.index()].events.is_empty())
+        .map(|id| scripted::run(plan, graph, id))
+        .collect();
+    let mission_from_scenario = plan.scenarios.iter().find_map(|s| s.random_over);
+    let monte_carlo = (args.trials.is_some() || mission_from_scenario.is_some()).then(|| {
+        let threads = args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |t| t as usize,
+        );
+        let options = monte_carlo::Options {
+            trials: args.trials.unwrap_or(DEFAULT_TRIALS),
+            seed: args.seed,
+            threads: threads.max(1),
+            mission: args
+                .mission
+                .or(mission_from_scenario)
+                .unwrap_or(DEFAULT_MISSION),
+        };
+        monte_carlo::run(plan, graph, &options, &|_| {})
+    });
+    let context = analysis::Context::new(plan, graph);
+    let rollouts = (0..plan.rollouts.len())
+        .map(|i| analysis::stage_timelines(&context, RolloutId(i as u32)))
+        .collect();
+    Some(Simulated {
+        scenarios,
+        monte_carlo,
+        rollouts,
+    })
+}
+
+/// Write `text` to `path` through a temp file in the same directory and a rename, so a
+/// reader never sees half a report.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the output path names no file"))?;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = directory.join(temp_name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+pub fn run(args: &ReportArgs, color: bool) -> i32 {
+    let compiled = drplan::compile(drplan::load::load(&args.path));
+    if compiled.has_io_error {
+        for diagnostic in &compiled.diagnostics {
+            let style = HumanStyle { color, width: 100 };
+            eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
+        }
+        eprintln!("error: no report written: the plan could not be read");
+        return EXIT_USAGE;
+    }
+    let simulated = simulate(args, &compiled);
+    let path = args.path.display().to_string();
+    let input = Input {
+        path: &path,
+        sources: &compiled.sources,
+        diagnostics: &compiled.diagnostics,
+        plan: compiled.plan.as_ref(),
+        graph: compiled.graph.as_ref(),
+        results: simulated.as_ref().map(|s| Results {
+            scenarios: &s.scenarios,
+            monte_carlo: s.monte_carlo.as_ref(),
+            rollouts: &s.rollouts,
+        }),
+    };
+    let html = report::html(&input);
+    if args.output.as_os_str() == "-" {
+        let _ = std::io::stdout().lock().write_all(html.as_bytes());
+    } else if let Err(error) = write_atomically(&args.output, &html) {
+        eprintln!(
+            "error: cannot write the report to `{}`: {error}",
+            args.output.display()
+        );
+        return EXIT_USAGE;
+    }
+    let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "error: the plan has {errors} error{}; the report shows {}",
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" }
+        );
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
