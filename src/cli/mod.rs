@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod exec;
 mod explain;
 mod simulate;
 
@@ -16,6 +17,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERRORS: i32 = 1;
 /// Exit code for usage and I/O problems.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Whether to colour a stream, following `--color` and `NO_COLOR`.
 fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
@@ -35,11 +38,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, color),
         Command::Explain(args) => explain::run(&args),
         Command::Simulate(args) => simulate::run_command(&args, color),
-        Command::Graph(_)
-        | Command::Runbook(_)
-        | Command::Exec(_)
-        | Command::Fmt(_)
-        | Command::Report(_) => {
+        Command::Exec(args) => exec::run(&args),
+        Command::Graph(_) | Command::Runbook(_) | Command::Fmt(_) | Command::Report(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
         }
