@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 /// The history of one journal.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct History {
     pub plan: String,
     pub name: String,
@@ -24,12 +25,14 @@ pub struct History {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Invocation {
     pub kind: &'static str,
     pub at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct StepHistory {
     pub id: String,
     pub title: String,
@@ -43,6 +46,7 @@ pub struct StepHistory {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Attempt {
     pub started: Option<String>,
     pub ended: Option<String>,

@@ -14,7 +14,11 @@ pub const JOURNAL_VERSION: u32 = 1;
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "record", rename_all = "kebab-case")]
+#[serde(
+    tag = "record",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case"
+)]
 pub enum Record {
     /// The first line: which runbook this journal belongs to.
     Run {

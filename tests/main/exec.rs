@@ -510,8 +510,8 @@ fn report_turns_the_journal_into_a_history() {
         .map(|s| s["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["done", "failed", "not-run"]);
-    assert_eq!(history["steps"][1]["attempts"][0]["exit_code"], 4);
-    assert_eq!(history["steps"][1]["expected_seconds"], 1);
+    assert_eq!(history["steps"][1]["attempts"][0]["exit-code"], 4);
+    assert_eq!(history["steps"][1]["expected-seconds"], 1);
 }
 
 #[test]
