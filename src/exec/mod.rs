@@ -10,10 +10,12 @@ pub mod journal;
 mod process;
 pub mod resume;
 pub mod scheduler;
+mod step;
 pub mod validate;
 
 use crate::runbook::document::Step;
-pub use executor::{dry_run_waves, execute, plan_action, rollback, Options, Outcome, Planned};
+pub use executor::{dry_run_waves, execute, rollback, Options, Outcome};
+pub use step::{plan_action, Planned};
 
 /// Now, as the journal writes it (RFC 3339, UTC, milliseconds).
 pub fn timestamp() -> String {

@@ -24,6 +24,7 @@ pub enum State {
 #[derive(Debug, Clone)]
 pub struct Scheduler {
     after: Vec<Vec<usize>>,
+    groups: Vec<Option<String>>,
     states: Vec<State>,
     parallelism: usize,
 }
@@ -47,6 +48,11 @@ impl Scheduler {
                         .filter_map(|id| index.get(id.as_str()).copied())
                         .collect()
                 })
+                .collect(),
+            groups: runbook
+                .steps
+                .iter()
+                .map(|step| step.group.clone())
                 .collect(),
             states: runbook
                 .steps
@@ -85,10 +91,32 @@ impl Scheduler {
         self.states.iter().filter(|&&s| s == State::Running).count()
     }
 
-    /// The ready steps that fit beside the running ones under `parallelism`.
+    /// The ready steps that fit beside the running ones under `parallelism`, in runbook
+    /// order, except that a step brings the ready steps of its `group` along with it.
     pub fn next(&self) -> Vec<usize> {
         let room = self.parallelism.saturating_sub(self.running());
-        self.ready().into_iter().take(room).collect()
+        let ready = self.ready();
+        let mut chosen: Vec<usize> = Vec::new();
+        for &i in &ready {
+            if chosen.len() >= room {
+                break;
+            }
+            if chosen.contains(&i) {
+                continue;
+            }
+            chosen.push(i);
+            if let Some(group) = &self.groups[i] {
+                for &j in &ready {
+                    if chosen.len() < room
+                        && !chosen.contains(&j)
+                        && self.groups[j].as_ref() == Some(group)
+                    {
+                        chosen.push(j);
+                    }
+                }
+            }
+        }
+        chosen
     }
 
     /// Whether every forward step is done.
@@ -145,6 +173,16 @@ mod tests {
         assert_eq!(scheduler.next(), [1]);
         book.parallelism = 1;
         assert_eq!(Scheduler::new(&book).waves(), [[0], [1], [2]]);
+    }
+
+    #[test]
+    fn a_group_starts_together() {
+        let mut restore_db = step("restore-db", &[]);
+        restore_db.group = Some("restores".to_string());
+        let mut restore_files = step("restore-files", &[]);
+        restore_files.group = Some("restores".to_string());
+        let book = runbook(vec![restore_db, step("notify", &[]), restore_files]);
+        assert_eq!(Scheduler::new(&book).waves(), vec![vec![0, 2], vec![1]]);
     }
 
     #[test]

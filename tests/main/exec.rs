@@ -195,6 +195,30 @@ fn a_step_past_its_timeout_is_killed_with_its_children() {
 }
 
 #[test]
+fn a_step_that_ignores_sigterm_is_killed_after_a_grace_period() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![with(
+            step(
+                "stubborn",
+                &[],
+                "trap '' TERM; sleep 30 & echo $! > child.pid; wait",
+            ),
+            "timeout-seconds",
+            json!(1),
+        )],
+    ));
+    let begin = Instant::now();
+    dir.exec(&[]).status(1).stdout_has("timed out");
+    let took = begin.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+    assert!(is_gone(dir.read("child.pid").trim()));
+}
+
+#[test]
 fn a_failed_step_stops_the_run_and_says_what_to_do() {
     let dir = Dir::new(&runbook(
         2,
