@@ -445,6 +445,56 @@ fn a_manual_step_fails_closed_without_a_terminal() {
 }
 
 #[test]
+fn a_manual_step_asks_on_a_terminal() {
+    // util-linux `script` gives drplan a pseudo-terminal; without it, nothing to test.
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        return;
+    }
+    let manual = with(
+        step("call", &[], ""),
+        "action",
+        json!({ "kind": "manual", "instruction": "Call the insurer." }),
+    );
+    for (answer, status, done) in [("y", 0, true), ("n", 1, false)] {
+        let dir = Dir::new(&runbook(1, vec![manual.clone()]));
+        let mut child = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("{} exec rb.json", env!("CARGO_BIN_EXE_drplan")),
+                "/dev/null",
+            ])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("Is it done? [y/N]"), "{stdout}");
+        assert_eq!(output.status.code(), Some(status), "{stdout}");
+        assert_eq!(
+            dir.read("rb.journal").contains(r#""outcome":"done""#),
+            done,
+            "{stdout}"
+        );
+        assert_eq!(
+            stdout.contains("confirmed by the operator") && !stdout.contains("not confirmed"),
+            done,
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
 fn a_gate_is_retried_until_it_passes_or_times_out() {
     let gated = with(
         step("start-db", &[], "(sleep 0.5; touch db.ready) &"),
