@@ -345,6 +345,25 @@ async fn run_rollback(
     for r in order {
         let step = &runbook.steps[r];
         let planned = plan_action(step, context.options.drill);
+        if planned == Planned::Skip {
+            let message = Some("skipped in a drill".to_string());
+            journal.append(&Record::End {
+                step: step.id.clone(),
+                at: clock::now(),
+                outcome: StepOutcome::Skipped,
+                seconds: 0.0,
+                exit_code: None,
+                message: message.clone(),
+            })?;
+            context.console.event(&Event::Finished {
+                step: step.id.clone(),
+                outcome: StepOutcome::Skipped,
+                seconds: 0.0,
+                message,
+            });
+            start.scheduler.set(r, State::Done);
+            continue;
+        }
         start.attempts[r] += 1;
         let attempt = start.attempts[r];
         journal.append(&Record::Start {
@@ -406,4 +425,30 @@ async fn run_rollback(
         step: trigger.map(|i| runbook.steps[i].id.clone()),
     })?;
     Ok(Outcome::RolledBack { trigger })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::resume;
+    use crate::exec::validate::tests::{runbook, step};
+    use crate::runbook::document::Phase;
+
+    #[test]
+    fn rollback_undoes_the_latest_started_step_first_and_each_once() {
+        let mut undo_a = step("undo-a", &[]);
+        undo_a.phase = Phase::Rollback;
+        let mut undo_b = step("undo-b", &[]);
+        undo_b.phase = Phase::Rollback;
+        let mut a = step("a", &[]);
+        a.rollback = vec!["undo-a".to_string()];
+        let mut b = step("b", &["a"]);
+        b.rollback = vec!["undo-b".to_string(), "undo-a".to_string()];
+        let book = runbook(vec![a, b, step("c", &["b"]), undo_a, undo_b]);
+        let mut start = resume::fresh(&book);
+        start.started = vec![0, 1];
+        assert_eq!(rollback_order(&book, &start), [4, 3]);
+        start.scheduler.set(4, State::Done);
+        assert_eq!(rollback_order(&book, &start), [3]);
+    }
 }
