@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod diagnostics;
 pub mod emit;
+pub mod exec;
 pub mod graph;
 pub mod load;
 pub mod model;

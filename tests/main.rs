@@ -9,6 +9,8 @@ mod ci_output;
 mod cli;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
+#[path = "main/exec.rs"]
+mod exec;
 #[path = "main/explain.rs"]
 mod explain;
 #[path = "main/guards.rs"]

@@ -52,8 +52,15 @@ pub enum Command {
     /// Exit status: 0 when the runbook was written, 1 when the plan has errors, 2 for
     /// usage or I/O problems (an unknown name, a file that cannot be written).
     Runbook(RunbookArgs),
-    /// Run a runbook with a resumable journal (not yet available).
-    Exec(PendingArgs),
+    /// Run a runbook (`drplan runbook --format json`) step by step with a resumable journal.
+    ///
+    /// Steps run in dependency order, independent ones at once up to the runbook's
+    /// parallelism. Every start and end is journaled durably; a failed step stops the
+    /// run, and it runs again only when the operator says so (`--resume --retry STEP`).
+    /// Exit status: 0 when every step is done (or for --dry-run, --report), 1 when a step
+    /// failed, a stop condition fired, or a step needs a decision, 2 for a bad runbook,
+    /// a bad journal or usage, 130 when interrupted.
+    Exec(ExecArgs),
     /// Format plan files in the canonical layout (not yet available).
     Fmt(PendingArgs),
     /// Write one self-contained HTML report of a plan: the check summary, the dependency
@@ -222,6 +229,63 @@ pub struct ExplainArgs {
     /// List every code with a one-line summary.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The runbook JSON file.
+    pub runbook: PathBuf,
+
+    /// The journal (default: the runbook's path with the extension `.journal`).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+
+    /// Continue the run its journal records; finished steps never run again.
+    #[arg(long, conflicts_with_all = ["restart", "dry_run", "report"])]
+    pub resume: bool,
+
+    /// Archive an existing journal (as `PATH.N`) and start a fresh run.
+    #[arg(long, conflicts_with_all = ["dry_run", "report"])]
+    pub restart: bool,
+
+    /// With --resume: run this failed, interrupted or unknown step again (repeatable).
+    #[arg(long, value_name = "STEP", requires = "resume")]
+    pub retry: Vec<String>,
+
+    /// With --resume: record this failed, interrupted or unknown step as done, without
+    /// running it, once a person checked that it is (repeatable).
+    #[arg(long, value_name = "STEP", requires = "resume")]
+    pub mark_done: Vec<String>,
+
+    /// With --resume: run the rollback steps of every step that started, latest first.
+    #[arg(long, requires = "resume")]
+    pub rollback: bool,
+
+    /// Print the waves of steps that would run, with their commands; run nothing.
+    #[arg(long, conflicts_with = "report")]
+    pub dry_run: bool,
+
+    /// A drill: run the drill version of each step (as written, substituted, or skipped).
+    #[arg(long)]
+    pub drill: bool,
+
+    /// Confirm manual steps in advance (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Print the run's history from its journal: each step's start, end and duration.
+    #[arg(long)]
+    pub report: bool,
+
+    /// Format of --report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md, requires = "report")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

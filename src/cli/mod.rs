@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod exec;
 mod explain;
 mod report;
 mod runbook;
@@ -18,6 +19,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERRORS: i32 = 1;
 /// Exit code for usage and I/O problems.
 pub const EXIT_USAGE: i32 = 2;
+/// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Whether to colour a stream, following `--color` and `NO_COLOR`.
 fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
@@ -39,7 +42,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Simulate(args) => simulate::run_command(&args, color),
         Command::Runbook(args) => runbook::run(&args, color),
         Command::Report(args) => report::run(&args, color),
-        Command::Graph(_) | Command::Exec(_) | Command::Fmt(_) => {
+        Command::Exec(args) => exec::run(&args),
+        Command::Graph(_) | Command::Fmt(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
         }
