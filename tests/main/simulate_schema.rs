@@ -250,3 +250,46 @@ fn the_schema_is_strict() {
         d["monte_carlo"] = Value::Null;
     });
 }
+
+/// Every field and event kind of the schema is named in the book's field reference, so
+/// the two are updated together.
+#[test]
+fn the_book_documents_every_field() {
+    let page = std::fs::read_to_string(root().join("book/src/simulate.md")).expect("page");
+    let reference = &page[page.find("## JSON").expect("a JSON section")..];
+    assert!(
+        reference.contains("(simulate.schema.json)"),
+        "no link to the schema"
+    );
+    fn names(value: &Value, into: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if key == "properties" {
+                        into.extend(child.as_object().expect("properties").keys().cloned());
+                    }
+                    if key == "const" || key == "enum" {
+                        let values = child
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_else(|| vec![child.clone()]);
+                        into.extend(values.iter().filter_map(|v| v.as_str().map(String::from)));
+                    }
+                    names(child, into);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| names(item, into)),
+            _ => {}
+        }
+    }
+    let mut all = BTreeSet::new();
+    names(&schema(), &mut all);
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|name| !reference.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "book/src/simulate.md (## JSON) does not mention {missing:?}"
+    );
+}
