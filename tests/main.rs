@@ -31,6 +31,8 @@ mod simulate_cli;
 mod simulate_exact;
 #[path = "main/simulate_monte_carlo.rs"]
 mod simulate_monte_carlo;
+#[path = "main/simulate_schema.rs"]
+mod simulate_schema;
 #[path = "main/simulate_scripted.rs"]
 mod simulate_scripted;
 #[path = "main/staging.rs"]
