@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod graph;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod runbook;
 pub mod simulate;

@@ -9,12 +9,16 @@ mod ci_output;
 mod cli;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
+#[path = "main/editors.rs"]
+mod editors;
 #[path = "main/explain.rs"]
 mod explain;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]
 mod inputs;
+#[path = "main/lsp.rs"]
+mod lsp;
 #[path = "main/parser_props.rs"]
 mod parser_props;
 #[path = "main/rules.rs"]

@@ -12,6 +12,7 @@ mod footprint;
 mod recovery;
 pub mod staging;
 mod timing;
+pub mod worst_case;
 
 pub use context::Context;
 

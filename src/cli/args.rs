@@ -53,6 +53,27 @@ pub enum Command {
     Fmt(PendingArgs),
     /// Write an HTML report of a plan (not yet available).
     Report(PendingArgs),
+    /// Print a shell completion script: `drplan completions bash > /etc/bash_completion.d/drplan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page as roff, or write one page per subcommand with `-o DIR`.
+    #[command(hide = true)]
+    Man(ManArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `drplan.1` and one `drplan-COMMAND.1` per subcommand into this directory.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

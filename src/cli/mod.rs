@@ -3,7 +3,9 @@
 
 mod args;
 mod check;
+mod completions;
 mod explain;
+mod lsp;
 mod simulate;
 
 pub use args::Cli;
@@ -35,6 +37,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, color),
         Command::Explain(args) => explain::run(&args),
         Command::Simulate(args) => simulate::run_command(&args, color),
+        Command::Completions(args) => completions::run_completions(&args),
+        Command::Man(args) => completions::run_man(&args),
+        Command::Lsp => lsp::run(),
         Command::Graph(_)
         | Command::Runbook(_)
         | Command::Exec(_)
