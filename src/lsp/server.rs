@@ -334,3 +334,71 @@ impl LanguageServer for Backend {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    /// Every request at every offset of broken or unusual text answers without a panic.
+    #[test]
+    fn any_text_at_any_offset() {
+        let texts = [
+            "",
+            "service",
+            "service { on , } } { \"\u{1f600}",
+            "plan p { rto 4h }\nservice s { on s  needs s  data 1TB }\nserver s { site x }",
+            "rollout r { stage s { change c { on x  kind upgrade  rollback \"a\\q\" ",
+            "\u{feff}site \u{e9}t\u{e9} { kind vault }\r\n# \u{1f600}\r\nscenario x { at sat 25:99 fail ",
+            "defaults service { owner }  allow three-two-one \"x\"  include \"no/such/file.dr\"",
+        ];
+        let uri = Uri::from_str("untitled:plan.dr").unwrap();
+        for text in texts {
+            let analysis = Analysis::new(&uri, text);
+            let files = analysis.files();
+            for diagnostic in &analysis.compiled.diagnostics {
+                let _ = convert::diagnostic(&files, diagnostic);
+            }
+            for offset in 0..=text.len() + 1 {
+                let _ = hover::hover(&analysis, offset);
+                let _ = candidates(text, offset, &analysis.index);
+                let _ = analysis.index.at(FileId(0), offset as u32);
+            }
+        }
+    }
+
+    /// Every service of every shipped plan hovers with its worst case.
+    #[test]
+    fn shipped_plans_hover_with_worst_cases() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+        let mut hovers = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let uri = Uri::from_file_path(&path).unwrap();
+            let analysis = Analysis::new(&uri, &text);
+            if analysis.compiled.has_errors() {
+                continue;
+            }
+            for declaration in analysis
+                .index
+                .declarations
+                .iter()
+                .filter(|d| d.kind == "service")
+            {
+                let (markdown, _) =
+                    hover::hover(&analysis, declaration.span.start as usize).unwrap();
+                assert!(
+                    markdown.contains("- RTO: "),
+                    "{}: {markdown}",
+                    path.display()
+                );
+                if std::env::var_os("SHOW_HOVER").is_some() {
+                    eprintln!("{markdown}\n=====");
+                }
+                hovers += 1;
+            }
+        }
+        assert!(hovers > 0);
+    }
+}
