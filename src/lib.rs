@@ -11,6 +11,7 @@ pub mod emit;
 pub mod exec;
 pub mod graph;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod runbook;
 pub mod simulate;

@@ -60,6 +60,21 @@ pub fn load_text(name: &str, text: &str) -> Loaded {
     loaded
 }
 
+/// Parse text that stands for the file at `path` (an editor's unsaved buffer), loading
+/// the files it includes from disk relative to `path`. The text is always file 0.
+pub fn load_buffer(path: &Path, text: &str) -> Loaded {
+    let mut loaded = Loaded::default();
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    parse_and_include(
+        &mut loaded,
+        canonical,
+        path,
+        text.to_string(),
+        &mut Vec::new(),
+    );
+    loaded
+}
+
 fn plan_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -194,6 +209,17 @@ fn load_file(
             return;
         }
     };
+    parse_and_include(loaded, canonical, shown, text, stack);
+}
+
+/// Parse a file's text, then load what it includes, relative to the file.
+fn parse_and_include(
+    loaded: &mut Loaded,
+    canonical: PathBuf,
+    shown: &Path,
+    text: String,
+    stack: &mut Vec<PathBuf>,
+) {
     let id = loaded.sources.add(canonical.clone(), text);
     set_display_name(loaded, id, shown);
     let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);

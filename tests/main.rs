@@ -9,6 +9,8 @@ mod ci_output;
 mod cli;
 #[path = "main/diagnostics.rs"]
 mod diagnostics;
+#[path = "main/editors.rs"]
+mod editors;
 #[path = "main/exec.rs"]
 mod exec;
 #[path = "main/explain.rs"]
@@ -17,6 +19,8 @@ mod explain;
 mod guards;
 #[path = "main/inputs.rs"]
 mod inputs;
+#[path = "main/lsp.rs"]
+mod lsp;
 #[path = "main/parser_props.rs"]
 mod parser_props;
 #[path = "main/report.rs"]

@@ -12,6 +12,7 @@ mod footprint;
 mod recovery;
 pub mod staging;
 pub(crate) mod timing;
+pub mod worst_case;
 
 pub use context::Context;
 pub use timing::{stage_timelines, ChangeTimeline, StageTimeline};

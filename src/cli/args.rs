@@ -72,6 +72,27 @@ pub enum Command {
     /// Exit status: 0 when the plan has no errors, 1 when it has (the report shows
     /// them), 2 for usage or I/O problems (no report is written).
     Report(ReportArgs),
+    /// Print a shell completion script: `drplan completions bash > /etc/bash_completion.d/drplan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page as roff, or write one page per subcommand with `-o DIR`.
+    #[command(hide = true)]
+    Man(ManArgs),
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `drplan.1` and one `drplan-COMMAND.1` per subcommand into this directory.
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

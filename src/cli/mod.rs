@@ -3,8 +3,10 @@
 
 mod args;
 mod check;
+mod completions;
 mod exec;
 mod explain;
+mod lsp;
 mod report;
 mod runbook;
 mod simulate;
@@ -43,6 +45,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Runbook(args) => runbook::run(&args, color),
         Command::Report(args) => report::run(&args, color),
         Command::Exec(args) => exec::run(&args),
+        Command::Completions(args) => completions::run_completions(&args),
+        Command::Man(args) => completions::run_man(&args),
+        Command::Lsp => lsp::run(),
         Command::Graph(_) | Command::Fmt(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
