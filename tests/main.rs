@@ -15,6 +15,10 @@ mod editors;
 mod exec;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "../fuzz/src/checks.rs"]
+mod fuzz_checks;
+#[path = "main/fuzz_corpus.rs"]
+mod fuzz_corpus;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]

@@ -1,26 +1,13 @@
-//! Property tests: whatever the text, compiling it never panics and every label
-//! span lies inside the text, on character boundaries.
+//! Property tests: whatever the text, compiling, rendering and simulating it never
+//! panics and every label span lies inside the text, on character boundaries.
 
 use proptest::prelude::*;
 
 fn check_spans(text: &str) {
-    let compiled = drplan::compile(drplan::load::load_text("t.dr", text));
-    for diagnostic in &compiled.diagnostics {
-        for label in &diagnostic.labels {
-            let (start, end) = (label.span.start as usize, label.span.end as usize);
-            assert!(
-                start <= end && end <= text.len(),
-                "{}: span {start}..{end} outside 0..{} in {text:?}",
-                diagnostic.code,
-                text.len()
-            );
-            assert!(
-                text.is_char_boundary(start) && text.is_char_boundary(end),
-                "{}: span {start}..{end} splits a character in {text:?}",
-                diagnostic.code
-            );
-        }
-    }
+    // The fuzz targets' checks: spans in bounds and every diagnostic rendered; then,
+    // when the plan compiles, its scenarios, runbooks and a tiny Monte Carlo.
+    let compiled = crate::fuzz_checks::frontend(text);
+    crate::fuzz_checks::simulate_compiled(&compiled);
 }
 
 /// Words the grammar gives meaning to, so generated plans reach deep parser paths.

@@ -1,0 +1,101 @@
+//! The checks the fuzz targets run on one input, shared with the test suite (which
+//! includes this file) so that CI, without cargo-fuzz, replays the seed corpus and
+//! every committed reproducer. Asserts only what must hold for any text; no I/O.
+
+use drplan::diagnostics::render::{self, HumanStyle};
+use drplan::model::{RolloutId, ScenarioId};
+use drplan::simulate::{exact, monte_carlo, scripted};
+use drplan::{emit, runbook, Compiled};
+
+/// Trials of the Monte Carlo run on a fuzzed plan: enough to reach every code path.
+const TRIALS: u64 = 10;
+/// Mission time when no scenario gives one: a year, as `drplan simulate` uses.
+const DEFAULT_MISSION: u64 = 365 * 86_400;
+
+/// Compile `text` as one file, render every diagnostic as text and as JSON, and assert
+/// that every label lies inside its source, on character boundaries.
+pub fn frontend(text: &str) -> Compiled {
+    let compiled = drplan::compile(drplan::load::load_text("fuzz.dr", text));
+    for diagnostic in &compiled.diagnostics {
+        for label in &diagnostic.labels {
+            let source = &compiled.sources.file(label.span.file).text;
+            let (start, end) = (label.span.start as usize, label.span.end as usize);
+            assert!(
+                start <= end && end <= source.len(),
+                "{}: span {start}..{end} outside 0..{}",
+                diagnostic.code,
+                source.len()
+            );
+            assert!(
+                source.is_char_boundary(start) && source.is_char_boundary(end),
+                "{}: span {start}..{end} splits a character",
+                diagnostic.code
+            );
+        }
+        let style = HumanStyle {
+            color: false,
+            width: 80,
+        };
+        let human = render::human(diagnostic, &compiled.sources, style);
+        assert!(
+            human.contains(diagnostic.code.name()),
+            "the rendering lacks the code {}:\n{human}",
+            diagnostic.code
+        );
+        let json = render::json(diagnostic, &compiled.sources);
+        serde_json::to_string(&json).expect("a diagnostic serializes");
+    }
+    compiled
+}
+
+/// Compile `text`; when nothing blocks a simulation (as `drplan simulate` decides),
+/// replay every scenario, run a tiny Monte Carlo and the exact analysis, and build
+/// and render the runbook of every scenario and rollout.
+pub fn simulate(text: &str) {
+    simulate_compiled(&drplan::compile(drplan::load::load_text("fuzz.dr", text)));
+}
+
+/// [`simulate`] for a plan already compiled.
+pub fn simulate_compiled(compiled: &Compiled) {
+    let (Some(plan), Some(graph)) = (&compiled.plan, &compiled.graph) else {
+        return;
+    };
+    let blocks = |d: &drplan::diagnostics::Diagnostic| d.is_error() && !d.code.is_allowable();
+    if compiled.diagnostics.iter().any(blocks) {
+        return;
+    }
+    for (index, scenario) in plan.scenarios.iter().enumerate() {
+        let id = ScenarioId(index as u32);
+        if !scenario.events.is_empty() {
+            let report = scripted::run(plan, graph, id);
+            emit::timeline::human(plan, &report);
+            serde_json::to_string(&report).expect("a scenario report serializes");
+        }
+        render_runbook(&runbook::scenario(plan, graph, id));
+    }
+    for index in 0..plan.rollouts.len() {
+        render_runbook(&runbook::rollout(plan, graph, RolloutId(index as u32)));
+    }
+    let mission = plan
+        .scenarios
+        .iter()
+        .find_map(|s| s.random_over)
+        .unwrap_or(DEFAULT_MISSION);
+    let options = monte_carlo::Options {
+        trials: TRIALS,
+        seed: 0,
+        threads: 1,
+        mission,
+    };
+    let estimate = monte_carlo::run(plan, graph, &options, &|_| {});
+    emit::monte_carlo::human(plan, &estimate);
+    serde_json::to_string(&estimate).expect("a Monte Carlo report serializes");
+    let exact = exact::analyse(plan, graph, &exact::Options { mission });
+    emit::exact::human(&exact, Some(&estimate));
+}
+
+fn render_runbook(document: &runbook::document::Runbook) {
+    emit::runbook::markdown(document);
+    emit::runbook::shell(document);
+    emit::runbook::json(document);
+}
