@@ -50,7 +50,11 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
     } = loaded;
     let mut plan = None;
     let mut graph = None;
-    if !has_io_error && !files.is_empty() {
+    let over_limits = model::limits::check(&files);
+    if !over_limits.is_empty() {
+        // Resolving a plan past its limits is the very cost the limits exist to avoid.
+        diagnostics.extend(over_limits);
+    } else if !has_io_error && !files.is_empty() {
         if files.iter().all(|(_, f)| f.items.is_empty()) && diagnostics.is_empty() {
             let (_, first) = sources.files().next().expect("one file was loaded");
             diagnostics.push(

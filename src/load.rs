@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Most files one plan may span, includes and all.
 pub const MAX_FILES: usize = 10_000;
+/// Most plan text across all the files of one plan: 256 MiB.
+pub const MAX_PLAN_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Every file of one plan, parsed.
 #[derive(Debug, Default)]
@@ -176,6 +178,27 @@ fn load_file(
         .help("split the plan into several files with `include`");
         if let Some(span) = included_at {
             diagnostic = diagnostic.primary(span, "included here");
+        }
+        loaded.diagnostics.push(diagnostic);
+        return;
+    }
+    let plan_bytes: u64 = loaded
+        .sources
+        .files()
+        .map(|(_, f)| f.text.len() as u64)
+        .sum();
+    if plan_bytes + metadata.len() > MAX_PLAN_BYTES {
+        let mut diagnostic = Diagnostic::new(
+            Code::LimitExceeded,
+            format!(
+                "the size of a plan exceeds the limit of {} MiB",
+                MAX_PLAN_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("split the estate into several plans")
+        .note(format!("`{}` was not read", shown.display()));
+        if let Some(span) = included_at {
+            diagnostic = diagnostic.primary(span, "this file would pass the limit");
         }
         loaded.diagnostics.push(diagnostic);
         return;

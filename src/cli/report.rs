@@ -18,9 +18,11 @@ struct Simulated {
     scenarios: Vec<scripted::Report>,
     monte_carlo: Option<monte_carlo::Report>,
     rollouts: Vec<Vec<StageTimeline>>,
+    /// The Monte Carlo run was refused: it would pass the limit on component samples.
+    is_over_budget: bool,
 }
 
-fn simulate(args: &ReportArgs, compiled: &Compiled) -> Option<Simulated> {
+fn simulate(args: &ReportArgs, compiled: &Compiled, color: bool) -> Option<Simulated> {
     let (plan, graph) = (compiled.plan.as_ref()?, compiled.graph.as_ref()?);
     // As for `simulate`: safety findings do not stop a simulation, compile errors do.
     if compiled
@@ -36,13 +38,27 @@ fn simulate(args: &ReportArgs, compiled: &Compiled) -> Option<Simulated> {
         .map(|id| scripted::run(plan, graph, id))
         .collect();
     let mission_from_scenario = plan.scenarios.iter().find_map(|s| s.random_over);
-    let monte_carlo = (args.trials.is_some() || mission_from_scenario.is_some()).then(|| {
+    let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
+    let asking = args.trials.is_none().then(|| {
+        (0..plan.scenarios.len())
+            .map(|i| ScenarioId(i as u32))
+            .find(|id| plan.scenarios[id.index()].random_over.is_some())
+    });
+    let over_budget = (args.trials.is_some() || mission_from_scenario.is_some())
+        .then(|| monte_carlo::check_budget(plan, graph, trials, asking.flatten()))
+        .flatten();
+    if let Some(diagnostic) = &over_budget {
+        let style = HumanStyle { color, width: 100 };
+        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
+    }
+    let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
+    let monte_carlo = (wants_monte_carlo && over_budget.is_none()).then(|| {
         let threads = args.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             |t| t as usize,
         );
         let options = monte_carlo::Options {
-            trials: args.trials.unwrap_or(DEFAULT_TRIALS),
+            trials,
             seed: args.seed,
             threads: threads.max(1),
             mission: args
@@ -57,6 +73,7 @@ fn simulate(args: &ReportArgs, compiled: &Compiled) -> Option<Simulated> {
         .map(|i| analysis::stage_timelines(&context, RolloutId(i as u32)))
         .collect();
     Some(Simulated {
+        is_over_budget: over_budget.is_some(),
         scenarios,
         monte_carlo,
         rollouts,
@@ -102,7 +119,7 @@ pub fn run(args: &ReportArgs, color: bool) -> i32 {
         eprintln!("error: no report written: the plan could not be read");
         return EXIT_USAGE;
     }
-    let simulated = simulate(args, &compiled);
+    let simulated = simulate(args, &compiled, color);
     let path = args.path.display().to_string();
     let input = Input {
         path: &path,
@@ -127,7 +144,10 @@ pub fn run(args: &ReportArgs, color: bool) -> i32 {
         return EXIT_USAGE;
     }
     let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
-    if errors > 0 {
+    if simulated.as_ref().is_some_and(|s| s.is_over_budget) {
+        eprintln!("error: the report leaves out the Monte Carlo run");
+        EXIT_ERRORS
+    } else if errors > 0 {
         eprintln!(
             "error: the plan has {errors} error{}; the report shows {}",
             if errors == 1 { "" } else { "s" },

@@ -113,7 +113,7 @@ fn progress_bar(trials: u64) -> ProgressBar {
     bar
 }
 
-fn run(args: &SimulateArgs, compiled: &Compiled) -> Result<Results, i32> {
+fn run(args: &SimulateArgs, compiled: &Compiled, color: bool) -> Result<Results, i32> {
     let plan = compiled.plan.as_ref().expect("compiled");
     let graph = compiled.graph.as_ref().expect("compiled");
     let ids = selected(plan, &args.scenario)?;
@@ -132,6 +132,16 @@ fn run(args: &SimulateArgs, compiled: &Compiled) -> Result<Results, i32> {
             .or(mission_from_scenario)
             .unwrap_or(DEFAULT_MISSION);
         let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
+        let asking = ids
+            .iter()
+            .copied()
+            .find(|id| plan.scenarios[id.index()].random_over.is_some());
+        let asking = if args.trials.is_none() { asking } else { None };
+        if let Some(diagnostic) = monte_carlo::check_budget(plan, graph, trials, asking) {
+            let style = HumanStyle { color, width: 100 };
+            eprintln!("{}", render::human(&diagnostic, &compiled.sources, style));
+            return Err(EXIT_ERRORS);
+        }
         let threads = args.threads.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             |t| t as usize,
@@ -194,7 +204,7 @@ pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let results = match run(args, &changed) {
+    let results = match run(args, &changed, color) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -205,7 +215,7 @@ pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
             Ok(c) => c,
             Err(code) => return code,
         };
-        let baseline = match run(args, &baseline_compiled) {
+        let baseline = match run(args, &baseline_compiled, color) {
             Ok(r) => r,
             Err(code) => return code,
         };

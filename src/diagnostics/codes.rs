@@ -46,6 +46,7 @@ codes! {
     IncludeNotFound = "include-not-found", Error, "an included file does not exist";
     IncludeCycle = "include-cycle", Error, "files include each other in a cycle";
     EmptyPlan = "empty-plan", Error, "the plan declares nothing";
+    LimitExceeded = "limit-exceeded", Error, "a plan exceeds one of drplan's resource limits";
     // Syntax.
     UnexpectedToken = "unexpected-token", Error, "the parser met a token it did not expect";
     UnexpectedCharacter = "unexpected-character", Error, "a character that cannot start any token";

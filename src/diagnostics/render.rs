@@ -47,11 +47,27 @@ impl SourceCode for FileSource<'_> {
             .line_index(start as u32)
             .saturating_sub(context_lines_before + 1);
         let last_line = self.file.line_index(end as u32) + context_lines_after + 2;
-        let window_start = self.file.line_start(first_line);
-        let window_end = self.file.line_start(last_line).min(text.len());
+        // A very long line (a file of one line) is cut around the span: printed whole,
+        // it would make every diagnostic in it as large as the file.
+        let window_start = self.file.line_start(first_line).max(floor_char_boundary(
+            text,
+            start.saturating_sub(MAX_LINE_CONTEXT),
+        ));
+        let window_end = self.file.line_start(last_line).min(ceil_char_boundary(
+            text,
+            end.saturating_add(MAX_LINE_CONTEXT),
+        ));
         let window = &text[window_start..window_end];
         let inner_span = SourceSpan::new((start - window_start).into(), span.len());
         let inner = window.read_span(&inner_span, context_lines_before, context_lines_after)?;
+        // miette counts from the window's start; a cut window starts inside a line.
+        let base_line = self.file.line_index(window_start as u32);
+        let base_column = window_start - self.file.line_start(base_line);
+        let column = if inner.line() == 0 {
+            inner.column() + base_column
+        } else {
+            inner.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.file.name.clone(),
             inner.data(),
@@ -59,11 +75,32 @@ impl SourceCode for FileSource<'_> {
                 (inner.span().offset() + window_start).into(),
                 inner.span().len(),
             ),
-            inner.line() + first_line,
-            inner.column(),
-            inner.line_count() + first_line,
+            inner.line() + base_line,
+            column,
+            inner.line_count() + base_line,
         )))
     }
+}
+
+/// Most bytes of a line shown on either side of a span.
+const MAX_LINE_CONTEXT: usize = 240;
+
+/// The nearest character boundary at or before `offset`.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The nearest character boundary at or after `offset`.
+fn ceil_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 impl fmt::Display for MietteReport<'_> {
@@ -115,8 +152,30 @@ fn named_source(sources: &SourceMap, file: FileId) -> FileSource<'_> {
     }
 }
 
-fn labeled(label: &super::Label) -> LabeledSpan {
-    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+/// Longest message shown: one that quotes a huge token is cut.
+const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// `message`, cut to [`MAX_MESSAGE_BYTES`] with an ellipsis.
+fn shortened(message: &str) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    format!(
+        "{}…",
+        &message[..floor_char_boundary(message, MAX_MESSAGE_BYTES)]
+    )
+}
+
+/// Longest label underlined on one line: a label over a huge token shows its start.
+const MAX_LABEL_BYTES: usize = 240;
+
+fn labeled(label: &super::Label, sources: &SourceMap) -> LabeledSpan {
+    let text = &sources.file(label.span.file).text;
+    let (start, mut end) = (label.span.start as usize, label.span.end as usize);
+    if end - start > MAX_LABEL_BYTES && text.get(start..end).is_some_and(|s| !s.contains('\n')) {
+        end = floor_char_boundary(text, start + MAX_LABEL_BYTES);
+    }
+    let span = SourceSpan::new(start.into(), end - start);
     let text = (!label.message.is_empty()).then(|| label.message.clone());
     if label.is_primary {
         LabeledSpan::new_primary_with_span(text, span)
@@ -146,7 +205,7 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
         });
     }
     let mut report = MietteReport {
-        message: diagnostic.message.clone(),
+        message: shortened(&diagnostic.message),
         code: Some(diagnostic.code.to_string()),
         severity,
         help,
@@ -181,7 +240,9 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
         });
     for (index, cluster) in clusters.iter().enumerate() {
         if Some(index) == main_cluster {
-            report.labels.extend(cluster.iter().map(|l| labeled(l)));
+            report
+                .labels
+                .extend(cluster.iter().map(|l| labeled(l, sources)));
         } else {
             report.related.push(MietteReport {
                 message: cluster[0].message.clone(),
@@ -189,7 +250,7 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
                 severity: miette::Severity::Advice,
                 help: None,
                 source: Some(named_source(sources, cluster[0].span.file)),
-                labels: cluster.iter().map(|l| labeled(l)).collect(),
+                labels: cluster.iter().map(|l| labeled(l, sources)).collect(),
                 related: Vec::new(),
             });
         }
@@ -273,7 +334,7 @@ pub fn json(diagnostic: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
     JsonDiagnostic {
         code: diagnostic.code.to_string(),
         severity: diagnostic.severity,
-        message: diagnostic.message.clone(),
+        message: shortened(&diagnostic.message),
         location: diagnostic.primary_span().map(|s| location(sources, s)),
         labels: diagnostic
             .labels

@@ -1,6 +1,7 @@
 //! The resolved plan: names turned into ids, units into numbers, defaults applied.
 //! This is the IR every later stage reads; it is built only by `resolve`.
 
+pub mod limits;
 mod resolve;
 
 pub use resolve::resolve;

@@ -29,6 +29,7 @@ mod tally;
 mod trial;
 
 use crate::analysis::Context;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::graph::Graph;
 use crate::model::{Component, Plan, Seconds};
 use model::Model;
@@ -216,6 +217,44 @@ pub struct Cause {
     pub rpo_misses: u64,
     /// Share of all misses.
     pub share: f64,
+}
+
+/// Most component samples (trials × components with failure data) one run may draw:
+/// about five minutes on two cores at the rate the benchmark asks for.
+pub const MAX_COMPONENT_SAMPLES: u64 = 10_000_000_000;
+
+/// A `limit-exceeded` diagnostic when `trials` trials of the plan would draw more than
+/// [`MAX_COMPONENT_SAMPLES`]; `scenario` is the one whose `random over` asked for them.
+pub fn check_budget(
+    plan: &Plan,
+    graph: &Graph,
+    trials: u64,
+    scenario: Option<crate::model::ScenarioId>,
+) -> Option<Diagnostic> {
+    let context = Context::new(plan, graph);
+    let components = Model::build(plan, &context).components() as u64;
+    let samples = trials.saturating_mul(components);
+    if samples <= MAX_COMPONENT_SAMPLES {
+        return None;
+    }
+    let mut diagnostic = Diagnostic::new(
+        Code::LimitExceeded,
+        format!("the Monte Carlo trials × components exceed the limit of {MAX_COMPONENT_SAMPLES}"),
+    )
+    .help(format!(
+        "run at most {} trials with `--trials`",
+        (MAX_COMPONENT_SAMPLES / components.max(1)).max(1)
+    ))
+    .note(format!(
+        "{trials} trials × {components} components with failure data = {samples} samples"
+    ));
+    if let Some(id) = scenario {
+        diagnostic = diagnostic.primary(
+            plan.scenarios[id.index()].span,
+            "this scenario asks for a Monte Carlo run",
+        );
+    }
+    Some(diagnostic)
 }
 
 /// Run `options.trials` trials; `progress` hears the number done now and then.

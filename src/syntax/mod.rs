@@ -14,7 +14,10 @@ fn did_you_mean_in(wrong: &str, names: &[String]) -> Option<String> {
 }
 
 pub use overrides::{apply_override, parse_override, Override};
-pub use parser::{is_kebab_case, parse, parse_property, MAX_ERRORS_PER_FILE, MAX_NESTING};
+pub use parser::{
+    is_kebab_case, parse, parse_property, MAX_ERRORS_PER_FILE, MAX_NAME_BYTES, MAX_NESTING,
+    MAX_STRING_BYTES,
+};
 
 /// The formal grammar and the parser must agree: its examples parse, and each
 /// declaration's property list names exactly the keys of the schema.

@@ -13,6 +13,10 @@ use std::collections::VecDeque;
 pub const MAX_ERRORS_PER_FILE: usize = 50;
 /// Deepest `{` nesting accepted (the language itself needs three levels).
 pub const MAX_NESTING: usize = 32;
+/// Longest name, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Longest string, in bytes between its quotes as written.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -908,7 +912,16 @@ impl<'a> Parser<'a> {
     /// A declared name; reports (but keeps) names that are not kebab-case.
     fn name(&mut self, token: Token) -> Ident {
         let ident = self.ident(token);
-        if !is_kebab_case(&ident.text) {
+        if ident.text.len() > MAX_NAME_BYTES {
+            self.report(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    format!("the length of a name exceeds the limit of {MAX_NAME_BYTES} bytes"),
+                )
+                .primary(ident.span, format!("{} bytes long", ident.text.len()))
+                .help("use a shorter name; a `description` can say more"),
+            );
+        } else if !is_kebab_case(&ident.text) {
             let suggestion = to_kebab_case(&ident.text);
             self.report(
                 Diagnostic::new(
@@ -979,6 +992,19 @@ impl<'a> Parser<'a> {
         self.bump();
         let span = self.span(token);
         let raw = self.text(token);
+        if raw.len() > MAX_STRING_BYTES + 2 {
+            self.report(
+                Diagnostic::new(
+                    Code::LimitExceeded,
+                    format!("the length of a string exceeds the limit of {MAX_STRING_BYTES} bytes"),
+                )
+                .primary(
+                    Span::new(self.file, span.start as usize, span.start as usize + 1),
+                    format!("this string is {} bytes long", raw.len() - 2),
+                )
+                .help("keep long scripts in files and name them in the plan"),
+            );
+        }
         let quote = if raw.starts_with('\'') { '\'' } else { '"' };
         let inner = raw
             .strip_prefix(quote)

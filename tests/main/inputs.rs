@@ -231,3 +231,117 @@ fn human_output_shows_25_of_a_code_and_counts_the_rest() {
         25
     );
 }
+
+#[test]
+fn string_longer_than_the_limit() {
+    let text = format!(
+        "plan clinic {{ rto 4h  description \"{}\" }}\n",
+        "x".repeat(drplan::syntax::MAX_STRING_BYTES + 1)
+    );
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::limit-exceeded")
+        .stdout_contains("the length of a string exceeds the limit of 65536 bytes")
+        .run();
+}
+
+#[test]
+fn string_at_the_limit_is_accepted() {
+    let text = format!(
+        "plan clinic {{ rto 4h  description \"{}\" }}\n",
+        "x".repeat(drplan::syntax::MAX_STRING_BYTES)
+    );
+    let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
+    assert!(!compiled
+        .diagnostics
+        .iter()
+        .any(|d| d.code == drplan::diagnostics::Code::LimitExceeded));
+}
+
+#[test]
+fn more_scenarios_than_the_limit_stop_before_resolution() {
+    let scenarios: String = (0..=drplan::model::limits::MAX_SCENARIOS)
+        .map(|i| format!("scenario s{i} {{ at mon 01:00 fail nowhere }}\n"))
+        .collect();
+    let output = Test::new()
+        .bytes(
+            "plan.dr",
+            format!("plan clinic {{ rto 4h }}\n{scenarios}").as_bytes(),
+        )
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::limit-exceeded")
+        .stdout_contains("the number of scenarios exceeds the limit of 1000")
+        .run();
+    // Not resolved: the unknown `nowhere` of every scenario goes unreported.
+    assert!(!output.stdout.contains("unknown-reference"));
+}
+
+#[test]
+fn plan_text_over_the_total_limit_is_refused_unread() {
+    let test = Test::new().dir("estate");
+    let files = drplan::load::MAX_PLAN_BYTES / drplan::load::MAX_FILE_BYTES + 1;
+    for i in 0..files {
+        let file =
+            std::fs::File::create(test.path().join(format!("estate/part-{i}.dr"))).expect("create");
+        // Sparse: each file at the size limit without writing its bytes.
+        file.set_len(drplan::load::MAX_FILE_BYTES)
+            .expect("set length");
+    }
+    test.args(["check", "estate"])
+        .status(1)
+        .stdout_contains("drplan::limit-exceeded")
+        .stdout_contains("the size of a plan exceeds the limit of 256 MiB")
+        .stdout_contains(&format!("part-{}.dr` was not read", files - 1))
+        .run();
+}
+
+#[test]
+fn monte_carlo_past_the_sample_limit_is_refused() {
+    // `--trials` goes up to 100,000,000: 101 components pass the product limit.
+    let servers: String = (0..101)
+        .map(|i| format!("server s{i} {{ site hq  mtbf 5y }}\n"))
+        .collect();
+    let started = Instant::now();
+    Test::new()
+        .bytes(
+            "plan.dr",
+            format!("plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}")
+                .as_bytes(),
+        )
+        .args(["simulate", "plan.dr", "--trials", "100000000"])
+        .status(1)
+        .stderr_contains("drplan::limit-exceeded")
+        .stderr_contains("100000000 trials × 101 components with failure data")
+        .stderr_contains("run at most 99009900 trials")
+        .run();
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
+    let text = format!("{} ={}", "x".repeat(1_000_000), "\u{1}".repeat(1_000_000));
+    let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
+    let style = drplan::diagnostics::render::HumanStyle {
+        color: false,
+        width: 100,
+    };
+    let equals = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("`=`"))
+        .expect("the `=` is reported");
+    assert!(compiled.diagnostics.len() >= 50);
+    for diagnostic in &compiled.diagnostics {
+        let rendered = drplan::diagnostics::render::human(diagnostic, &compiled.sources, style);
+        assert!(rendered.len() < 4_000, "{} bytes", rendered.len());
+    }
+    let rendered = drplan::diagnostics::render::human(equals, &compiled.sources, style);
+    let column = equals.primary_span().expect("a span").start + 1;
+    assert!(
+        rendered.contains(&format!("plan.dr:1:{column}]")),
+        "{rendered}"
+    );
+}
