@@ -4,10 +4,12 @@
 //! `load` (files) → `syntax` (text → ast) → `model` (ast → resolved plan)
 //! → `graph` (dependency graph) → `analysis` (safety rules) → `simulate` (failures)
 //! → `runbook` (recovery and rollout steps) → `emit` (text for people and machines).
+//! Beside the pipeline, `fmt` rewrites plan text in its canonical layout.
 
 pub mod analysis;
 pub mod diagnostics;
 pub mod emit;
+pub mod fmt;
 pub mod graph;
 pub mod load;
 pub mod model;

@@ -11,6 +11,8 @@ mod cli;
 mod diagnostics;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "main/fmt.rs"]
+mod fmt;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]

@@ -35,8 +35,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the explanation of a diagnostic code, with examples and fixes.
     Explain(ExplainArgs),
-    /// Draw the dependency graph (not yet available).
-    Graph(PendingArgs),
+    /// Draw the dependency graph: sites as clusters, a shape per kind, references as
+    /// labelled edges; with `--scenario`, what the scenario takes down.
+    ///
+    /// Exit status: 0 when drawn, 1 when the plan does not compile or the scenario is
+    /// unknown, 2 for usage or I/O problems.
+    Graph(GraphArgs),
     /// Replay failure scenarios as timelines, and estimate over many random failures how
     /// often the objectives hold (Monte Carlo, with exact values beside it).
     ///
@@ -49,8 +53,13 @@ pub enum Command {
     Runbook(PendingArgs),
     /// Run a runbook with a resumable journal (not yet available).
     Exec(PendingArgs),
-    /// Format plan files in the canonical layout (not yet available).
-    Fmt(PendingArgs),
+    /// Format plan files in the canonical layout, keeping every comment.
+    ///
+    /// Without PATHS, every `.dr` file under the current directory. A file with syntax
+    /// errors is reported and left alone. Exit status: 0 when done (with `--check`:
+    /// when every file is formatted), 1 when a file has syntax errors (or, with
+    /// `--check`, would change), 2 for I/O problems.
+    Fmt(FmtArgs),
     /// Write an HTML report of a plan (not yet available).
     Report(PendingArgs),
 }
@@ -153,6 +162,47 @@ pub struct ExplainArgs {
     /// List every code with a one-line summary.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The plan: a `.dr` file or a directory.
+    pub path: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show this scenario's blast radius: what fails, what goes down with it, and what
+    /// it leaves alone (dimmed).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Plan files or directories (searched for `.dr` files); `-` reads stdin.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing: list the files that would change, and fail if any would.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Format stdin to stdout.
+    #[arg(long, conflicts_with = "paths")]
+    pub stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,8 @@
 mod args;
 mod check;
 mod explain;
+mod fmt;
+mod graph;
 mod simulate;
 
 pub use args::Cli;
@@ -35,11 +37,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check::run(&args, color),
         Command::Explain(args) => explain::run(&args),
         Command::Simulate(args) => simulate::run_command(&args, color),
-        Command::Graph(_)
-        | Command::Runbook(_)
-        | Command::Exec(_)
-        | Command::Fmt(_)
-        | Command::Report(_) => {
+        Command::Graph(args) => graph::run(&args, color),
+        Command::Fmt(args) => {
+            fmt::run(&args, use_color(cli.color, std::io::stderr().is_terminal()))
+        }
+        Command::Runbook(_) | Command::Exec(_) | Command::Report(_) => {
             eprintln!("error: this command is not available in this version of drplan yet");
             EXIT_USAGE
         }

@@ -137,7 +137,7 @@ fn unknown_subcommand_is_a_usage_error() {
 #[test]
 fn unavailable_subcommand_exits_two() {
     Test::new()
-        .args(["graph", "plan.dr"])
+        .args(["report", "plan.dr"])
         .status(2)
         .stderr_contains("not available")
         .run();
