@@ -13,6 +13,8 @@ mod diagnostics;
 mod explain;
 #[path = "main/fmt.rs"]
 mod fmt;
+#[path = "main/graph.rs"]
+mod graph;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]

@@ -16,7 +16,7 @@ mod points;
 use crate::graph::{Edge, Graph};
 use crate::model::{
     BackupId, Bytes, BytesPerSecond, Component, EventKind, Plan, ScenarioId, Seconds, ServiceId,
-    MINUTES_PER_WEEK,
+    StandbyId, MINUTES_PER_WEEK,
 };
 use petgraph::Direction;
 use serde::Serialize;
@@ -69,6 +69,8 @@ pub struct BlastRadius {
     /// What goes down with them (never a failed component): what sits on a failed
     /// component (not for `fail disk of`), and every service the replay took down.
     pub down: BTreeSet<Component>,
+    /// Standbys lost with their site (the replay does not use them).
+    pub lost_standbys: BTreeSet<StandbyId>,
 }
 
 /// Replay a scenario and collect its blast radius.
@@ -96,6 +98,12 @@ pub fn blast_radius(plan: &Plan, graph: &Graph, scenario: ScenarioId) -> BlastRa
     for lost in &report.services {
         if let Some(k) = plan.services.iter().position(|s| s.name == lost.service) {
             radius.down.insert(Component::Service(ServiceId(k as u32)));
+        }
+    }
+    for (k, standby) in plan.standbys.iter().enumerate() {
+        let site = standby.site.map(|s| Component::Site(s.id));
+        if site.is_some_and(|s| radius.failed.contains(&s)) {
+            radius.lost_standbys.insert(StandbyId(k as u32));
         }
     }
     let failed = radius.failed.clone();

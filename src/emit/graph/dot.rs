@@ -203,3 +203,15 @@ fn legend(out: &mut String, has_scenario: bool) {
     let _ = writeln!(out, "    {} [style=invis];", ids.join(" -> "));
     out.push_str("  }\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn ids_and_labels_are_quoted_and_escaped() {
+        assert_eq!(quote("ehr-db.v2"), r#""ehr-db.v2""#);
+        assert_eq!(quote(r#"say "hi" \ bye"#), r#""say \"hi\" \\ bye""#);
+        assert_eq!(quote("two\nlines"), r#""two\nlines""#);
+    }
+}

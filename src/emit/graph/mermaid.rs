@@ -166,3 +166,17 @@ fn legend(out: &mut String, has_scenario: bool) {
         out.push_str("  classDef unaffected fill:#f5f5f5,stroke:#c0c0c0,color:#a0a0a0\n");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn labels_are_quoted_with_entities() {
+        assert_eq!(quote("ehr-db.v2"), r#""ehr-db.v2""#);
+        assert_eq!(
+            quote(r#"a "b" #c <d>"#),
+            r#""a #quot;b#quot; #35;c #lt;d#gt;""#
+        );
+    }
+}

@@ -315,6 +315,9 @@ pub fn drawing(plan: &Plan, graph: &Graph, scenario: Option<(&str, &BlastRadius)
         for &c in &radius.failed {
             nodes[component_node(c)].status = Some(Status::Failed);
         }
+        for &s in &radius.lost_standbys {
+            nodes[offsets[6] + s.index()].status = Some(Status::Down);
+        }
         for &b in &radius.corrupted {
             nodes[offsets[5] + b.index()].status = Some(Status::Failed);
         }
