@@ -13,6 +13,8 @@ mod diagnostics;
 mod explain;
 #[path = "main/fmt.rs"]
 mod fmt;
+#[path = "main/fmt_props.rs"]
+mod fmt_props;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/guards.rs"]
