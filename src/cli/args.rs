@@ -38,8 +38,8 @@ pub enum Command {
     /// Draw the dependency graph: sites as clusters, a shape per kind, references as
     /// labelled edges; with `--scenario`, what the scenario takes down.
     ///
-    /// Exit status: 0 when drawn, 1 when the plan does not compile or the scenario is
-    /// unknown, 2 for usage or I/O problems.
+    /// Exit status: 0 when drawn, 1 when the plan does not compile, 2 for usage or I/O
+    /// problems (an unknown scenario among them).
     Graph(GraphArgs),
     /// Replay failure scenarios as timelines, and estimate over many random failures how
     /// often the objectives hold (Monte Carlo, with exact values beside it).
