@@ -15,6 +15,12 @@ mod editors;
 mod exec;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "main/fmt.rs"]
+mod fmt;
+#[path = "main/fmt_props.rs"]
+mod fmt_props;
+#[path = "main/graph.rs"]
+mod graph;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]

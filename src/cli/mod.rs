@@ -6,6 +6,8 @@ mod check;
 mod completions;
 mod exec;
 mod explain;
+mod fmt;
+mod graph;
 mod lsp;
 mod report;
 mod runbook;
@@ -48,9 +50,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Completions(args) => completions::run_completions(&args),
         Command::Man(args) => completions::run_man(&args),
         Command::Lsp => lsp::run(),
-        Command::Graph(_) | Command::Fmt(_) => {
-            eprintln!("error: this command is not available in this version of drplan yet");
-            EXIT_USAGE
+        Command::Graph(args) => graph::run(&args, color),
+        Command::Fmt(args) => {
+            fmt::run(&args, use_color(cli.color, std::io::stderr().is_terminal()))
         }
     }
 }

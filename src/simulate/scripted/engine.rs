@@ -14,12 +14,11 @@ use super::{
 };
 use crate::analysis::estimate::{self, Unsuitable};
 use crate::analysis::Context;
-use crate::graph::{Edge, Graph};
+use crate::graph::Graph;
 use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
     RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
 };
-use petgraph::Direction;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
@@ -324,22 +323,7 @@ impl<'p> Engine<'p> {
 
     /// Components that sit on `target`: what runs on it, uses it, or stands at it.
     fn below(&self, target: Component) -> BTreeSet<Component> {
-        let mut found = BTreeSet::from([target]);
-        let mut stack = vec![self.graph.node(target)];
-        while let Some(node) = stack.pop() {
-            for edge in self.graph.graph.edges_directed(node, Direction::Incoming) {
-                let (kind, _) = *edge.weight();
-                if kind == Edge::Needs {
-                    continue;
-                }
-                let source = petgraph::visit::EdgeRef::source(&edge);
-                let component = self.graph.component(source);
-                if found.insert(component) {
-                    stack.push(source);
-                }
-            }
-        }
-        found
+        super::below(self.graph, target)
     }
 
     fn host_component(host: Host) -> Component {
