@@ -49,3 +49,5 @@ mod simulate_scripted;
 mod staging;
 #[path = "main/test_builder.rs"]
 mod test_builder;
+#[path = "main/tree_sitter.rs"]
+mod tree_sitter;
