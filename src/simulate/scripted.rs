@@ -208,7 +208,11 @@ pub enum Happening {
     /// A place to run is ready: a standby, a failover target, a repaired server.
     PlaceReady {
         services: Vec<String>,
+        /// In words, for people.
         place: String,
+        /// The same, for tools that act on it (runbooks).
+        #[serde(skip)]
+        venue: Venue,
     },
     /// A restore starts.
     RestoreStarted {
@@ -228,6 +232,22 @@ pub enum Happening {
     Back { services: Vec<String> },
     /// A service cannot come back, and why.
     NotRecovered { service: String, reason: String },
+}
+
+/// Where a lost service runs again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Venue {
+    /// Its own (surviving or repaired) host.
+    #[default]
+    OwnHost,
+    /// A standby, by name.
+    Standby(String),
+    /// Its `failover` target, by name.
+    Failover(String),
+    /// A server, by name, once its failed disk is replaced.
+    NewDisk(String),
+    /// The failed change's rollback command brought it back.
+    Rollback,
 }
 
 /// How much data a service lost, and how that figure was found.
