@@ -2,10 +2,11 @@
 //! change), list the files that would change (`--check`), or format stdin to stdout.
 
 use super::args::FmtArgs;
+use super::output::{write_atomically, Permissions};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::diagnostics::render::{self, HumanStyle};
 use drplan::source::SourceMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What became of the files, for the exit status.
@@ -126,39 +127,12 @@ fn format_path(path: &Path, check: bool, color: bool, outcome: &mut Outcome) {
     if check {
         println!("would reformat {}", shown(path));
         outcome.has_unformatted = true;
-    } else if let Err(error) = write_atomically(path, &formatted) {
+    } else if let Err(error) = write_atomically(path, formatted.as_bytes(), Permissions::Keep) {
         eprintln!("error: cannot write `{}`: {error}", shown(path));
         outcome.has_io_error = true;
     } else {
         println!("formatted {}", shown(path));
     }
-}
-
-/// Write through a temporary file in the same directory, then rename it over `path`, so
-/// that a reader never sees half a file.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("plan.dr");
-    let temporary = directory.join(format!(".{name}.drplan-fmt-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temporary, metadata.permissions())?;
-        }
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }
 
 fn format_stdin(check: bool, color: bool, outcome: &mut Outcome) {

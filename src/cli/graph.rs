@@ -2,34 +2,22 @@
 //! optionally with one scenario's blast radius.
 
 use super::args::{GraphArgs, GraphFormat};
+use super::input;
+use super::output::{write_atomically, Permissions};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::diagnostics::did_you_mean;
-use drplan::diagnostics::render::{self, HumanStyle};
 use drplan::emit::graph::{self, dot, json, mermaid};
 use drplan::model::ScenarioId;
 use drplan::simulate::scripted;
 
 pub fn run(args: &GraphArgs, color: bool) -> i32 {
-    let compiled = drplan::compile(drplan::load::load(&args.path));
-    if compiled.has_io_error {
-        for d in &compiled.diagnostics {
-            eprintln!("error: {}", d.message);
-        }
-        return EXIT_USAGE;
-    }
-    // Safety findings do not stop a drawing (a plan with a big bang is worth seeing); a
-    // plan that does not resolve does.
-    let blocking: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && !drplan::analysis::is_analysis_code(d.code))
-        .collect();
-    let (Some(plan), Some(dependencies)) = (&compiled.plan, &compiled.graph) else {
-        return does_not_compile(&compiled, &blocking, color);
+    let compiled = match input::resolved(drplan::load::load(&args.path), color) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
     };
-    if !blocking.is_empty() {
-        return does_not_compile(&compiled, &blocking, color);
-    }
+    let (Some(plan), Some(dependencies)) = (&compiled.plan, &compiled.graph) else {
+        return EXIT_ERRORS;
+    };
     let radius = match &args.scenario {
         None => None,
         Some(name) => {
@@ -58,24 +46,11 @@ pub fn run(args: &GraphArgs, color: bool) -> i32 {
     match &args.output {
         None => print!("{text}"),
         Some(path) => {
-            if let Err(error) = std::fs::write(path, text) {
+            if let Err(error) = write_atomically(path, text.as_bytes(), Permissions::Keep) {
                 eprintln!("error: cannot write `{}`: {error}", path.display());
                 return EXIT_USAGE;
             }
         }
     }
     EXIT_OK
-}
-
-fn does_not_compile(
-    compiled: &drplan::Compiled,
-    blocking: &[&drplan::diagnostics::Diagnostic],
-    color: bool,
-) -> i32 {
-    for diagnostic in blocking {
-        let style = HumanStyle { color, width: 100 };
-        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
-    }
-    eprintln!("error: the plan does not compile; `drplan check` shows every problem");
-    EXIT_ERRORS
 }
