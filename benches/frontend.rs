@@ -17,6 +17,9 @@ fn frontend(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("parse", services), |b| {
             b.iter(|| drplan::syntax::parse(&text, FileId(0)))
         });
+        group.bench_function(BenchmarkId::new("fmt", services), |b| {
+            b.iter(|| drplan::fmt::format_source(&text))
+        });
         let parsed = vec![(FileId(0), drplan::syntax::parse(&text, FileId(0)).0)];
         group.bench_function(BenchmarkId::new("resolve", services), |b| {
             b.iter(|| drplan::model::resolve(&parsed))

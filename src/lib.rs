@@ -4,11 +4,13 @@
 //! `load` (files) → `syntax` (text → ast) → `model` (ast → resolved plan)
 //! → `graph` (dependency graph) → `analysis` (safety rules) → `simulate` (failures)
 //! → `runbook` (recovery and rollout steps) → `emit` (text for people and machines).
+//! Beside the pipeline, `fmt` rewrites plan text in its canonical layout.
 
 pub mod analysis;
 pub mod diagnostics;
 pub mod emit;
 pub mod exec;
+pub mod fmt;
 pub mod graph;
 pub mod load;
 pub mod lsp;

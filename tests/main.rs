@@ -15,10 +15,16 @@ mod editors;
 mod exec;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "main/fmt.rs"]
+mod fmt;
+#[path = "main/fmt_props.rs"]
+mod fmt_props;
 #[path = "../fuzz/src/checks.rs"]
 mod fuzz_checks;
 #[path = "main/fuzz_corpus.rs"]
 mod fuzz_corpus;
+#[path = "main/graph.rs"]
+mod graph;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]
@@ -47,3 +53,5 @@ mod simulate_scripted;
 mod staging;
 #[path = "main/test_builder.rs"]
 mod test_builder;
+#[path = "main/tree_sitter.rs"]
+mod tree_sitter;

@@ -35,8 +35,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the explanation of a diagnostic code, with examples and fixes.
     Explain(ExplainArgs),
-    /// Draw the dependency graph (not yet available).
-    Graph(PendingArgs),
+    /// Draw the dependency graph: sites as clusters, a shape per kind, references as
+    /// labelled edges; with `--scenario`, what the scenario takes down.
+    ///
+    /// Exit status: 0 when drawn, 1 when the plan does not compile, 2 for usage or I/O
+    /// problems (an unknown scenario among them).
+    Graph(GraphArgs),
     /// Replay failure scenarios as timelines, and estimate over many random failures how
     /// often the objectives hold (Monte Carlo, with exact values beside it).
     ///
@@ -61,8 +65,13 @@ pub enum Command {
     /// failed, a stop condition fired, or a step needs a decision, 2 for a bad runbook,
     /// a bad journal or usage, 130 when interrupted.
     Exec(ExecArgs),
-    /// Format plan files in the canonical layout (not yet available).
-    Fmt(PendingArgs),
+    /// Format plan files in the canonical layout, keeping every comment.
+    ///
+    /// Without PATHS, every `.dr` file under the current directory. A file with syntax
+    /// errors is reported and left alone. Exit status: 0 when done (with `--check`:
+    /// when every file is formatted), 1 when a file has syntax errors (or, with
+    /// `--check`, would change), 2 for I/O problems.
+    Fmt(FmtArgs),
     /// Write one self-contained HTML report of a plan: the check summary, the dependency
     /// graph, each scenario's recovery timeline, Monte Carlo histograms and the rollout
     /// stages against their windows.
@@ -310,8 +319,42 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct PendingArgs {
-    /// Arguments of the future command.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+pub struct GraphArgs {
+    /// The plan: a `.dr` file or a directory.
+    pub path: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show this scenario's blast radius: what fails, what goes down with it, and what
+    /// it leaves alone (dimmed).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Plan files or directories (searched for `.dr` files); `-` reads stdin.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Change nothing: list the files that would change, and fail if any would.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Format stdin to stdout.
+    #[arg(long, conflicts_with = "paths")]
+    pub stdin: bool,
 }

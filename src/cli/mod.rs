@@ -6,7 +6,11 @@ mod check;
 mod completions;
 mod exec;
 mod explain;
+mod fmt;
+mod graph;
+mod input;
 mod lsp;
+mod output;
 mod report;
 mod runbook;
 mod simulate;
@@ -48,9 +52,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Completions(args) => completions::run_completions(&args),
         Command::Man(args) => completions::run_man(&args),
         Command::Lsp => lsp::run(),
-        Command::Graph(_) | Command::Fmt(_) => {
-            eprintln!("error: this command is not available in this version of drplan yet");
-            EXIT_USAGE
+        Command::Graph(args) => graph::run(&args, color),
+        Command::Fmt(args) => {
+            fmt::run(&args, use_color(cli.color, std::io::stderr().is_terminal()))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! atomically (a temp file in the same directory, then a rename).
 
 use super::args::ReportArgs;
+use super::output::{write_atomically, Permissions};
 use super::simulate::{DEFAULT_MISSION, DEFAULT_TRIALS};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::analysis::{self, StageTimeline};
@@ -11,7 +12,6 @@ use drplan::model::{RolloutId, ScenarioId};
 use drplan::simulate::{monte_carlo, scripted};
 use drplan::Compiled;
 use std::io::Write;
-use std::path::Path;
 
 /// The simulations of a plan that compiles.
 struct Simulated {
@@ -80,35 +80,6 @@ fn simulate(args: &ReportArgs, compiled: &Compiled, color: bool) -> Option<Simul
     })
 }
 
-/// Write `text` to `path` through a temp file in the same directory and a rename, so a
-/// reader never sees half a report.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the output path names no file"))?;
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = directory.join(temp_name);
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 pub fn run(args: &ReportArgs, color: bool) -> i32 {
     let compiled = drplan::compile(drplan::load::load(&args.path));
     if compiled.has_io_error {
@@ -136,7 +107,7 @@ pub fn run(args: &ReportArgs, color: bool) -> i32 {
     let html = report::html(&input);
     if args.output.as_os_str() == "-" {
         let _ = std::io::stdout().lock().write_all(html.as_bytes());
-    } else if let Err(error) = write_atomically(&args.output, &html) {
+    } else if let Err(error) = write_atomically(&args.output, html.as_bytes(), Permissions::Keep) {
         eprintln!(
             "error: cannot write the report to `{}`: {error}",
             args.output.display()

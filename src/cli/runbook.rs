@@ -2,13 +2,13 @@
 //! chosen format to stdout or, atomically, to a file.
 
 use super::args::{RunbookArgs, RunbookFormat};
+use super::input;
+use super::output::{write_atomically, Permissions};
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use drplan::diagnostics::did_you_mean;
-use drplan::diagnostics::render::{self, HumanStyle};
 use drplan::model::{Plan, RolloutId, ScenarioId};
 use drplan::{emit, runbook};
 use std::io::Write;
-use std::path::Path;
 
 /// What the runbook is for.
 enum Subject {
@@ -17,26 +17,13 @@ enum Subject {
 }
 
 pub fn run(args: &RunbookArgs, color: bool) -> i32 {
-    let compiled = drplan::compile(drplan::load::load(&args.path));
-    if compiled.has_io_error {
-        for d in &compiled.diagnostics {
-            eprintln!("error: {}", d.message);
-        }
-        return EXIT_USAGE;
-    }
-    let blocking: Vec<_> = compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && !d.code.is_allowable())
-        .collect();
+    let compiled = match input::resolved(drplan::load::load(&args.path), color) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     let (Some(plan), Some(graph)) = (&compiled.plan, &compiled.graph) else {
-        print_errors(&compiled, &blocking, color);
         return EXIT_ERRORS;
     };
-    if !blocking.is_empty() {
-        print_errors(&compiled, &blocking, color);
-        return EXIT_ERRORS;
-    }
     let subject = match select(plan, args) {
         Ok(subject) => subject,
         Err(message) => {
@@ -54,7 +41,15 @@ pub fn run(args: &RunbookArgs, color: bool) -> i32 {
         RunbookFormat::Json => emit::runbook::json(&document),
     };
     let written = match &args.output {
-        Some(path) => write_atomically(path, &text, args.format == RunbookFormat::Sh),
+        Some(path) => write_atomically(
+            path,
+            text.as_bytes(),
+            if args.format == RunbookFormat::Sh {
+                Permissions::Executable
+            } else {
+                Permissions::Keep
+            },
+        ),
         None => std::io::stdout().lock().write_all(text.as_bytes()),
     };
     match written {
@@ -70,18 +65,6 @@ pub fn run(args: &RunbookArgs, color: bool) -> i32 {
             EXIT_USAGE
         }
     }
-}
-
-fn print_errors(
-    compiled: &drplan::Compiled,
-    blocking: &[&drplan::diagnostics::Diagnostic],
-    color: bool,
-) {
-    for diagnostic in blocking {
-        let style = HumanStyle { color, width: 100 };
-        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
-    }
-    eprintln!("error: the plan does not compile; `drplan check` shows every problem");
 }
 
 /// The scenario or rollout named, else the plan's only one.
@@ -134,38 +117,4 @@ fn select(plan: &Plan, args: &RunbookArgs) -> Result<Subject, String> {
             Err(message)
         }
     }
-}
-
-/// Write `text` to a temporary file next to `path`, then rename it over `path`, so a
-/// reader never sees half a runbook. Scripts are made executable.
-fn write_atomically(path: &Path, text: &str, is_executable: bool) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
-    let temp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        #[cfg(unix)]
-        if is_executable {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o755))?;
-        }
-        #[cfg(not(unix))]
-        let _ = is_executable;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }

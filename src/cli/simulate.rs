@@ -2,9 +2,10 @@
 //! beside it, and what-if overrides compared with the baseline.
 
 use super::args::{SimFormat, SimulateArgs};
+use super::input;
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use drplan::diagnostics::did_you_mean;
 use drplan::diagnostics::render::{self, HumanStyle};
-use drplan::diagnostics::{did_you_mean, Diagnostic};
 use drplan::model::{Plan, ScenarioId, Seconds};
 use drplan::simulate::{exact, monte_carlo, scripted};
 use drplan::{emit, Compiled};
@@ -34,17 +35,6 @@ impl Results {
     }
 }
 
-fn print_diagnostics(compiled: &Compiled, color: bool) {
-    for diagnostic in compiled
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && !d.code.is_allowable())
-    {
-        let style = HumanStyle { color, width: 100 };
-        eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
-    }
-}
-
 /// Load and compile the plan with `overrides` applied; `Err` holds the exit code.
 fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Compiled, i32> {
     let mut loaded = drplan::load::load(&args.path);
@@ -59,22 +49,7 @@ fn compile(args: &SimulateArgs, overrides: &[String], color: bool) -> Result<Com
         );
         return Err(EXIT_USAGE);
     }
-    let compiled = drplan::compile(loaded);
-    if compiled.has_io_error {
-        for d in &compiled.diagnostics {
-            eprintln!("error: {}", d.message);
-        }
-        return Err(EXIT_USAGE);
-    }
-    // Safety findings do not stop a simulation (a what-if may well break an objective);
-    // a plan that does not compile does.
-    let blocks = |d: &&Diagnostic| d.is_error() && !d.code.is_allowable();
-    if compiled.plan.is_none() || compiled.diagnostics.iter().any(|d| blocks(&d)) {
-        print_diagnostics(&compiled, color);
-        eprintln!("error: the plan does not compile; `drplan check` shows every problem");
-        return Err(EXIT_ERRORS);
-    }
-    Ok(compiled)
+    input::resolved(loaded, color)
 }
 
 /// The scenarios to run: those named, else all.

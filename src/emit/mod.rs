@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod exact;
+pub mod graph;
 pub mod monte_carlo;
 pub mod report;
 pub mod runbook;

@@ -2,7 +2,7 @@
 //! likely to miss an objective, and the components behind the misses. Pure: no I/O.
 
 use crate::model::Plan;
-use crate::simulate::monte_carlo::{Cost, Probability, Quantiles, Report, ServiceReport};
+use crate::simulate::monte_carlo::{Cost, Probability, Quantiles, Report};
 use crate::syntax::units::format_duration;
 use std::fmt::Write;
 
@@ -57,22 +57,7 @@ pub fn human(_plan: &Plan, report: &Report) -> String {
         let _ = writeln!(out, "  downtime cost       {}", cost_text(cost));
     }
 
-    let mut services: Vec<&ServiceReport> = report
-        .services
-        .iter()
-        .filter(|s| s.down.estimate > 0.0)
-        .collect();
-    // Most likely to miss an objective first, then most often down, then written order.
-    let miss = |s: &ServiceReport| {
-        let rto = s.rto_holds.map_or(0.0, |p| 1.0 - p.estimate);
-        let rpo = s.rpo_holds.map_or(0.0, |p| 1.0 - p.estimate);
-        rto.max(rpo)
-    };
-    services.sort_by(|a, b| {
-        miss(b)
-            .total_cmp(&miss(a))
-            .then(b.down.estimate.total_cmp(&a.down.estimate))
-    });
+    let services = report.services_by_risk();
     let _ = writeln!(
         out,
         "\nservices ({} of {} ever down; outage and data loss over the trials where each was down)",

@@ -144,7 +144,9 @@ fn happening(event: &Happening) -> String {
         Happening::NoGo { change, rollback } => {
             format!("go/no-go for `{change}`: no-go, rollback {rollback} starts")
         }
-        Happening::PlaceReady { services, place } => {
+        Happening::PlaceReady {
+            services, place, ..
+        } => {
             format!("{place} ready: {}", names(services))
         }
         Happening::RestoreStarted {

@@ -129,21 +129,8 @@ pub async fn execute(
                 let step = &runbook.steps[i];
                 let planned = plan_action(step, context.options.drill);
                 if planned == Planned::Skip {
-                    journal.append(&Record::End {
-                        step: step.id.clone(),
-                        at: clock::now(),
-                        outcome: StepOutcome::Skipped,
-                        seconds: 0.0,
-                        exit_code: None,
-                        message: Some("skipped in a drill".to_string()),
-                    })?;
+                    record_end(journal, &*context.console, &step.id, Ended::skipped())?;
                     scheduler.set(i, State::Done);
-                    context.console.event(&Event::Finished {
-                        step: step.id.clone(),
-                        outcome: StepOutcome::Skipped,
-                        seconds: 0.0,
-                        message: Some("skipped in a drill".to_string()),
-                    });
                     continue;
                 }
                 start.attempts[i] += 1;
@@ -201,25 +188,13 @@ pub async fn execute(
                 };
                 let Some(i) = i else { continue };
                 let step = &runbook.steps[i];
-                journal.append(&Record::End {
-                    step: step.id.clone(),
-                    at: clock::now(),
-                    outcome: ended.outcome,
-                    seconds: ended.seconds,
-                    exit_code: ended.exit_code,
-                    message: ended.message.clone(),
-                })?;
-                context.console.event(&Event::Finished {
-                    step: step.id.clone(),
-                    outcome: ended.outcome,
-                    seconds: ended.seconds,
-                    message: ended.message,
-                });
-                if ended.outcome.is_done() {
+                let outcome = ended.outcome;
+                record_end(journal, &*context.console, &step.id, ended)?;
+                if outcome.is_done() {
                     scheduler.set(i, State::Done);
                 } else {
                     scheduler.set(i, State::Blocked);
-                    if ended.outcome != StepOutcome::Interrupted {
+                    if outcome != StepOutcome::Interrupted {
                         failed.push(i);
                     }
                     if stopping.is_none() {
@@ -346,21 +321,7 @@ async fn run_rollback(
         let step = &runbook.steps[r];
         let planned = plan_action(step, context.options.drill);
         if planned == Planned::Skip {
-            let message = Some("skipped in a drill".to_string());
-            journal.append(&Record::End {
-                step: step.id.clone(),
-                at: clock::now(),
-                outcome: StepOutcome::Skipped,
-                seconds: 0.0,
-                exit_code: None,
-                message: message.clone(),
-            })?;
-            context.console.event(&Event::Finished {
-                step: step.id.clone(),
-                outcome: StepOutcome::Skipped,
-                seconds: 0.0,
-                message,
-            });
+            record_end(journal, &*context.console, &step.id, Ended::skipped())?;
             start.scheduler.set(r, State::Done);
             continue;
         }
@@ -394,21 +355,9 @@ async fn run_rollback(
                 }
             }
         };
-        journal.append(&Record::End {
-            step: step.id.clone(),
-            at: clock::now(),
-            outcome: ended.outcome,
-            seconds: ended.seconds,
-            exit_code: ended.exit_code,
-            message: ended.message.clone(),
-        })?;
-        context.console.event(&Event::Finished {
-            step: step.id.clone(),
-            outcome: ended.outcome,
-            seconds: ended.seconds,
-            message: ended.message,
-        });
-        if ended.outcome.is_done() {
+        let outcome = ended.outcome;
+        record_end(journal, &*context.console, &step.id, ended)?;
+        if outcome.is_done() {
             start.scheduler.set(r, State::Done);
         } else {
             journal.append(&Record::Stop {
@@ -425,6 +374,30 @@ async fn run_rollback(
         step: trigger.map(|i| runbook.steps[i].id.clone()),
     })?;
     Ok(Outcome::RolledBack { trigger })
+}
+
+/// Journal a step's end (durably) and tell the console.
+fn record_end(
+    journal: &mut Journal,
+    console: &dyn Console,
+    step: &str,
+    ended: Ended,
+) -> io::Result<()> {
+    journal.append(&Record::End {
+        step: step.to_string(),
+        at: clock::now(),
+        outcome: ended.outcome,
+        seconds: ended.seconds,
+        exit_code: ended.exit_code,
+        message: ended.message.clone(),
+    })?;
+    console.event(&Event::Finished {
+        step: step.to_string(),
+        outcome: ended.outcome,
+        seconds: ended.seconds,
+        message: ended.message,
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! never scheduled here; they run only when a run is rolled back.
 
 use crate::runbook::document::{Phase, Runbook};
-use std::collections::HashMap;
 
 /// Where a step stands in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,23 +31,8 @@ pub struct Scheduler {
 impl Scheduler {
     /// Every forward step pending; the runbook must have passed `validate::check`.
     pub fn new(runbook: &Runbook) -> Self {
-        let index: HashMap<&str, usize> = runbook
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, step)| (step.id.as_str(), i))
-            .collect();
         Scheduler {
-            after: runbook
-                .steps
-                .iter()
-                .map(|step| {
-                    step.after
-                        .iter()
-                        .filter_map(|id| index.get(id.as_str()).copied())
-                        .collect()
-                })
-                .collect(),
+            after: runbook.dependencies(),
             groups: runbook
                 .steps
                 .iter()

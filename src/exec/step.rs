@@ -51,6 +51,18 @@ pub(crate) struct Ended {
     pub(crate) seconds: f64,
 }
 
+impl Ended {
+    /// A step a drill does not run.
+    pub(crate) fn skipped() -> Ended {
+        Ended {
+            outcome: StepOutcome::Skipped,
+            exit_code: None,
+            message: Some("skipped in a drill".to_string()),
+            seconds: 0.0,
+        }
+    }
+}
+
 /// Everything a step's task needs, shared.
 pub(crate) struct Context {
     pub(crate) runbook: Arc<Runbook>,

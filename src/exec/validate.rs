@@ -107,22 +107,7 @@ pub fn check(runbook: &Runbook) -> Vec<String> {
 
 /// A cycle of `after` edges as ids, first id repeated at the end; none when acyclic.
 fn find_cycle(runbook: &Runbook) -> Option<Vec<String>> {
-    let index: HashMap<&str, usize> = runbook
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, step)| (step.id.as_str(), i))
-        .collect();
-    let edges: Vec<Vec<usize>> = runbook
-        .steps
-        .iter()
-        .map(|step| {
-            step.after
-                .iter()
-                .filter_map(|id| index.get(id.as_str()).copied())
-                .collect()
-        })
-        .collect();
+    let edges = runbook.dependencies();
     // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
     let mut mark = vec![0u8; edges.len()];
     for root in 0..edges.len() {

@@ -142,4 +142,23 @@ impl Runbook {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|step| step.id == id)
     }
+
+    /// Each step's `after` as positions in `steps` (ids that name no step are left out).
+    pub fn dependencies(&self) -> Vec<Vec<usize>> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| (step.id.as_str(), i))
+            .collect();
+        self.steps
+            .iter()
+            .map(|step| {
+                step.after
+                    .iter()
+                    .filter_map(|id| index.get(id.as_str()).copied())
+                    .collect()
+            })
+            .collect()
+    }
 }

@@ -7,7 +7,7 @@ use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Conta
 use crate::analysis::estimate::format_bytes;
 use crate::graph::Graph;
 use crate::model::{Plan, ScenarioId, Seconds, ServiceId};
-use crate::simulate::scripted::{self, Happening, DISK_SWAP, ROLLBACK_COMMAND};
+use crate::simulate::scripted::{self, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND};
 use crate::syntax::units::{format_duration, format_rate};
 use std::collections::BTreeMap;
 
@@ -18,7 +18,8 @@ struct Trace {
     is_lost: bool,
     /// The service it waited for when it was only unavailable.
     unavailable_for: Vec<String>,
-    place: Option<(Seconds, String)>,
+    /// When its place to run was ready, that place in words, and which it is.
+    place: Option<(Seconds, String, Venue)>,
     /// The restore that finished: start, backup, data, rate, seconds, older point.
     restore: Option<RestoreTrace>,
     aborted: Vec<String>,
@@ -72,9 +73,13 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                 detected.get_or_insert(at);
             }
             Happening::NoGo { change, rollback } => no_go.push((change.clone(), rollback.clone())),
-            Happening::PlaceReady { services, place } => {
+            Happening::PlaceReady {
+                services,
+                place,
+                venue,
+            } => {
                 for s in services.iter().filter_map(|s| service_id(s)) {
-                    traces.entry(s).or_default().place = Some((at, place.clone()));
+                    traces.entry(s).or_default().place = Some((at, place.clone(), venue.clone()));
                 }
             }
             Happening::RestoreStarted {
@@ -254,18 +259,20 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             continue;
         }
         let mut previous = "notify".to_string();
-        if let Some((at, place)) = &trace.place {
+        if let Some((at, _, venue)) = &trace.place {
             if let Some(place_step) =
-                place_step(plan, s, *at, place, &no_go, detect_at, &escalate_to, &steps)
+                place_step(plan, s, *at, venue, &no_go, detect_at, &escalate_to, &steps)
             {
                 previous = place_step.id.clone();
                 if !steps.iter().any(|x| x.id == place_step.id) {
                     steps.push(place_step);
                 }
-                if place.starts_with("failover to") {
-                    failbacks.push((s, place.clone(), plan_failover_after(plan, s)));
-                } else if place.starts_with("standby") {
-                    failbacks.push((s, place.clone(), 0));
+                match venue {
+                    Venue::Failover(target) => {
+                        failbacks.push((s, target.clone(), plan_failover_after(plan, s)));
+                    }
+                    Venue::Standby(standby) => failbacks.push((s, format!("standby {standby}"), 0)),
+                    Venue::OwnHost | Venue::NewDisk(_) | Venue::Rollback => {}
                 }
             }
         }
@@ -370,7 +377,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         let needs_boot = !trace
             .place
             .as_ref()
-            .is_some_and(|(_, p)| p.starts_with("failover to") || p.ends_with("has run"));
+            .is_some_and(|(_, _, venue)| matches!(venue, Venue::Failover(_) | Venue::Rollback));
         if needs_boot {
             let mut boot = step(
                 format!("boot.{}", service.name),
@@ -383,7 +390,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                         trace
                             .place
                             .as_ref()
-                            .map_or_else(|| hosts(plan, s), |(_, p)| p.replace('`', "")),
+                            .map_or_else(|| hosts(plan, s), |(_, p, _)| p.replace('`', "")),
                         format_duration(service.boot)
                     )
                 }),
@@ -556,7 +563,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                     "Once {} is repaired, copy {}'s data back from {}, start it there and move users back; expected {}.",
                     hosts(plan, *s),
                     service.name,
-                    place.replace('`', "").replace("failover to ", ""),
+                    place,
                     format_duration(copy + after + service.boot)
                 ),
             },
@@ -671,13 +678,6 @@ fn hosts(plan: &Plan, service: ServiceId) -> String {
         .join(", ")
 }
 
-/// The name between the first pair of backticks of a replay's place.
-fn quoted(place: &str) -> Option<&str> {
-    let start = place.find('`')? + 1;
-    let end = start + place[start..].find('`')?;
-    Some(&place[start..end])
-}
-
 /// The step that makes a lost service's new place ready: a standby, a failover, a
 /// disk swap or a rollback procedure; none when it runs again on its own host.
 #[allow(clippy::too_many_arguments)]
@@ -685,7 +685,7 @@ fn place_step(
     plan: &Plan,
     service: ServiceId,
     at: Seconds,
-    place: &str,
+    venue: &Venue,
     no_go: &[(String, String)],
     detect_at: Seconds,
     escalate_to: &str,
@@ -696,8 +696,7 @@ fn place_step(
         .owner
         .or(plan.settings.owner)
         .map(|r| plan.roles[r.id.index()].name.to_string());
-    if place.starts_with("standby") {
-        let name = quoted(place)?;
+    if let Venue::Standby(name) = venue {
         let standby = plan.standbys.iter().find(|s| s.name == name)?;
         if let Some(existing) = steps.iter().find(|s| s.id == format!("standby.{name}")) {
             return Some(existing.clone());
@@ -734,8 +733,7 @@ fn place_step(
         );
         return Some(activate);
     }
-    if let Some(target) = place.strip_prefix("failover to ") {
-        let target = target.trim_matches('`');
+    if let Venue::Failover(target) = venue {
         let mut failover = step(
             format!("failover.{}", record.name),
             Phase::Recovery,
@@ -760,8 +758,7 @@ fn place_step(
         );
         return Some(failover);
     }
-    if place.ends_with("with a new disk") {
-        let server = quoted(place)?;
+    if let Venue::NewDisk(server) = venue {
         let mut swap = step(
             format!("repair.{server}"),
             Phase::Recovery,
@@ -781,7 +778,7 @@ fn place_step(
         swap.on_failure = format!("Use a spare server if one is at hand; tell {escalate_to}.");
         return Some(swap);
     }
-    if place.ends_with("has run") {
+    if *venue == Venue::Rollback {
         let (change, rollback) = no_go.first()?;
         let text = rollback.trim_start_matches("rollback ").to_string();
         let mut procedure = step(

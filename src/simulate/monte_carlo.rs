@@ -184,6 +184,33 @@ pub struct ServiceReport {
     pub cost: Option<Cost>,
 }
 
+impl ServiceReport {
+    /// The estimated probability that it misses its RTO or its RPO, whichever is larger.
+    pub fn miss(&self) -> f64 {
+        let rto = self.rto_holds.map_or(0.0, |p| 1.0 - p.estimate);
+        let rpo = self.rpo_holds.map_or(0.0, |p| 1.0 - p.estimate);
+        rto.max(rpo)
+    }
+}
+
+impl Report {
+    /// The services that were ever down: most likely to miss an objective first, then
+    /// most often down, then in written order.
+    pub fn services_by_risk(&self) -> Vec<&ServiceReport> {
+        let mut services: Vec<&ServiceReport> = self
+            .services
+            .iter()
+            .filter(|s| s.down.estimate > 0.0)
+            .collect();
+        services.sort_by(|a, b| {
+            b.miss()
+                .total_cmp(&a.miss())
+                .then(b.down.estimate.total_cmp(&a.down.estimate))
+        });
+        services
+    }
+}
+
 /// The plan as a whole over all trials.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanReport {

@@ -13,9 +13,14 @@
 mod engine;
 mod points;
 
-use crate::graph::Graph;
-use crate::model::{Bytes, BytesPerSecond, Plan, ScenarioId, Seconds, MINUTES_PER_WEEK};
+use crate::graph::{Edge, Graph};
+use crate::model::{
+    BackupId, Bytes, BytesPerSecond, Component, EventKind, Plan, ScenarioId, Seconds, ServiceId,
+    StandbyId, MINUTES_PER_WEEK,
+};
+use petgraph::Direction;
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// Time to verify a restored service before it boots: none is declared, so 0.
 pub const VERIFY: Seconds = 0;
@@ -29,6 +34,81 @@ pub const ROLLBACK_COMMAND: Seconds = 30 * 60;
 /// Replay one scenario of a compiled plan (one without errors).
 pub fn run(plan: &Plan, graph: &Graph, scenario: ScenarioId) -> Report {
     engine::Engine::new(plan, graph, scenario).run()
+}
+
+/// Components that sit on `target` (itself included): what runs on it, uses it, or
+/// stands at it, following every edge of the graph but `needs`.
+pub fn below(graph: &Graph, target: Component) -> BTreeSet<Component> {
+    let mut found = BTreeSet::from([target]);
+    let mut stack = vec![graph.node(target)];
+    while let Some(node) = stack.pop() {
+        for edge in graph.graph.edges_directed(node, Direction::Incoming) {
+            let (kind, _) = *edge.weight();
+            if kind == Edge::Needs {
+                continue;
+            }
+            let source = petgraph::visit::EdgeRef::source(&edge);
+            let component = graph.component(source);
+            if found.insert(component) {
+                stack.push(source);
+            }
+        }
+    }
+    found
+}
+
+/// What one scenario takes down, for drawing: what its events name, and what the replay
+/// lost with them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlastRadius {
+    /// Components a `fail` event names, and the targets of a change that fails its
+    /// verification.
+    pub failed: BTreeSet<Component>,
+    /// Backups a `corrupt` event names.
+    pub corrupted: BTreeSet<BackupId>,
+    /// What goes down with them (never a failed component): what sits on a failed
+    /// component (not for `fail disk of`), and every service the replay took down.
+    pub down: BTreeSet<Component>,
+    /// Standbys lost with their site (the replay does not use them).
+    pub lost_standbys: BTreeSet<StandbyId>,
+}
+
+/// Replay a scenario and collect its blast radius.
+pub fn blast_radius(plan: &Plan, graph: &Graph, scenario: ScenarioId) -> BlastRadius {
+    let report = run(plan, graph, scenario);
+    let mut radius = BlastRadius::default();
+    for event in &plan.scenarios[scenario.index()].events {
+        match event.kind {
+            EventKind::Fail { target, disk_only } => {
+                radius.failed.insert(target);
+                if !disk_only {
+                    radius.down.extend(below(graph, target));
+                }
+            }
+            EventKind::Corrupt { backup } => {
+                radius.corrupted.insert(backup);
+            }
+            EventKind::FailVerify { change } => {
+                radius
+                    .failed
+                    .extend(plan.change(change).targets.iter().map(|t| t.id));
+            }
+        }
+    }
+    for lost in &report.services {
+        if let Some(k) = plan.services.iter().position(|s| s.name == lost.service) {
+            radius.down.insert(Component::Service(ServiceId(k as u32)));
+        }
+    }
+    for (k, standby) in plan.standbys.iter().enumerate() {
+        let site = standby.site.map(|s| Component::Site(s.id));
+        if site.is_some_and(|s| radius.failed.contains(&s)) {
+            radius.lost_standbys.insert(StandbyId(k as u32));
+        }
+    }
+    let failed = radius.failed.clone();
+    radius.down.retain(|c| !failed.contains(c));
+    radius
 }
 
 /// The replay of one scenario: its timeline, every service it took down, and its
@@ -128,7 +208,11 @@ pub enum Happening {
     /// A place to run is ready: a standby, a failover target, a repaired server.
     PlaceReady {
         services: Vec<String>,
+        /// In words, for people.
         place: String,
+        /// The same, for tools that act on it (runbooks).
+        #[serde(skip)]
+        venue: Venue,
     },
     /// A restore starts.
     RestoreStarted {
@@ -148,6 +232,22 @@ pub enum Happening {
     Back { services: Vec<String> },
     /// A service cannot come back, and why.
     NotRecovered { service: String, reason: String },
+}
+
+/// Where a lost service runs again.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Venue {
+    /// Its own (surviving or repaired) host.
+    #[default]
+    OwnHost,
+    /// A standby, by name.
+    Standby(String),
+    /// Its `failover` target, by name.
+    Failover(String),
+    /// A server, by name, once its failed disk is replaced.
+    NewDisk(String),
+    /// The failed change's rollback command brought it back.
+    Rollback,
 }
 
 /// How much data a service lost, and how that figure was found.

@@ -134,15 +134,6 @@ fn unknown_subcommand_is_a_usage_error() {
     Test::new().args(["chek"]).status(2).run();
 }
 
-#[test]
-fn unavailable_subcommand_exits_two() {
-    Test::new()
-        .args(["graph", "plan.dr"])
-        .status(2)
-        .stderr_contains("not available")
-        .run();
-}
-
 const WARNING_ONLY: &str = "
     role it { kind owner }
     site main { kind office }

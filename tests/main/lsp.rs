@@ -270,12 +270,15 @@ fn language_server_session() {
         .unwrap()
         .contains("property of `backup`"));
 
-    // Formatting answers (with no edits until the formatter is wired in).
+    // Formatting replaces the document with what `drplan fmt` makes of it (the test
+    // plan is written on few lines, so it is not in the canonical layout).
     let edits = client.request(
         "textDocument/formatting",
         json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
     );
-    assert!(edits.is_array(), "{edits}");
+    let formatted = drplan::fmt::format_source(&good).expect("the plan parses");
+    assert_ne!(formatted, good, "the test plan should need formatting");
+    assert_eq!(edits[0]["newText"], json!(formatted), "{edits}");
 
     // Text that cannot parse at all still gets diagnostics, not a crash.
     client.notify(

@@ -416,21 +416,7 @@ fn monte_carlo_section(out: &mut String, plan: &Plan, report: Option<&monte_carl
     );
     out.push_str("</div>\n");
     // The services most likely to miss an objective, then most often down.
-    let mut services: Vec<&monte_carlo::ServiceReport> = report
-        .services
-        .iter()
-        .filter(|s| s.down.estimate > 0.0)
-        .collect();
-    let miss = |s: &monte_carlo::ServiceReport| {
-        let rto = s.rto_holds.map_or(0.0, |p| 1.0 - p.estimate);
-        let rpo = s.rpo_holds.map_or(0.0, |p| 1.0 - p.estimate);
-        rto.max(rpo)
-    };
-    services.sort_by(|a, b| {
-        miss(b)
-            .total_cmp(&miss(a))
-            .then(b.down.estimate.total_cmp(&a.down.estimate))
-    });
+    let services = report.services_by_risk();
     if services.is_empty() {
         out.push_str("</section>\n");
         return;

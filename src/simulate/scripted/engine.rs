@@ -9,17 +9,16 @@
 
 use super::points::{self, Loss, Point};
 use super::{
-    Check, DataLossBasis, Entry, ExpectationReport, Happening, Report, ServiceReport, Time,
+    Check, DataLossBasis, Entry, ExpectationReport, Happening, Report, ServiceReport, Time, Venue,
     DISK_SWAP, ROLLBACK_COMMAND, SNAPSHOT_REVERT, VERIFY,
 };
 use crate::analysis::estimate::{self, Unsuitable};
 use crate::analysis::Context;
-use crate::graph::{Edge, Graph};
+use crate::graph::Graph;
 use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
     RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
 };
-use petgraph::Direction;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
@@ -57,6 +56,7 @@ enum Phase {
 #[derive(Debug, Clone)]
 struct Place {
     name: String,
+    venue: Venue,
     lead: Seconds,
     needs_restore: bool,
     needs_boot: bool,
@@ -258,12 +258,15 @@ impl<'p> Engine<'p> {
                         return;
                     }
                     (
-                        Happening::PlaceReady { services, place },
+                        Happening::PlaceReady {
+                            services, venue, ..
+                        },
                         Happening::PlaceReady {
                             services: more,
-                            place: same,
+                            venue: same,
+                            ..
                         },
-                    ) if place == same => {
+                    ) if venue == same => {
                         services.extend(more.iter().cloned());
                         return;
                     }
@@ -306,6 +309,7 @@ impl<'p> Engine<'p> {
                     self.note(Happening::PlaceReady {
                         services: done,
                         place: "the rollback command has run".to_string(),
+                        venue: Venue::Rollback,
                     });
                 }
                 self.settle();
@@ -324,22 +328,7 @@ impl<'p> Engine<'p> {
 
     /// Components that sit on `target`: what runs on it, uses it, or stands at it.
     fn below(&self, target: Component) -> BTreeSet<Component> {
-        let mut found = BTreeSet::from([target]);
-        let mut stack = vec![self.graph.node(target)];
-        while let Some(node) = stack.pop() {
-            for edge in self.graph.graph.edges_directed(node, Direction::Incoming) {
-                let (kind, _) = *edge.weight();
-                if kind == Edge::Needs {
-                    continue;
-                }
-                let source = petgraph::visit::EdgeRef::source(&edge);
-                let component = self.graph.component(source);
-                if found.insert(component) {
-                    stack.push(source);
-                }
-            }
-        }
-        found
+        super::below(self.graph, target)
     }
 
     fn host_component(host: Host) -> Component {
@@ -568,6 +557,7 @@ impl<'p> Engine<'p> {
             if !is_lost {
                 return Ok(Place {
                     name: format!("failover to `{name}`"),
+                    venue: Venue::Failover(name.to_string()),
                     lead: ready_in.saturating_add(failover.after),
                     needs_restore: false,
                     needs_boot: false,
@@ -577,6 +567,7 @@ impl<'p> Engine<'p> {
         if is_direct {
             return Ok(Place {
                 name: "its own host".to_string(),
+                venue: Venue::OwnHost,
                 lead: 0,
                 needs_restore: true,
                 needs_boot: true,
@@ -590,17 +581,19 @@ impl<'p> Engine<'p> {
             .collect();
         let surviving = (record.hosts.len() - lost.len()) as u64;
         let needed = record.quorum.max(1).saturating_sub(surviving).max(1) as usize;
-        let mut leads: Vec<(Seconds, String)> = Vec::new();
+        let mut leads: Vec<(Seconds, String, Venue)> = Vec::new();
         let mut reasons: Vec<String> = Vec::new();
         for host in lost {
             let Some(server) = self.context.server_of(host) else {
                 continue;
             };
-            let mut best: Option<(Seconds, String)> = None;
+            let mut best: Option<(Seconds, String, Venue)> = None;
             if self.swappable.contains(&server) {
+                let name = &plan.servers[server.index()].name;
                 best = Some((
                     DISK_SWAP,
-                    format!("`{}` with a new disk", plan.servers[server.index()].name),
+                    format!("`{name}` with a new disk"),
+                    Venue::NewDisk(name.to_string()),
                 ));
             }
             for standby in self.covering(server) {
@@ -619,19 +612,24 @@ impl<'p> Engine<'p> {
                     }
                     None if best
                         .as_ref()
-                        .is_none_or(|(lead, _)| record.ready_in < *lead) =>
+                        .is_none_or(|(lead, ..)| record.ready_in < *lead) =>
                     {
-                        best = Some((record.ready_in, format!("standby `{}`", record.name)));
+                        best = Some((
+                            record.ready_in,
+                            format!("standby `{}`", record.name),
+                            Venue::Standby(record.name.to_string()),
+                        ));
                     }
                     None => {}
                 }
             }
             leads.extend(best);
         }
-        leads.sort_by_key(|(lead, _)| *lead);
+        leads.sort_by_key(|(lead, ..)| *lead);
         match leads.into_iter().nth(needed - 1) {
-            Some((lead, name)) => Ok(Place {
+            Some((lead, name, venue)) => Ok(Place {
                 name,
+                venue,
                 lead,
                 needs_restore: true,
                 needs_boot: true,
@@ -681,13 +679,16 @@ impl<'p> Engine<'p> {
             if state.phase != Phase::Waiting {
                 continue;
             }
-            let place = state
+            let (place, venue) = state
                 .place
                 .as_ref()
-                .map_or(String::new(), |p| p.name.clone());
+                .map_or((String::new(), Venue::OwnHost), |p| {
+                    (p.name.clone(), p.venue.clone())
+                });
             self.note(Happening::PlaceReady {
                 services: vec![self.name(service)],
                 place,
+                venue,
             });
         }
         for service in services {
