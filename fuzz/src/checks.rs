@@ -99,3 +99,32 @@ fn render_runbook(document: &runbook::document::Runbook) {
     emit::runbook::shell(document);
     emit::runbook::json(document);
 }
+
+/// Format `text`; when it has no syntax errors, the result must parse, format to
+/// itself, and compile to the same model with the same diagnostic codes.
+pub fn fmt(text: &str) {
+    let Ok(formatted) = drplan::fmt::format_source(text) else {
+        return;
+    };
+    let again = drplan::fmt::format_source(&formatted)
+        .unwrap_or_else(|e| panic!("the formatted text does not parse: {:?}", e.diagnostics));
+    assert_eq!(again, formatted, "formatting is not idempotent");
+    assert_eq!(
+        meaning(&formatted),
+        meaning(text),
+        "formatting changed what the plan means"
+    );
+}
+
+/// The model as JSON and the diagnostic codes, sorted: what formatting must keep.
+fn meaning(text: &str) -> (String, Vec<String>) {
+    let compiled = drplan::compile(drplan::load::load_text("fuzz.dr", text));
+    let model = serde_json::to_string(&compiled.plan).expect("a model serializes");
+    let mut codes: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.to_string())
+        .collect();
+    codes.sort();
+    (model, codes)
+}

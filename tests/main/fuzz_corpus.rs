@@ -37,3 +37,11 @@ fn simulate_corpus() {
         fuzz_checks::simulate(&text(&path));
     }
 }
+
+#[test]
+fn fmt_corpus() {
+    for path in corpus("fmt") {
+        println!("{}", path.display());
+        fuzz_checks::fmt(&text(&path));
+    }
+}
