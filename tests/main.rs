@@ -15,6 +15,8 @@ mod editors;
 mod exec;
 #[path = "main/explain.rs"]
 mod explain;
+#[path = "main/generated_plans.rs"]
+mod generated_plans;
 #[path = "main/guards.rs"]
 mod guards;
 #[path = "main/inputs.rs"]
