@@ -19,6 +19,8 @@ mod explain;
 mod fmt;
 #[path = "main/fmt_props.rs"]
 mod fmt_props;
+#[path = "main/generated_plans.rs"]
+mod generated_plans;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/guards.rs"]
