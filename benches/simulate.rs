@@ -5,7 +5,8 @@
 //!
 //! The generated plan has `mtbf` on its servers only; failure data is added to its
 //! sites, vms, services and backup media by text substitution. After the criterion
-//! groups, one timed run of 100,000 trials on 2 threads prints the headline numbers.
+//! groups, one timed run of 100,000 trials on 2 threads prints the headline numbers
+//! (alone when `DRPLAN_BENCH_HEADLINE_ONLY` is set).
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use drplan::simulate::monte_carlo::{self, Options};
@@ -136,6 +137,11 @@ fn headline() {
 criterion_group!(benches, simulate);
 
 fn main() {
+    // bench/compare.sh wants only the headline.
+    if std::env::var_os("DRPLAN_BENCH_HEADLINE_ONLY").is_some() {
+        headline();
+        return;
+    }
     benches();
     criterion::Criterion::default()
         .configure_from_args()

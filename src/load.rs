@@ -251,7 +251,7 @@ fn parse_and_include(
         .items
         .iter()
         .filter(|i| i.keyword.text == "include")
-        .filter_map(|i| match &i.value {
+        .filter_map(|i| match i.value.as_deref() {
             Some(ast::Value::Str(s)) => Some((PathBuf::from(&s.value), s.span)),
             _ => None,
         })

@@ -23,6 +23,8 @@ mod fmt_props;
 mod fuzz_checks;
 #[path = "main/fuzz_corpus.rs"]
 mod fuzz_corpus;
+#[path = "main/generated_plans.rs"]
+mod generated_plans;
 #[path = "main/graph.rs"]
 mod graph;
 #[path = "main/guards.rs"]

@@ -6,6 +6,7 @@ use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
 use crate::syntax::schema;
+use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
@@ -87,7 +88,9 @@ pub fn resolve(files: &[(FileId, ast::File)]) -> (Plan, Vec<Diagnostic>) {
 
 #[derive(Default)]
 struct Resolver<'a> {
-    symbols: HashMap<&'a str, Symbol>,
+    /// Names own their (inline, up to 24 bytes) text: a look-up then touches the
+    /// table only, not the syntax tree too.
+    symbols: HashMap<CompactString, Symbol>,
     /// Declarations by kind, in index order.
     items: HashMap<&'static str, Vec<&'a Item>>,
     defaults: HashMap<&'a str, Vec<&'a Property>>,
@@ -146,16 +149,17 @@ impl<'a> Props<'a> {
     fn duration(&self, key: &str) -> Option<Seconds> {
         match self.get(key) {
             Some(Value::Duration(d)) => Some(d.value),
-            Some(Value::Spread { .. }) => self.spread(key).map(Spread::nominal),
+            Some(Value::Spread(_)) => self.spread(key).map(Spread::nominal),
             _ => None,
         }
     }
 
     /// How a duration varies, when written as a distribution.
     fn spread(&self, key: &str) -> Option<Spread> {
-        let Some(Value::Spread { law, durations }) = self.get(key) else {
+        let Some(Value::Spread(spread)) = self.get(key) else {
             return None;
         };
+        let ast::Spread { law, durations } = &**spread;
         let d: Vec<Seconds> = durations.iter().map(|d| d.value).collect();
         match (law.text.as_str(), d.as_slice()) {
             ("uniform", &[low, high]) => Some(Spread::Uniform { low, high }),
@@ -235,12 +239,12 @@ impl<'a> Props<'a> {
     fn schedule(&self, key: &str) -> Option<Schedule> {
         match self.own(key).or_else(|| self.default(key)) {
             Some(Property {
-                value: Value::Schedule { every, at },
+                value: Value::Schedule(schedule),
                 span,
                 ..
             }) => Some(Schedule {
-                every: every.value,
-                at: at.as_ref().map(|a| a.value),
+                every: schedule.every.value,
+                at: schedule.at.as_ref().map(|a| a.value),
                 span: *span,
             }),
             _ => None,
@@ -321,11 +325,11 @@ impl<'a> Resolver<'a> {
         let mut duplicates = Vec::new();
         for property in &item.properties {
             let repeatable = spec
-                .and_then(|s| s.property(&property.key.text))
+                .and_then(|s| s.property(property.key.text))
                 .is_some_and(|p| p.is_repeatable);
             if !repeatable {
                 if let Some(first) = list.iter().find(|p| p.key.text == property.key.text) {
-                    duplicates.push((first.key.span, property.key.span, property.key.text.clone()));
+                    duplicates.push((first.key.span, property.key.span, property.key.text));
                     continue;
                 }
             }
@@ -333,7 +337,7 @@ impl<'a> Resolver<'a> {
         }
         for (first, second, key) in duplicates {
             self.report(duplicate_property(
-                &key,
+                key,
                 first,
                 second,
                 &format!("defaults {kind}"),
@@ -396,7 +400,7 @@ impl<'a> Resolver<'a> {
             );
             return;
         }
-        self.symbols.insert(&name.text, symbol);
+        self.symbols.insert(name.text.clone(), symbol);
     }
 
     // ---------------------------------------------------------------- references
@@ -408,7 +412,7 @@ impl<'a> Resolver<'a> {
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
-                .map(|(n, _)| *n)
+                .map(|(n, _)| n.as_str())
                 .collect();
             let mut sorted = candidates;
             sorted.sort_unstable();
@@ -435,7 +439,7 @@ impl<'a> Resolver<'a> {
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
-                .map(|(n, _)| *n)
+                .map(|(n, _)| n.as_str())
                 .collect::<Vec<_>>();
             let mut similar_sorted = similar;
             similar_sorted.sort_unstable();
@@ -612,7 +616,7 @@ impl<'a> Resolver<'a> {
                         .find(|p| p.index == property.index)
                         .expect("a key seen before");
                     let d = duplicate_property(
-                        &property.key.text,
+                        property.key.text,
                         first.key.span,
                         property.key.span,
                         item.name_text(),
@@ -779,7 +783,7 @@ impl<'a> Resolver<'a> {
         let top_allows = self.top_allows.clone();
         let mut allows: Vec<Allow> = top_allows
             .iter()
-            .filter_map(|i| i.value.as_ref())
+            .filter_map(|i| i.value.as_deref())
             .filter_map(|v| self.allow(v))
             .collect();
         let Some(item) = plans.first().copied() else {
@@ -1013,7 +1017,8 @@ impl<'a> Resolver<'a> {
             _ => 0,
         };
         let quorum = match p.get("quorum") {
-            Some(Value::Quorum { need, of }) => {
+            Some(Value::Quorum(quorum)) => {
+                let ast::Quorum { need, of } = &**quorum;
                 if let Some(of) = of {
                     if of.value != host_count {
                         self.report(
@@ -1394,9 +1399,9 @@ impl<'a> Resolver<'a> {
             takes: p.duration("takes"),
             rehearsed: p.duration("rehearsed"),
             copy: match p.get("copy") {
-                Some(Value::Copy { size, rate }) => Some(DataCopy {
-                    size: size.value,
-                    rate: rate.value,
+                Some(Value::Copy(copy)) => Some(DataCopy {
+                    size: copy.size.value,
+                    rate: copy.rate.value,
                 }),
                 _ => None,
             },
@@ -1421,13 +1426,13 @@ impl<'a> Resolver<'a> {
                 })
                 .collect(),
             rollback: match p.get("rollback") {
-                Some(Value::Rollback(ast::Rollback::Command(c))) => {
-                    Some(RollbackPlan::Command(c.value.clone()))
-                }
-                Some(Value::Rollback(ast::Rollback::Keyword(k))) => Some(match k.text.as_str() {
-                    "restore-snapshot" => RollbackPlan::RestoreSnapshot,
-                    "restore-backup" => RollbackPlan::RestoreBackup,
-                    _ => RollbackPlan::None,
+                Some(Value::Rollback(rollback)) => Some(match &**rollback {
+                    ast::Rollback::Command(c) => RollbackPlan::Command(c.value.clone()),
+                    ast::Rollback::Keyword(k) => match k.text.as_str() {
+                        "restore-snapshot" => RollbackPlan::RestoreSnapshot,
+                        "restore-backup" => RollbackPlan::RestoreBackup,
+                        _ => RollbackPlan::None,
+                    },
                 }),
                 _ => None,
             },

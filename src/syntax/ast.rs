@@ -28,8 +28,9 @@ pub struct Item {
     pub name: Option<Ident>,
     pub properties: Vec<Property>,
     pub children: Vec<Item>,
-    /// For `include` the path, for `allow` the code and reason.
-    pub value: Option<Value>,
+    /// For `include` the path, for `allow` the code and reason (boxed: most items
+    /// have none).
+    pub value: Option<Box<Value>>,
     pub span: Span,
 }
 
@@ -44,10 +45,18 @@ impl Item {
     }
 }
 
-/// `key value`, one property of a declaration.
+/// A property's key: always one of the schema's keys, so its text is not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub text: &'static str,
+    pub span: Span,
+}
+
+/// `key value`, one property of a declaration. Kept small (96 bytes): a large plan
+/// holds millions of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
-    pub key: Ident,
+    pub key: Key,
     /// Position of the key in its declaration's schema (`schema::ItemSpec::properties`).
     pub index: u8,
     pub value: Value,
@@ -86,7 +95,8 @@ pub enum Rollback {
 }
 
 /// A property's value, already shaped by the schema. Durations are seconds,
-/// sizes bytes, rates bytes per second.
+/// sizes bytes, rates bytes per second. Variants larger than a name are boxed, to keep
+/// every property small.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Flag,
@@ -97,10 +107,7 @@ pub enum Value {
     Size(Spanned<u64>),
     Duration(Spanned<u64>),
     /// A duration that varies: a law and its durations (in seconds), as written.
-    Spread {
-        law: Ident,
-        durations: Vec<Spanned<u64>>,
-    },
+    Spread(Box<Spread>),
     Rate(Spanned<f64>),
     Probability(Spanned<f64>),
     /// Money per hour.
@@ -112,27 +119,18 @@ pub enum Value {
     Window(Window),
     /// One keyword from a fixed set.
     Word(Ident),
-    Schedule {
-        every: Spanned<u64>,
-        at: Option<Spanned<u32>>,
-    },
+    Schedule(Box<Schedule>),
     /// `tested every D`, or `tested never` as `None`.
     Tested(Option<Spanned<u64>>),
     Rotate(Spanned<u64>),
     Offsite(Box<Offsite>),
-    Copy {
-        size: Spanned<u64>,
-        rate: Spanned<f64>,
-    },
+    Copy(Box<Transfer>),
     /// `cpu N`, `memory SIZE`, `disk SIZE` in any order.
     Capacity(Vec<(Ident, Value)>),
-    Quorum {
-        need: Spanned<u64>,
-        of: Option<Spanned<u64>>,
-    },
+    Quorum(Box<Quorum>),
     Failover(Box<Failover>),
     Verify(Box<Verify>),
-    Rollback(Rollback),
+    Rollback(Box<Rollback>),
     Expect(Box<Expect>),
     Event(Box<Event>),
     Allow(Box<Allow>),
@@ -140,6 +138,34 @@ pub enum Value {
     RandomOver(Spanned<u64>),
     /// A value that failed to parse; a diagnostic was reported.
     Error,
+}
+
+/// `uniform 5m 15m`: a law and its durations (in seconds), as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spread {
+    pub law: Ident,
+    pub durations: Vec<Spanned<u64>>,
+}
+
+/// `every D at HH:MM`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub every: Spanned<u64>,
+    pub at: Option<Spanned<u32>>,
+}
+
+/// `SIZE at RATE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub size: Spanned<u64>,
+    pub rate: Spanned<f64>,
+}
+
+/// `N of M`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quorum {
+    pub need: Spanned<u64>,
+    pub of: Option<Spanned<u64>>,
 }
 
 /// `offsite SITE every D`.

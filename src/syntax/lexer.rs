@@ -116,12 +116,22 @@ fn unit(input: &str) -> IResult<&str, &str> {
 }
 
 /// WORD ::= [A-Za-z_] [A-Za-z0-9_-]*
+///
+/// Scans bytes rather than chars: words are ASCII, and this is the lexer's hottest path.
 fn word(input: &str) -> IResult<&str, &str> {
-    recognize(pair(
-        take_while_m_n(1, 1, is_word_start),
-        take_while(is_word_char),
-    ))
-    .parse(input)
+    let bytes = input.as_bytes();
+    if !bytes.first().is_some_and(|&b| is_word_start(b as char)) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::TakeWhileMN,
+        )));
+    }
+    let len = 1 + bytes[1..]
+        .iter()
+        .position(|&b| !is_word_char(b as char))
+        .unwrap_or(bytes.len() - 1);
+    // Every byte before `len` is ASCII, so `len` is a char boundary.
+    Ok((&input[len..], &input[..len]))
 }
 
 /// COMMENT ::= '#' [^#xA]*
@@ -191,7 +201,12 @@ impl<'a> Lexer<'a> {
 
     /// One step: a token, or `None` after skipping a comment or a bad character.
     fn scan(&mut self) -> Option<Token> {
-        let rest = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let blank = self
+            .rest
+            .bytes()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(self.rest.len());
+        let rest = &self.rest[blank..];
         let start = self.offset(rest);
         let token = |kind, end: usize| Token {
             kind,

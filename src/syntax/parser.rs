@@ -432,6 +432,9 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        // Grown by doubling: give the spare capacity back before resolution, when the
+        // tree and the model are both alive.
+        items.shrink_to_fit();
         items
     }
 
@@ -451,7 +454,7 @@ impl<'a> Parser<'a> {
                         name: None,
                         properties: Vec::new(),
                         children: Vec::new(),
-                        value: Some(value),
+                        value: Some(Box::new(value)),
                     }),
                     Err(Reported) => {
                         self.recover_to_top_level();
@@ -507,7 +510,7 @@ impl<'a> Parser<'a> {
             name: None,
             properties: Vec::new(),
             children: Vec::new(),
-            value: Some(Value::Str(path)),
+            value: Some(Box::new(Value::Str(path))),
         })
     }
 
@@ -685,8 +688,12 @@ impl<'a> Parser<'a> {
 
     /// property ::= KEY value
     fn property(&mut self, spec: &PropertySpec, index: u8) -> Parsed<Property> {
-        let key = self.bump_ident();
-        let value = self.value(spec.shape, &key)?;
+        let token = self.bump();
+        let key = ast::Key {
+            text: spec.key,
+            span: self.span(token),
+        };
+        let value = self.value(spec.shape, spec.key)?;
         Ok(Property {
             index,
             span: self.span_from(key.span),
@@ -697,7 +704,7 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- values
 
-    fn value(&mut self, shape: Shape, key: &Ident) -> Parsed<Value> {
+    fn value(&mut self, shape: Shape, key: &str) -> Parsed<Value> {
         Ok(match shape {
             Shape::Flag => Value::Flag,
             Shape::Name => Value::Name(self.expect_name()?),
@@ -731,7 +738,7 @@ impl<'a> Parser<'a> {
             }
             Shape::Time => Value::Time(self.time_of_week()?),
             Shape::Window => Value::Window(self.window()?),
-            Shape::Choice(options) => Value::Word(self.choice(options, &key.text)?),
+            Shape::Choice(options) => Value::Word(self.choice(options, key)?),
             Shape::Schedule => {
                 self.keyword("every", "`every` and an interval, like `every 24h`")?;
                 let every = self.duration()?;
@@ -741,7 +748,7 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Value::Schedule { every, at }
+                Value::Schedule(Box::new(ast::Schedule { every, at }))
             }
             Shape::Tested => {
                 if self.eat_word("never").is_some() {
@@ -768,7 +775,7 @@ impl<'a> Parser<'a> {
                 let size = self.size()?;
                 self.keyword("at", "`at` and a transfer rate, like `at 100MB/s`")?;
                 let rate = self.rate()?;
-                Value::Copy { size, rate }
+                Value::Copy(Box::new(ast::Transfer { size, rate }))
             }
             Shape::Capacity => {
                 let mut parts = Vec::new();
@@ -795,7 +802,7 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                Value::Quorum { need, of }
+                Value::Quorum(Box::new(ast::Quorum { need, of }))
             }
             Shape::Failover => {
                 let target = self.expect_name()?;
@@ -817,11 +824,11 @@ impl<'a> Parser<'a> {
             }
             Shape::Rollback => {
                 if self.peek().kind == TokenKind::Str {
-                    Value::Rollback(Rollback::Command(self.string()?))
+                    Value::Rollback(Box::new(Rollback::Command(self.string()?)))
                 } else {
-                    Value::Rollback(Rollback::Keyword(
+                    Value::Rollback(Box::new(Rollback::Keyword(
                         self.choice(schema::ROLLBACK_KINDS, "rollback")?,
-                    ))
+                    )))
                 }
             }
             Shape::Expect => {
@@ -1223,7 +1230,7 @@ impl<'a> Parser<'a> {
                     .help(format!("for example `{hint}`")),
             );
         }
-        Ok(Value::Spread { law, durations })
+        Ok(Value::Spread(Box::new(ast::Spread { law, durations })))
     }
 
     fn positive(&mut self, value: &Spanned<u64>, what: &str) -> Parsed<()> {

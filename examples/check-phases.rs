@@ -1,0 +1,71 @@
+//! Time each stage of `drplan check` on one plan file, in process:
+//! `check-phases PLAN [--repeat N]` prints the best of N runs per stage, in seconds
+//! and MB/s of plan text, to find where a check spends its time.
+
+use drplan::source::FileId;
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(path) = args.next() else {
+        eprintln!("usage: check-phases PLAN [--repeat N]");
+        std::process::exit(2);
+    };
+    let repeat: usize = match (args.next().as_deref(), args.next()) {
+        (Some("--repeat"), Some(n)) => n.parse().expect("a number of runs"),
+        _ => 3,
+    };
+    let mut best = [f64::MAX; 7];
+    let mut bytes = 0;
+    for _ in 0..repeat.max(1) {
+        let mut times = [0.0; 7];
+        let started = Instant::now();
+        let text = std::fs::read_to_string(&path).expect("read the plan");
+        times[0] = started.elapsed().as_secs_f64();
+        bytes = text.len();
+        let started = Instant::now();
+        let (file, _) = drplan::syntax::parse(&text, FileId(0));
+        times[1] = started.elapsed().as_secs_f64();
+        let files = vec![(FileId(0), file)];
+        let started = Instant::now();
+        let (plan, _) = drplan::model::resolve(&files);
+        times[2] = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        drop(files);
+        times[3] = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let (graph, _) = drplan::graph::build(&plan);
+        times[4] = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let diagnostics = drplan::analysis::check(&plan, &graph);
+        times[5] = started.elapsed().as_secs_f64();
+        std::hint::black_box(diagnostics);
+        let started = Instant::now();
+        drop((graph, plan, text));
+        times[6] = started.elapsed().as_secs_f64();
+        for (b, t) in best.iter_mut().zip(times) {
+            *b = b.min(t);
+        }
+    }
+    let total: f64 = best.iter().sum();
+    let mb = bytes as f64 / 1e6;
+    for (name, t) in [
+        "read",
+        "parse",
+        "resolve",
+        "drop ast",
+        "graph",
+        "analysis",
+        "drop rest",
+    ]
+    .iter()
+    .zip(best)
+    {
+        println!(
+            "{name:<10} {t:>8.4} s {:>9.1} MB/s {:>5.1}%",
+            mb / t,
+            100.0 * t / total
+        );
+    }
+    println!("{:<10} {total:>8.4} s {:>9.1} MB/s", "total", mb / total);
+}
