@@ -207,6 +207,9 @@ impl<'m> Runner<'m> {
         } else {
             1.0
         };
+        // Services this failure moves onto a standby that can fail in use: (standby,
+        // service, when it is back on it).
+        let mut on_standby: Vec<(u32, u32, f64)> = Vec::new();
         for hit in &effect.hits {
             let (fixed, factor) = match hit.varying {
                 NONE => (hit.fixed, factor),
@@ -228,15 +231,7 @@ impl<'m> Runner<'m> {
                         }
                     };
                     if hit.standby != NONE {
-                        self.standby_fails(
-                            hit.service,
-                            hit.standby,
-                            cause,
-                            at,
-                            outage,
-                            repair,
-                            rng,
-                        );
+                        on_standby.push((hit.standby, hit.service, at + outage as f64));
                     }
                     (outage, data_loss)
                 }
@@ -247,44 +242,52 @@ impl<'m> Runner<'m> {
             };
             self.record(hit.service, outage, data_loss, cause, at);
         }
+        if !on_standby.is_empty() {
+            self.standby_fails(&mut on_standby, cause, at, repair, rng);
+        }
     }
 
-    /// A service running on a standby until its own hardware is repaired loses it again
+    /// Services running on a standby until their own hardware is repaired lose it again
     /// if the standby fails in use: down until the repair, or for good without `mttr`.
-    /// Cold standby: the standby's life starts when the service moves onto it, so two
+    /// One standby is one machine: its life is drawn once per incident and starts when
+    /// the first service is back on it (a cold standby does not age while off), so two
     /// losses within the mission follow the Erlang law.
-    #[allow(clippy::too_many_arguments)]
     fn standby_fails(
         &mut self,
-        service: u32,
-        standby: u32,
+        on_standby: &mut [(u32, u32, f64)],
         cause: u32,
         at: f64,
-        outage: u64,
-        repair: Option<f64>,
+        mut repair: Option<f64>,
         rng: &mut Pcg64Mcg,
     ) {
-        let rate = self.model.standby_rates[standby as usize];
-        let moved = at + outage as f64;
-        if rate <= 0.0 || moved >= self.mission {
-            return;
+        on_standby.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)));
+        for group in on_standby.chunk_by(|a, b| a.0 == b.0) {
+            let rate = self.model.standby_rates[group[0].0 as usize];
+            let in_use = group[0].2;
+            if rate <= 0.0 || in_use >= self.mission {
+                continue;
+            }
+            let life: f64 = rand_distr::Exp1.sample(rng);
+            let fails = in_use + life / rate;
+            if fails >= self.mission {
+                continue;
+            }
+            if repair.is_none() {
+                repair = self.model.sources[cause as usize]
+                    .repair
+                    .map(|exp| exp.sample(rng));
+            }
+            let second = match repair {
+                None => NEVER,
+                Some(r) if at + r > fails => (at + r - fails + 0.5) as u64,
+                Some(_) => continue,
+            };
+            for &(_, service, back) in group {
+                if back < fails {
+                    self.record(service, second, 0, cause, fails);
+                }
+            }
         }
-        let life: f64 = rand_distr::Exp1.sample(rng);
-        let fails = moved + life / rate;
-        if fails >= self.mission {
-            return;
-        }
-        let repair = repair.or_else(|| {
-            self.model.sources[cause as usize]
-                .repair
-                .map(|exp| exp.sample(rng))
-        });
-        let second = match repair {
-            None => NEVER,
-            Some(r) if at + r > fails => (at + r - fails + 0.5) as u64,
-            Some(_) => return,
-        };
-        self.record(service, second, 0, cause, fails);
     }
 
     /// Mark a service touched this trial.
