@@ -28,6 +28,16 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// Threads for Monte Carlo trials: as asked, else every core.
+fn threads(requested: Option<u64>) -> usize {
+    requested
+        .map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |t| t as usize,
+        )
+        .max(1)
+}
+
 /// Whether to colour a stream, following `--color` and `NO_COLOR`.
 fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
     match choice {

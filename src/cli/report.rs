@@ -53,14 +53,10 @@ fn simulate(args: &ReportArgs, compiled: &Compiled, color: bool) -> Option<Simul
     }
     let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
     let monte_carlo = (wants_monte_carlo && over_budget.is_none()).then(|| {
-        let threads = args.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |t| t as usize,
-        );
         let options = monte_carlo::Options {
             trials,
             seed: args.seed,
-            threads: threads.max(1),
+            threads: super::threads(args.threads),
             mission: args
                 .mission
                 .or(mission_from_scenario)

@@ -117,14 +117,10 @@ fn run(args: &SimulateArgs, compiled: &Compiled, color: bool) -> Result<Results,
             eprintln!("{}", render::human(&diagnostic, &compiled.sources, style));
             return Err(EXIT_ERRORS);
         }
-        let threads = args.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |t| t as usize,
-        );
         let options = monte_carlo::Options {
             trials,
             seed: args.seed,
-            threads: threads.max(1),
+            threads: super::threads(args.threads),
             mission,
         };
         let bar = progress_bar(trials);
