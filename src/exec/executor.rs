@@ -7,7 +7,7 @@ use super::resume::Start;
 use super::scheduler::{Scheduler, State};
 use super::step::{plan_action, run_step, watch_stop_condition, Context, Ended, Planned};
 use super::{clock, Console, Event};
-use crate::runbook::document::Runbook;
+use crate::runbook::document::{Runbook, Step};
 use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
@@ -135,24 +135,11 @@ pub async fn execute(
                 }
                 start.attempts[i] += 1;
                 let attempt = start.attempts[i];
-                // Durable before the side effect can begin.
-                journal.append(&Record::Start {
-                    step: step.id.clone(),
-                    at: clock::now(),
-                    attempt,
-                    action: planned.text(),
-                    rollback: false,
-                })?;
+                record_start(journal, &*context.console, step, &planned, attempt, false)?;
                 if !start.started.contains(&i) {
                     start.started.push(i);
                 }
                 scheduler.set(i, State::Running);
-                context.console.event(&Event::Started {
-                    step: step.id.clone(),
-                    attempt,
-                    title: step.title.clone(),
-                    action: planned.text(),
-                });
                 if let Some(probe) = &step.stop_if {
                     probes.spawn(watch_stop_condition(
                         context.clone(),
@@ -327,19 +314,7 @@ async fn run_rollback(
         }
         start.attempts[r] += 1;
         let attempt = start.attempts[r];
-        journal.append(&Record::Start {
-            step: step.id.clone(),
-            at: clock::now(),
-            attempt,
-            action: planned.text(),
-            rollback: true,
-        })?;
-        context.console.event(&Event::Started {
-            step: step.id.clone(),
-            attempt,
-            title: step.title.clone(),
-            action: planned.text(),
-        });
+        record_start(journal, &*context.console, step, &planned, attempt, true)?;
         let shared = Arc::new(Context {
             runbook: runbook.clone(),
             options: context.options.clone(),
@@ -374,6 +349,31 @@ async fn run_rollback(
         step: trigger.map(|i| runbook.steps[i].id.clone()),
     })?;
     Ok(Outcome::RolledBack { trigger })
+}
+
+/// Journal a step's start, durably before its side effect can begin, and tell the console.
+fn record_start(
+    journal: &mut Journal,
+    console: &dyn Console,
+    step: &Step,
+    planned: &Planned,
+    attempt: u32,
+    rollback: bool,
+) -> io::Result<()> {
+    journal.append(&Record::Start {
+        step: step.id.clone(),
+        at: clock::now(),
+        attempt,
+        action: planned.text(),
+        rollback,
+    })?;
+    console.event(&Event::Started {
+        step: step.id.clone(),
+        attempt,
+        title: step.title.clone(),
+        action: planned.text(),
+    });
+    Ok(())
 }
 
 /// Journal a step's end (durably) and tell the console.
