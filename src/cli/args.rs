@@ -77,7 +77,8 @@ pub enum Command {
     /// stages against their windows.
     ///
     /// The report is written (atomically) whenever the plan could be read, with its
-    /// diagnostics when it has any; simulations need a plan that compiles.
+    /// diagnostics when it has any; simulations need a plan that compiles. Monte Carlo
+    /// runs when a scenario declares `random over`, or whenever `--trials` is given.
     /// Exit status: 0 when the plan has no errors, 1 when it has (the report shows
     /// them), 2 for usage or I/O problems (no report is written).
     Report(ReportArgs),
@@ -139,21 +140,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "NAME")]
     pub scenario: Vec<String>,
 
-    /// Monte Carlo trials (default 10000 when a scenario declares `random over`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub trials: Option<u64>,
-
-    /// Seed of the Monte Carlo run: the same seed gives the same output.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
-
-    /// Threads for Monte Carlo trials (default: all cores); the output does not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
-
-    /// Mission time for random failures, like `1y` (default: the scenario's `random over`, else 1y).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub mission: Option<u64>,
+    #[command(flatten)]
+    pub monte_carlo: MonteCarloArgs,
 
     /// Override a value of the plan for this run: `KIND.NAME.PROPERTY=VALUE` (repeatable),
     /// like `--set backup.ehr-nightly.differential=30m` or `--set standby.truck.ready-in=4h`.
@@ -178,16 +166,22 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
 
-    /// Monte Carlo trials (default 10000 when a scenario declares `random over`; with
-    /// this option a run is made even when none does).
+    #[command(flatten)]
+    pub monte_carlo: MonteCarloArgs,
+}
+
+/// The Monte Carlo options `simulate` and `report` share.
+#[derive(Debug, Args)]
+pub struct MonteCarloArgs {
+    /// Monte Carlo trials (default 10000 when a scenario declares `random over`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub trials: Option<u64>,
 
-    /// Seed of the Monte Carlo run: the same seed gives the same report.
+    /// Seed of the Monte Carlo run: the same seed gives the same output.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
-    /// Threads for Monte Carlo trials (default: all cores); the report does not depend on it.
+    /// Threads for Monte Carlo trials (default: all cores); the output does not depend on it.
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
 

@@ -38,26 +38,27 @@ fn simulate(args: &ReportArgs, compiled: &Compiled, color: bool) -> Option<Simul
         .map(|id| scripted::run(plan, graph, id))
         .collect();
     let mission_from_scenario = plan.scenarios.iter().find_map(|s| s.random_over);
-    let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
-    let asking = args.trials.is_none().then(|| {
+    let trials = args.monte_carlo.trials.unwrap_or(DEFAULT_TRIALS);
+    let asking = args.monte_carlo.trials.is_none().then(|| {
         (0..plan.scenarios.len())
             .map(|i| ScenarioId(i as u32))
             .find(|id| plan.scenarios[id.index()].random_over.is_some())
     });
-    let over_budget = (args.trials.is_some() || mission_from_scenario.is_some())
+    let over_budget = (args.monte_carlo.trials.is_some() || mission_from_scenario.is_some())
         .then(|| monte_carlo::check_budget(plan, graph, trials, asking.flatten()))
         .flatten();
     if let Some(diagnostic) = &over_budget {
         let style = HumanStyle { color, width: 100 };
         eprintln!("{}", render::human(diagnostic, &compiled.sources, style));
     }
-    let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
+    let wants_monte_carlo = args.monte_carlo.trials.is_some() || mission_from_scenario.is_some();
     let monte_carlo = (wants_monte_carlo && over_budget.is_none()).then(|| {
         let options = monte_carlo::Options {
             trials,
-            seed: args.seed,
-            threads: super::threads(args.threads),
+            seed: args.monte_carlo.seed,
+            threads: super::threads(args.monte_carlo.threads),
             mission: args
+                .monte_carlo
                 .mission
                 .or(mission_from_scenario)
                 .unwrap_or(DEFAULT_MISSION),

@@ -100,18 +100,23 @@ fn run(args: &SimulateArgs, compiled: &Compiled, color: bool) -> Result<Results,
     let mission_from_scenario = ids
         .iter()
         .find_map(|id| plan.scenarios[id.index()].random_over);
-    let wants_monte_carlo = args.trials.is_some() || mission_from_scenario.is_some();
+    let wants_monte_carlo = args.monte_carlo.trials.is_some() || mission_from_scenario.is_some();
     let (monte_carlo, exact) = if wants_monte_carlo {
         let mission = args
+            .monte_carlo
             .mission
             .or(mission_from_scenario)
             .unwrap_or(DEFAULT_MISSION);
-        let trials = args.trials.unwrap_or(DEFAULT_TRIALS);
+        let trials = args.monte_carlo.trials.unwrap_or(DEFAULT_TRIALS);
         let asking = ids
             .iter()
             .copied()
             .find(|id| plan.scenarios[id.index()].random_over.is_some());
-        let asking = if args.trials.is_none() { asking } else { None };
+        let asking = if args.monte_carlo.trials.is_none() {
+            asking
+        } else {
+            None
+        };
         if let Some(diagnostic) = monte_carlo::check_budget(plan, graph, trials, asking) {
             let style = HumanStyle { color, width: 100 };
             eprintln!("{}", render::human(&diagnostic, &compiled.sources, style));
@@ -119,8 +124,8 @@ fn run(args: &SimulateArgs, compiled: &Compiled, color: bool) -> Result<Results,
         }
         let options = monte_carlo::Options {
             trials,
-            seed: args.seed,
-            threads: super::threads(args.threads),
+            seed: args.monte_carlo.seed,
+            threads: super::threads(args.monte_carlo.threads),
             mission,
         };
         let bar = progress_bar(trials);
