@@ -1,6 +1,7 @@
 //! Time each stage of `drplan check` on one plan file, in process:
 //! `check-phases PLAN [--repeat N]` prints the best of N runs per stage, in seconds
-//! and MB/s of plan text, to find where a check spends its time.
+//! and MB/s of plan text, and the memory resident after each stage of the last run
+//! (from /proc/self/statm, Linux only), to find where a check spends time and memory.
 
 use drplan::source::FileId;
 use std::time::Instant;
@@ -16,40 +17,48 @@ fn main() {
         _ => 3,
     };
     let mut best = [f64::MAX; 7];
+    let mut resident = [0u64; 7];
     let mut bytes = 0;
     for _ in 0..repeat.max(1) {
         let mut times = [0.0; 7];
         let started = Instant::now();
         let text = std::fs::read_to_string(&path).expect("read the plan");
         times[0] = started.elapsed().as_secs_f64();
+        resident[0] = resident_bytes();
         bytes = text.len();
         let started = Instant::now();
         let (file, _) = drplan::syntax::parse(&text, FileId(0));
         times[1] = started.elapsed().as_secs_f64();
+        resident[1] = resident_bytes();
         let files = vec![(FileId(0), file)];
         let started = Instant::now();
         let (plan, _) = drplan::model::resolve(&files);
         times[2] = started.elapsed().as_secs_f64();
+        resident[2] = resident_bytes();
         let started = Instant::now();
         drop(files);
         times[3] = started.elapsed().as_secs_f64();
+        resident[3] = resident_bytes();
         let started = Instant::now();
         let (graph, _) = drplan::graph::build(&plan);
         times[4] = started.elapsed().as_secs_f64();
+        resident[4] = resident_bytes();
         let started = Instant::now();
         let diagnostics = drplan::analysis::check(&plan, &graph);
         times[5] = started.elapsed().as_secs_f64();
+        resident[5] = resident_bytes();
         std::hint::black_box(diagnostics);
         let started = Instant::now();
         drop((graph, plan, text));
         times[6] = started.elapsed().as_secs_f64();
+        resident[6] = resident_bytes();
         for (b, t) in best.iter_mut().zip(times) {
             *b = b.min(t);
         }
     }
     let total: f64 = best.iter().sum();
     let mb = bytes as f64 / 1e6;
-    for (name, t) in [
+    for ((name, t), r) in [
         "read",
         "parse",
         "resolve",
@@ -60,12 +69,25 @@ fn main() {
     ]
     .iter()
     .zip(best)
+    .zip(resident)
     {
         println!(
-            "{name:<10} {t:>8.4} s {:>9.1} MB/s {:>5.1}%",
+            "{name:<10} {t:>8.4} s {:>9.1} MB/s {:>5.1}%   resident after: {:>7.1} MB",
             mb / t,
-            100.0 * t / total
+            100.0 * t / total,
+            r as f64 / 1e6
         );
     }
     println!("{:<10} {total:>8.4} s {:>9.1} MB/s", "total", mb / total);
+}
+
+/// Resident memory of this process now, in bytes (0 where /proc is missing).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
 }
