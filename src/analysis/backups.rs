@@ -162,53 +162,39 @@ fn check_retention(context: &Context, facts: &Facts, id: BackupId, out: &mut Vec
     let plan = context.plan;
     let backup = &plan.backups[id.index()];
     let Some(keep) = backup.keep else { return };
-    // (what must stay restorable, how long, the related declaration)
-    let mut needs: Vec<(String, Seconds, Option<crate::source::Span>)> = Vec::new();
+    // What must stay restorable, for how long; cheap to gather, since the words are
+    // written only when the retention falls short.
+    let mut needs: Vec<Need> = Vec::new();
     if let Some(service) = facts.services[id.index()]
         .iter()
         .filter_map(|&s| plan.services[s.index()].rpo.map(|rpo| (s, rpo)))
         .max_by_key(|&(_, rpo)| rpo)
     {
-        let (service_id, rpo) = service;
-        let service = &plan.services[service_id.index()];
-        needs.push((
-            format!("the rpo of `{}` ({})", service.name, format_duration(rpo)),
-            rpo,
-            Some(service.span),
-        ));
+        needs.push(Need::Rpo(&plan.services[service.0.index()], service.1));
     }
     if let Some(tested) = backup.tested_every {
-        needs.push((
-            format!("its restore-test interval ({})", format_duration(tested)),
-            tested,
-            None,
-        ));
+        needs.push(Need::RestoreTest(tested));
     }
     if let Some(full) = backup.full {
         if let Some((kind, _)) = rpo::schedules(backup)
             .find(|&(kind, _)| kind == "differential" || kind == "incremental")
         {
-            needs.push((
-                format!(
-                    "its full interval ({}), which its {kind}s need",
-                    format_duration(full.every)
-                ),
-                full.every,
-                Some(full.span),
-            ));
+            needs.push(Need::Full(kind, full));
         }
     }
-    needs.retain(|&(_, seconds, _)| keep < seconds);
-    needs.sort_by_key(|&(_, seconds, _)| std::cmp::Reverse(seconds));
-    let Some((first, longest, _)) = needs.first() else {
+    needs.retain(|need| keep < need.seconds());
+    needs.sort_by_key(|need| std::cmp::Reverse(need.seconds()));
+    let Some(first) = needs.first() else {
         return;
     };
+    let longest = &first.seconds();
     let mut diagnostic = Diagnostic::new(
         Code::RetentionTooShort,
         format!(
-            "backup `{}` keeps restore points for {}, less than {first}",
+            "backup `{}` keeps restore points for {}, less than {}",
             backup.name,
-            format_duration(keep)
+            format_duration(keep),
+            first.describe()
         ),
     )
     .primary(
@@ -219,13 +205,13 @@ fn check_retention(context: &Context, facts: &Facts, id: BackupId, out: &mut Vec
             format_duration(*longest)
         ),
     );
-    for (what, _, span) in &needs {
-        if let Some(span) = span {
-            diagnostic = diagnostic.secondary(*span, format!("needs {what}"));
+    for need in &needs {
+        if let Some(span) = need.span() {
+            diagnostic = diagnostic.secondary(span, format!("needs {}", need.describe()));
         }
     }
-    for (what, _, _) in needs.iter().skip(1) {
-        diagnostic = diagnostic.note(format!("also shorter than {what}"));
+    for need in needs.iter().skip(1) {
+        diagnostic = diagnostic.note(format!("also shorter than {}", need.describe()));
     }
     out.push(Finding::new(
         diagnostic.help(format!(
@@ -235,6 +221,48 @@ fn check_retention(context: &Context, facts: &Facts, id: BackupId, out: &mut Vec
         )),
         [Subject::Backup(id)],
     ));
+}
+
+/// What a backup's restore points must outlive (`retention-too-short`).
+enum Need<'p> {
+    /// The largest rpo among the services it covers.
+    Rpo(&'p crate::model::Service, Seconds),
+    RestoreTest(Seconds),
+    /// The full its differentials or incrementals (named) are built on.
+    Full(&'static str, crate::model::Schedule),
+}
+
+impl Need<'_> {
+    fn seconds(&self) -> Seconds {
+        match *self {
+            Need::Rpo(_, seconds) | Need::RestoreTest(seconds) => seconds,
+            Need::Full(_, full) => full.every,
+        }
+    }
+
+    /// The related declaration, when it is not the backup itself.
+    fn span(&self) -> Option<crate::source::Span> {
+        match self {
+            Need::Rpo(service, _) => Some(service.span),
+            Need::RestoreTest(_) => None,
+            Need::Full(_, full) => Some(full.span),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Need::Rpo(service, rpo) => {
+                format!("the rpo of `{}` ({})", service.name, format_duration(*rpo))
+            }
+            Need::RestoreTest(tested) => {
+                format!("its restore-test interval ({})", format_duration(*tested))
+            }
+            Need::Full(kind, full) => format!(
+                "its full interval ({}), which its {kind}s need",
+                format_duration(full.every)
+            ),
+        }
+    }
 }
 
 /// "`a`", "`a` and `b`", "`a`, `b` and `c`".

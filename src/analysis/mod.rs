@@ -62,12 +62,27 @@ impl Finding {
 /// Run every rule; return the diagnostics no `allow` suppresses, in rule order.
 pub fn check(plan: &Plan, graph: &Graph) -> Vec<Diagnostic> {
     let context = Context::new(plan, graph);
-    let mut findings = Vec::new();
-    big_bang::check(&context, &mut findings);
-    changes::check(&context, &mut findings);
-    backups::check(&context, &mut findings);
-    recovery::check(&context, &mut findings);
-    completeness::check(&context, &mut findings);
+    // The backup rules cost about as much as all the others together: they run on a
+    // second thread. Findings are joined in one fixed order, whatever the timing.
+    let (mut findings, backup_findings, later_findings) = std::thread::scope(|scope| {
+        let backups = scope.spawn(|| {
+            let mut out = Vec::new();
+            backups::check(&context, &mut out);
+            out
+        });
+        let mut first = Vec::new();
+        big_bang::check(&context, &mut first);
+        changes::check(&context, &mut first);
+        let mut later = Vec::new();
+        recovery::check(&context, &mut later);
+        completeness::check(&context, &mut later);
+        let backups = backups
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, backups, later)
+    });
+    findings.extend(backup_findings);
+    findings.extend(later_findings);
     findings
         .into_iter()
         .filter(|f| !is_allowed(plan, f))

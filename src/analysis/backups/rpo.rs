@@ -243,26 +243,26 @@ pub(super) fn check_service(
             storage.extend(plan.vms[vm.index()].storage.iter().map(|r| r.id));
         }
     }
-    let server_names = list_names(
-        servers
-            .iter()
-            .map(|s| plan.servers[s.index()].name.as_str()),
-    );
-    let is_lost = if servers.len() > 1 {
-        "are lost"
-    } else {
-        "is lost"
-    };
     let loss = Loss::Servers { storage: &storage };
     let newest_kept = newest(context, backups, &facts.intervals, loss);
     // A service replicated on several servers keeps its data on the others when one
     // is lost; only a single-server service loses what was not yet backed up.
     let is_replicated = servers.len() >= 2;
     if !is_replicated && newest_kept.is_none_or(|n| n.age > rpo) {
+        // Names are listed only for a finding: most services pass.
         let what = if servers.is_empty() {
             "its server".to_string()
         } else {
-            server_names.clone()
+            list_names(
+                servers
+                    .iter()
+                    .map(|s| plan.servers[s.index()].name.as_str()),
+            )
+        };
+        let is_lost = if servers.len() > 1 {
+            "are lost"
+        } else {
+            "is lost"
         };
         let mut diagnostic = data_loss(
             Code::RpoUnmet,
@@ -302,6 +302,15 @@ pub(super) fn check_service(
         // or `no-offsite-copy` already says nothing leaves it.
         return;
     }
+    let newest_off = newest(
+        context,
+        backups,
+        &facts.intervals,
+        Loss::Sites { sites: &sites },
+    );
+    if newest_off.is_some_and(|n| n.age <= rpo) {
+        return;
+    }
     let site_names = format!(
         "{} {}",
         if sites.len() > 1 { "sites" } else { "site" },
@@ -312,15 +321,6 @@ pub(super) fn check_service(
     } else {
         "is lost"
     };
-    let newest_off = newest(
-        context,
-        backups,
-        &facts.intervals,
-        Loss::Sites { sites: &sites },
-    );
-    if newest_off.is_some_and(|n| n.age <= rpo) {
-        return;
-    }
     let mut diagnostic = data_loss(
         Code::RpoUnmetSiteLoss,
         service,
