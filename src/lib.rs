@@ -65,13 +65,12 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
                 ),
             );
         } else {
-            let (resolved, resolve_diagnostics) = model::resolve(&files);
-            diagnostics.extend(resolve_diagnostics);
             let has_plan_block = files
                 .iter()
                 .any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan"));
-            // The syntax tree is the largest structure; nothing after resolution reads it.
-            drop(files);
+            // The syntax tree is the largest structure: resolution consumes it.
+            let (resolved, resolve_diagnostics) = model::resolve(files);
+            diagnostics.extend(resolve_diagnostics);
             if !has_plan_block {
                 let (_, first) = sources.files().next().expect("one file was loaded");
                 diagnostics.push(

@@ -79,11 +79,62 @@ struct Symbol {
 
 /// Build the model from parsed files (in load order). Returns the plan, even a partial
 /// one, and every diagnostic found; callers must not analyse a plan with errors.
-pub fn resolve(files: &[(FileId, ast::File)]) -> (Plan, Vec<Diagnostic>) {
+///
+/// The files are consumed: each declaration's syntax is dropped as soon as it is
+/// lowered, so the tree shrinks while the model grows and the two never peak together.
+pub fn resolve(files: Vec<(FileId, ast::File)>) -> (Plan, Vec<Diagnostic>) {
+    let (settings, mut declarations) = Declarations::sort(files);
     let mut resolver = Resolver::default();
-    resolver.collect(files);
-    let plan = resolver.build();
+    resolver.collect(&settings, &declarations);
+    let plan = resolver.build(&mut declarations);
     (plan, resolver.diagnostics)
+}
+
+/// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
+/// `defaults`), read throughout, and the named declarations by keyword, each lowered
+/// once and then dropped.
+#[derive(Default)]
+struct Declarations {
+    by_keyword: HashMap<&'static str, Vec<Item>>,
+    /// Every named declaration as (keyword, position in its list), in source order: the
+    /// order names are declared in, so "first declared here" means first in the text.
+    source_order: Vec<(&'static str, u32)>,
+}
+
+impl Declarations {
+    fn sort(files: Vec<(FileId, ast::File)>) -> (Vec<Item>, Declarations) {
+        let mut settings = Vec::new();
+        let mut declarations = Declarations::default();
+        for (_, file) in files {
+            for item in file.items {
+                match item.keyword.text.as_str() {
+                    "include" => {}
+                    "allow" | "plan" | "defaults" => settings.push(item),
+                    keyword => {
+                        // Unknown keywords were reported by the parser.
+                        let Some(spec) = schema::item(keyword) else {
+                            continue;
+                        };
+                        let list = declarations.by_keyword.entry(spec.keyword).or_default();
+                        declarations
+                            .source_order
+                            .push((spec.keyword, list.len() as u32));
+                        list.push(item);
+                    }
+                }
+            }
+        }
+        (settings, declarations)
+    }
+
+    fn get(&self, keyword: &str, index: u32) -> &Item {
+        &self.by_keyword[keyword][index as usize]
+    }
+
+    /// The declarations of one keyword, handed over to be lowered.
+    fn take(&mut self, keyword: &str) -> Vec<Item> {
+        self.by_keyword.remove(keyword).unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
@@ -91,8 +142,6 @@ struct Resolver<'a> {
     /// Names own their (inline, up to 24 bytes) text: a look-up then touches the
     /// table only, not the syntax tree too.
     symbols: HashMap<CompactString, Symbol>,
-    /// Declarations by kind, in index order.
-    items: HashMap<&'static str, Vec<&'a Item>>,
     defaults: HashMap<&'a str, Vec<&'a Property>>,
     /// The defaults per kind once collected, shared by every declaration of the kind.
     shared_defaults: HashMap<&'a str, Rc<[&'a Property]>>,
@@ -292,10 +341,11 @@ impl<'a> Resolver<'a> {
 
     // ---------------------------------------------------------------- pass 1: names
 
-    fn collect(&mut self, files: &'a [(FileId, ast::File)]) {
-        let declarations: usize = files
-            .iter()
-            .flat_map(|(_, f)| &f.items)
+    fn collect(&mut self, settings: &'a [Item], declarations: &Declarations) {
+        let count: usize = declarations
+            .by_keyword
+            .values()
+            .flatten()
             .map(|i| {
                 1 + i
                     .children
@@ -304,17 +354,16 @@ impl<'a> Resolver<'a> {
                     .sum::<usize>()
             })
             .sum();
-        self.symbols.reserve(declarations);
-        for (_, file) in files {
-            for item in &file.items {
-                match item.keyword.text.as_str() {
-                    "include" => {}
-                    "allow" => self.top_allows.push(item),
-                    "plan" => self.plan_items.push(item),
-                    "defaults" => self.collect_defaults(item),
-                    keyword => self.declare(item, keyword),
-                }
+        self.symbols.reserve(count);
+        for item in settings {
+            match item.keyword.text.as_str() {
+                "allow" => self.top_allows.push(item),
+                "plan" => self.plan_items.push(item),
+                _ => self.collect_defaults(item),
             }
+        }
+        for &(keyword, index) in &declarations.source_order {
+            self.declare(declarations.get(keyword, index), keyword, index);
         }
     }
 
@@ -345,14 +394,10 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn declare(&mut self, item: &'a Item, keyword: &str) {
+    fn declare(&mut self, item: &Item, keyword: &str, index: u32) {
         let Some(kind) = Kind::from_keyword(keyword) else {
             return;
         };
-        let spec_keyword = schema::item(keyword).map_or("", |s| s.keyword);
-        let list = self.items.entry(spec_keyword).or_default();
-        let index = list.len() as u32;
-        list.push(item);
         self.add_symbol(item, kind, index, None);
         if kind == Kind::Rollout {
             for (stage_index, stage) in item.children.iter().enumerate() {
@@ -371,7 +416,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn add_symbol(&mut self, item: &'a Item, kind: Kind, index: u32, change: Option<ChangeId>) {
+    fn add_symbol(&mut self, item: &Item, kind: Kind, index: u32, change: Option<ChangeId>) {
         let Some(name) = &item.name else {
             return;
         };
@@ -552,7 +597,7 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn allows(&mut self, props: &Props<'a>) -> Vec<Allow> {
+    fn allows(&mut self, props: &Props) -> Vec<Allow> {
         let values = props
             .own
             .iter()
@@ -601,7 +646,10 @@ impl<'a> Resolver<'a> {
     }
 
     /// Check for non-repeatable properties set twice and build the property view.
-    fn props(&mut self, item: &'a Item, kind_keyword: &str) -> Props<'a> {
+    fn props<'i>(&mut self, item: &'i Item, kind_keyword: &str) -> Props<'i>
+    where
+        'a: 'i,
+    {
         if let Some(spec) = schema::item(&item.keyword.text) {
             // Schemas have fewer than 64 properties: one bit per key seen.
             let mut seen = 0u64;
@@ -687,43 +735,39 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
-    fn items_of(&self, keyword: &str) -> Vec<&'a Item> {
-        self.items.get(keyword).cloned().unwrap_or_default()
-    }
-
     // ---------------------------------------------------------------- pass 2: build
 
-    fn build(&mut self) -> Plan {
+    fn build(&mut self, declarations: &mut Declarations) -> Plan {
         let settings_and_name = self.settings();
-        let tiers = self
-            .items_of("tier")
+        let tiers = declarations
+            .take("tier")
             .into_iter()
-            .map(|i| self.tier(i))
+            .map(|i| self.tier(&i))
             .collect();
-        let roles = self
-            .items_of("role")
+        let roles = declarations
+            .take("role")
             .into_iter()
-            .map(|i| self.role(i))
+            .map(|i| self.role(&i))
             .collect();
-        let sites = self
-            .items_of("site")
+        let sites = declarations
+            .take("site")
             .into_iter()
-            .map(|i| self.site(i))
+            .map(|i| self.site(&i))
             .collect();
-        let storage = self
-            .items_of("storage")
+        let storage = declarations
+            .take("storage")
             .into_iter()
-            .map(|i| self.storage(i))
+            .map(|i| self.storage(&i))
             .collect();
-        let servers: Vec<Server> = self
-            .items_of("server")
+        let servers: Vec<Server> = declarations
+            .take("server")
             .into_iter()
-            .map(|i| self.server(i))
+            .map(|i| self.server(&i))
             .collect();
-        let vms = self
-            .items_of("vm")
+        let vms = declarations
+            .take("vm")
             .into_iter()
-            .map(|i| self.vm(i, &servers))
+            .map(|i| self.vm(&i, &servers))
             .collect();
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
@@ -742,30 +786,30 @@ impl<'a> Resolver<'a> {
             scenarios: Vec::new(),
             allows,
         };
-        plan.services = self
-            .items_of("service")
+        plan.services = declarations
+            .take("service")
             .into_iter()
-            .map(|i| self.service(i, &plan))
+            .map(|i| self.service(&i, &plan))
             .collect();
-        plan.backups = self
-            .items_of("backup")
+        plan.backups = declarations
+            .take("backup")
             .into_iter()
-            .map(|i| self.backup(i))
+            .map(|i| self.backup(&i))
             .collect();
-        plan.standbys = self
-            .items_of("standby")
+        plan.standbys = declarations
+            .take("standby")
             .into_iter()
-            .map(|i| self.standby(i))
+            .map(|i| self.standby(&i))
             .collect();
-        plan.rollouts = self
-            .items_of("rollout")
+        plan.rollouts = declarations
+            .take("rollout")
             .into_iter()
-            .map(|i| self.rollout(i))
+            .map(|i| self.rollout(&i))
             .collect();
-        plan.scenarios = self
-            .items_of("scenario")
+        plan.scenarios = declarations
+            .take("scenario")
             .into_iter()
-            .map(|i| self.scenario(i, &plan))
+            .map(|i| self.scenario(&i, &plan))
             .collect();
         plan
     }
@@ -830,7 +874,7 @@ impl<'a> Resolver<'a> {
         (item.name_text().to_string(), settings, allows)
     }
 
-    fn tier(&mut self, item: &'a Item) -> Tier {
+    fn tier(&mut self, item: &Item) -> Tier {
         let p = self.props(item, "tier");
         Tier {
             name: item.name_text().into(),
@@ -842,7 +886,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn role(&mut self, item: &'a Item) -> Role {
+    fn role(&mut self, item: &Item) -> Role {
         let p = self.props(item, "role");
         let deputy = self.role_ref(p.get("deputy"), "`deputy`");
         if let Some(d) = deputy {
@@ -888,7 +932,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn site(&mut self, item: &'a Item) -> Site {
+    fn site(&mut self, item: &Item) -> Site {
         let p = self.props(item, "site");
         Site {
             name: item.name_text().into(),
@@ -907,7 +951,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn storage(&mut self, item: &'a Item) -> Storage {
+    fn storage(&mut self, item: &Item) -> Storage {
         let p = self.props(item, "storage");
         Storage {
             name: item.name_text().into(),
@@ -928,7 +972,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn server(&mut self, item: &'a Item) -> Server {
+    fn server(&mut self, item: &Item) -> Server {
         let p = self.props(item, "server");
         Server {
             name: item.name_text().into(),
@@ -946,7 +990,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn vm(&mut self, item: &'a Item, servers: &[Server]) -> Vm {
+    fn vm(&mut self, item: &Item, servers: &[Server]) -> Vm {
         let p = self.props(item, "vm");
         let host = match p.get("on") {
             Some(Value::Name(ident)) => {
@@ -996,7 +1040,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn service(&mut self, item: &'a Item, plan: &Plan) -> Service {
+    fn service(&mut self, item: &Item, plan: &Plan) -> Service {
         let p = self.props(item, "service");
         let hosts: Vec<Ref<Host>> = match p.get("on") {
             Some(Value::Names(names)) => names
@@ -1166,7 +1210,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn backup(&mut self, item: &'a Item) -> Backup {
+    fn backup(&mut self, item: &Item) -> Backup {
         let p = self.props(item, "backup");
         let subjects = match p.get("of") {
             Some(Value::Names(names)) => names
@@ -1260,7 +1304,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn standby(&mut self, item: &'a Item) -> Standby {
+    fn standby(&mut self, item: &Item) -> Standby {
         let p = self.props(item, "standby");
         let (mut cpu, mut memory, mut disk) = (None, None, None);
         if let Some(Value::Capacity(parts)) = p.get("capacity") {
@@ -1320,7 +1364,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn rollout(&mut self, item: &'a Item) -> Rollout {
+    fn rollout(&mut self, item: &Item) -> Rollout {
         let p = self.props(item, "rollout");
         let window = self.empty_window_check(p.get("window"));
         let stages = item.children.iter().map(|s| self.stage(s)).collect();
@@ -1346,7 +1390,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn stage(&mut self, item: &'a Item) -> Stage {
+    fn stage(&mut self, item: &Item) -> Stage {
         let p = self.props(item, "stage");
         let window = self.empty_window_check(p.get("window"));
         let changes = item.children.iter().map(|c| self.change(c)).collect();
@@ -1364,7 +1408,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn change(&mut self, item: &'a Item) -> Change {
+    fn change(&mut self, item: &Item) -> Change {
         let p = self.props(item, "change");
         let targets = match p.get("on") {
             Some(Value::Names(names)) => names
@@ -1445,7 +1489,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn scenario(&mut self, item: &'a Item, plan: &Plan) -> Scenario {
+    fn scenario(&mut self, item: &Item, plan: &Plan) -> Scenario {
         let p = self.props(item, "scenario");
         let mut events = Vec::new();
         for value in p.all("at") {
