@@ -66,44 +66,48 @@ pub struct SourceFile {
     /// The path as the user should see it (relative when given relative).
     pub name: String,
     pub text: String,
-    /// Byte offset of each line start, for line/column look-ups.
-    line_starts: Vec<u32>,
+    /// Byte offset of each line start, for line/column look-ups: found on first use,
+    /// since a file without diagnostics never needs them.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Self {
         let name = path.display().to_string();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         SourceFile {
             path,
             name,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let newlines = memchr::memchr_iter(b'\n', self.text.as_bytes());
+            std::iter::once(0)
+                .chain(newlines.map(|i| i as u32 + 1))
+                .collect()
+        })
     }
 
     /// 0-based index of the line holding a byte offset.
     pub fn line_index(&self, offset: u32) -> usize {
-        self.line_starts.partition_point(|&s| s <= offset) - 1
+        self.line_starts().partition_point(|&s| s <= offset) - 1
     }
 
     /// Byte offset where a 0-based line starts; the text's length past the last line.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .get(line)
             .map_or(self.text.len(), |&s| s as usize)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: u32) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line] as usize;
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let column = self
             .text

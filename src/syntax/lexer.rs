@@ -1,8 +1,8 @@
 //! Text → tokens, with nom recognizers for each token shape. Knows nothing of declarations.
 
-use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
+use nom::bytes::complete::{tag, take_while, take_while_m_n};
 use nom::character::complete::char;
-use nom::combinator::{opt, recognize};
+use nom::combinator::recognize;
 use nom::sequence::pair;
 use nom::{IResult, Parser};
 
@@ -75,10 +75,6 @@ fn is_unit_char(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '%' || c == '/'
 }
 
-fn digits(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_digit()).parse(input)
-}
-
 fn fixed_digits(n: usize) -> impl Fn(&str) -> IResult<&str, &str> {
     move |input| take_while_m_n(n, n, |c: char| c.is_ascii_digit()).parse(input)
 }
@@ -101,18 +97,38 @@ fn clock(input: &str) -> IResult<&str, &str> {
 }
 
 /// NUMBER ::= [0-9] [0-9_]* ( '.' [0-9]+ )?   (the unit is lexed separately)
+///
+/// Scans bytes, like `word`: numbers are the second most common token.
 fn number(input: &str) -> IResult<&str, &str> {
-    recognize((
-        digits,
-        take_while(|c: char| c.is_ascii_digit() || c == '_'),
-        opt(pair(char('.'), digits)),
-    ))
-    .parse(input)
+    let bytes = input.as_bytes();
+    // The end of the digits (and, in the whole part, underscores) from `from`.
+    let run = |from: usize, underscores: bool| {
+        from + bytes[from..]
+            .iter()
+            .position(|&b| !(b.is_ascii_digit() || (underscores && b == b'_')))
+            .unwrap_or(bytes.len() - from)
+    };
+    if !bytes.first().is_some_and(u8::is_ascii_digit) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Digit,
+        )));
+    }
+    let mut len = run(1, true);
+    if bytes.get(len) == Some(&b'.') && bytes.get(len + 1).is_some_and(u8::is_ascii_digit) {
+        len = run(len + 1, false);
+    }
+    // Every byte before `len` is ASCII, so `len` is a char boundary.
+    Ok((&input[len..], &input[..len]))
 }
 
 /// UNIT ::= [A-Za-z%/] [A-Za-z/]*
 fn unit(input: &str) -> IResult<&str, &str> {
-    take_while(is_unit_char).parse(input)
+    let len = input
+        .bytes()
+        .position(|b| !is_unit_char(b as char))
+        .unwrap_or(input.len());
+    Ok((&input[len..], &input[..len]))
 }
 
 /// WORD ::= [A-Za-z_] [A-Za-z0-9_-]*
@@ -274,13 +290,19 @@ impl<'a> Lexer<'a> {
             return Some(token(TokenKind::Str, start + len));
         }
         if first.is_ascii_digit() {
-            if let Ok((r, _)) = date(rest) {
-                self.rest = r;
-                return Some(token(TokenKind::Date, self.offset(r)));
+            // Most numbers are neither: test the separator's fixed place first.
+            let separator = |at: usize, byte: u8| rest.as_bytes().get(at) == Some(&byte);
+            if separator(4, b'-') {
+                if let Ok((r, _)) = date(rest) {
+                    self.rest = r;
+                    return Some(token(TokenKind::Date, self.offset(r)));
+                }
             }
-            if let Ok((r, _)) = clock(rest) {
-                self.rest = r;
-                return Some(token(TokenKind::Clock, self.offset(r)));
+            if separator(2, b':') {
+                if let Ok((r, _)) = clock(rest) {
+                    self.rest = r;
+                    return Some(token(TokenKind::Clock, self.offset(r)));
+                }
             }
             let (after_digits, _) = number(rest).unwrap_or((rest, ""));
             let unit_start = self.offset(after_digits);
