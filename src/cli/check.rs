@@ -98,6 +98,10 @@ pub fn run(args: &CheckArgs, color: bool) -> i32 {
                     .for_each(|d| d.severity = Severity::Error);
             }
             compiled_plans.push((compiled, diagnostics));
+        } else {
+            // Freeing a large model is one free per allocation: done beside the next
+            // plan's work, or cut short when the process exits (it owns no files).
+            std::thread::spawn(move || drop(compiled));
         }
     }
     match args.format {
