@@ -91,7 +91,7 @@ fn collect_starts(item: &ast::Item, starts: &mut Vec<(u32, LineStart)>) {
     let has_block = item.value.is_none();
     starts.push((item.keyword.span.start, LineStart::Item { has_block }));
     for property in &item.properties {
-        starts.push((property.key.span.start, LineStart::Property));
+        starts.push((property.key_span().start, LineStart::Property));
     }
     for child in &item.children {
         collect_starts(child, starts);

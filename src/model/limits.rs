@@ -91,12 +91,12 @@ fn check_scenario(scenario: &ast::Item, limits: &Limits, diagnostics: &mut Vec<D
         if let Some(extra) = scenario
             .properties
             .iter()
-            .filter(|p| p.key.text == key)
+            .filter(|p| p.key == key)
             .nth(limit)
         {
             diagnostics.push(
                 exceeded(what, limit)
-                    .primary(extra.key.span, format!("`{key}` number {}", limit + 1))
+                    .primary(extra.key_span(), format!("`{key}` number {}", limit + 1))
                     .secondary(scenario.name_span(), "in this scenario")
                     .help("split the scenario into several, one story each"),
             );

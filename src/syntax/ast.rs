@@ -45,22 +45,27 @@ impl Item {
     }
 }
 
-/// A property's key: always one of the schema's keys, so its text is not copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key {
-    pub text: &'static str,
-    pub span: Span,
-}
-
-/// `key value`, one property of a declaration. Kept small (96 bytes): a large plan
+/// `key value`, one property of a declaration. Kept small (80 bytes): a large plan
 /// holds millions of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
-    pub key: Key,
+    /// The key: always one of the schema's keys, so its text is not copied. It starts
+    /// the property's span, so its own span is not stored either.
+    pub key: &'static str,
     /// Position of the key in its declaration's schema (`schema::ItemSpec::properties`).
     pub index: u8,
     pub value: Value,
     pub span: Span,
+}
+
+impl Property {
+    /// Where the key is written.
+    pub fn key_span(&self) -> Span {
+        Span {
+            end: self.span.start + self.key.len() as u32,
+            ..self.span
+        }
+    }
 }
 
 /// A clock time of the week, in minutes since Monday 00:00.

@@ -755,15 +755,12 @@ impl<'a> Parser<'a> {
     /// property ::= KEY value
     fn property(&mut self, spec: &PropertySpec, index: u8) -> Parsed<Property> {
         let token = self.bump();
-        let key = ast::Key {
-            text: spec.key,
-            span: self.span(token),
-        };
+        let key_span = self.span(token);
         let value = self.value(spec.shape, spec.key)?;
         Ok(Property {
+            key: spec.key,
             index,
-            span: self.span_from(key.span),
-            key,
+            span: self.span_from(key_span),
             value,
         })
     }
