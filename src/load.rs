@@ -2,6 +2,7 @@
 //! directory. The only input I/O of the pipeline; enforces the size limit.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::limits;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 use std::path::{Path, PathBuf};
@@ -135,11 +136,12 @@ fn load_file(
         return;
     }
     if loaded.sources.len() >= MAX_FILES {
-        let mut diagnostic = Diagnostic::new(
-            Code::FileTooLarge,
-            format!("a plan may span at most {MAX_FILES} files"),
-        )
-        .help("split the estate into several plans");
+        let mut diagnostic = limits::exceeded("the number of files in a plan", MAX_FILES)
+            .help(
+                "split the estate into several plans; `drplan explain limit-exceeded` \
+                 describes the limits",
+            )
+            .note(format!("`{}` was not read", shown.display()));
         if let Some(span) = included_at {
             diagnostic = diagnostic.primary(span, "one file too many");
         }

@@ -299,6 +299,35 @@ fn plan_text_over_the_total_limit_is_refused_unread() {
 }
 
 #[test]
+fn files_past_the_file_limit_are_refused_at_the_include() {
+    let test = Test::new().dir("parts");
+    let parts = drplan::load::MAX_FILES;
+    let mut root = String::from("plan clinic { rto 4h  rpo 1h }\n");
+    for i in 0..parts {
+        std::fs::write(
+            test.path().join(format!("parts/part-{i}.dr")),
+            format!("role r{i} {{ }}\n"),
+        )
+        .expect("write a part");
+        root.push_str(&format!("include \"parts/part-{i}.dr\"\n"));
+    }
+    // The root file and MAX_FILES − 1 parts fit; the last include is one file too many.
+    let output = test
+        .bytes("plan.dr", root.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::limit-exceeded")
+        .stdout_contains("the number of files in a plan exceeds the limit of 10000")
+        .stdout_contains(&format!("plan.dr:{}:", parts + 1))
+        .stdout_contains("one file too many")
+        .stdout_contains(&format!("part-{}.dr` was not read", parts - 1))
+        .stdout_contains("drplan explain limit-exceeded")
+        .run();
+    assert!(!output.stdout.contains("file-too-large"));
+    assert_eq!(output.stdout.matches("drplan::limit-exceeded").count(), 1);
+}
+
+#[test]
 fn monte_carlo_past_the_sample_limit_is_refused() {
     // `--trials` goes up to 100,000,000: 101 components pass the product limit.
     let servers: String = (0..101)
