@@ -328,6 +328,41 @@ fn files_past_the_file_limit_are_refused_at_the_include() {
 }
 
 #[test]
+fn an_include_chain_as_long_as_the_file_limit_loads_quickly() {
+    // Each file includes the next: loading once recursed per include and overflowed
+    // the stack at a few thousand, and scanned every loaded file for each new one.
+    let test = Test::new();
+    let files = drplan::load::MAX_FILES;
+    for i in 0..files {
+        let include = if i + 1 < files {
+            format!("include \"f{}.dr\"\n", i + 1)
+        } else {
+            String::new()
+        };
+        let plan = if i == 0 {
+            "plan clinic { rto 4h  rpo 1h  owner r0  escalation r0 }\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            test.path().join(format!("f{i}.dr")),
+            format!("{include}{plan}role r{i} {{ }}\n"),
+        )
+        .expect("write a file");
+    }
+    let started = Instant::now();
+    test.args(["check", "f0.dr"])
+        .status(0)
+        .stdout_contains(&format!("in {files} files"))
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn monte_carlo_past_the_sample_limit_is_refused() {
     // `--trials` goes up to 100,000,000: 101 components pass the product limit.
     let servers: String = (0..101)
