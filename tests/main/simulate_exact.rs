@@ -187,6 +187,21 @@ fn components_without_failure_data_never_fail() {
     assert!(r.components.is_empty());
 }
 
+#[test]
+fn a_long_on_list_of_one_host_is_one_step() {
+    // 100,000 entries and a quorum of half: a k × n threshold table would take
+    // billions of steps; the repeated host counts once for all its entries.
+    let hosts = vec!["h"; 100_000].join(", ");
+    let r = report(
+        &format!(
+            "{PLAN}server h {{ fail-probability 0.25 }}\n\
+             service s {{ on {hosts}  quorum 50000 }}\n"
+        ),
+        DAY,
+    );
+    assert_close(probability(&r, "s"), 0.25, 1e-12);
+}
+
 /// The values SCRAM 0.16.2 prints for the reference files (tests/data/open-psa/README.md).
 const REFERENCE: [(&str, f64); 5] = [
     ("two_train", 0.7225),

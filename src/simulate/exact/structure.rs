@@ -2,6 +2,7 @@
 //! and its exact evaluation with a BDD. Knows nothing of plans.
 
 use super::bdd::{Bdd, NodeId, FALSE, TRUE};
+use rustc_hash::FxHashMap;
 
 /// What a gate or a top event reads: a basic event, a gate, or a constant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,6 +234,10 @@ impl<'a> Compiled<'a> {
     }
 
     /// At least `k` of the children: a threshold table built from the last child back.
+    /// A child repeated m times (a host listed twice, vms that fail only with their one
+    /// server) is one step that counts m, and only the rows that can still reach `k`
+    /// are computed: the work is that of the diagram, not k × n, which a long `on`
+    /// list of one host made quadratic without a node to show for it.
     fn at_least(&mut self, k: usize, children: &[NodeId]) -> NodeId {
         if k == 0 {
             return TRUE;
@@ -240,13 +245,33 @@ impl<'a> Compiled<'a> {
         if k > children.len() {
             return FALSE;
         }
-        // row[j]: at least j of the children after the current one.
+        // Each distinct child and how often it appears, in first-appearance order.
+        let mut groups: Vec<(NodeId, usize)> = Vec::new();
+        let mut group_of: FxHashMap<NodeId, usize> = FxHashMap::default();
+        for &child in children {
+            let next = groups.len();
+            let g = *group_of.entry(child).or_insert(next);
+            if g == next {
+                groups.push((child, 0));
+            }
+            groups[g].1 += 1;
+        }
+        // row[j]: at least j of the children after the current group.
         let mut row = vec![FALSE; k + 1];
         row[0] = TRUE;
-        for &child in children.iter().rev() {
-            for j in (1..=k).rev() {
-                row[j] = self.bdd.ite(child, row[j - 1], row[j]);
+        let mut after = 0;
+        let mut before = children.len();
+        for &(child, count) in groups.iter().rev() {
+            before -= count;
+            // Rows under k − before cannot reach k with the children left before them;
+            // rows over after + count are still false.
+            let low = k.saturating_sub(before).max(1);
+            let high = k.min(after + count);
+            for j in (low..=high).rev() {
+                let failed = if j <= count { TRUE } else { row[j - count] };
+                row[j] = self.bdd.ite(child, failed, row[j]);
             }
+            after += count;
         }
         row[k]
     }
@@ -259,5 +284,61 @@ impl<'a> Compiled<'a> {
             }
         }
         self.bdd.probabilities(&by_position)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probability that at least `k` of `inputs` (events, repeats counted) fail, by
+    /// summing over every assignment of the events.
+    fn brute_force(p: &[f64], inputs: &[usize], k: usize) -> f64 {
+        (0..1u32 << p.len())
+            .map(|failed| {
+                let weight: f64 = (0..p.len())
+                    .map(|e| {
+                        if failed >> e & 1 == 1 {
+                            p[e]
+                        } else {
+                            1.0 - p[e]
+                        }
+                    })
+                    .product();
+                let count = inputs.iter().filter(|&&e| failed >> e & 1 == 1).count();
+                if count >= k {
+                    weight
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn at_least_counts_repeated_inputs_and_skips_no_row_it_needs() {
+        let p = [0.1, 0.35, 0.5, 0.8, 0.02];
+        for inputs in [
+            vec![0, 1, 2, 3, 4],
+            vec![0, 0, 1],
+            vec![2, 2, 2, 2],
+            vec![3, 0, 3, 1, 0, 4, 3],
+            vec![4, 1, 1, 2, 1, 0, 3, 2],
+        ] {
+            for k in 0..=inputs.len() + 1 {
+                let mut tree = FaultTree::new();
+                let events: Vec<Input> = p.iter().map(|&q| tree.event(q)).collect();
+                let top = tree.gate(
+                    GateKind::AtLeast(k as u32),
+                    inputs.iter().map(|&e| events[e]).collect(),
+                );
+                let exact = tree.probability(top).probability;
+                let expected = brute_force(&p, &inputs, k);
+                assert!(
+                    (exact - expected).abs() < 1e-12,
+                    "at least {k} of {inputs:?}: {exact} against {expected}"
+                );
+            }
+        }
     }
 }
