@@ -385,6 +385,40 @@ fn monte_carlo_past_the_sample_limit_is_refused() {
 }
 
 #[test]
+fn exact_analysis_past_the_node_limit_is_left_out_beside_monte_carlo() {
+    // Down when 3,001 of 6,000 hosts are: the threshold diagram needs 3,001 × 3,000
+    // nodes, past the limit. The slowest test here (seconds in a debug build), since
+    // the limit must really be reached.
+    let hosts = 6_000;
+    let servers: String = (0..hosts)
+        .map(|i| format!("server h{i} {{ site hq  fail-probability 0.01 }}\n"))
+        .collect();
+    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
+         service wide {{ on {}  quorum {} }}\n",
+        names.join(", "),
+        hosts / 2
+    );
+    let output = Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["simulate", "plan.dr", "--trials", "10"])
+        .status(1)
+        .stderr_contains("drplan::limit-exceeded")
+        .stderr_contains(
+            "the decision diagram of the exact analysis exceeds the limit of 8000000 nodes",
+        )
+        .stderr_contains(&format!("plan.dr:{}:9", hosts + 3))
+        .stderr_contains("the diagram passed the limit while adding this service")
+        .stderr_contains("`drplan simulate --trials N`")
+        .stdout_contains("Monte Carlo: 10 trials")
+        .stdout_contains("exact unavailability left out")
+        .run();
+    assert!(!output.stdout.contains("exact unavailability (BDD"));
+    assert!(!output.stderr.contains("panicked"));
+}
+
+#[test]
 fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
     let text = format!("{} ={}", "x".repeat(1_000_000), "\u{1}".repeat(1_000_000));
     let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
