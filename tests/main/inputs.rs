@@ -419,6 +419,30 @@ fn exact_analysis_past_the_node_limit_is_left_out_beside_monte_carlo() {
 }
 
 #[test]
+fn a_long_needs_list_costs_linear_time() {
+    // One service needs another 200,000 times and a change restarts both: the boot
+    // chain of the change once scanned its whole work stack for each `needs` entry.
+    let needs = vec!["db"; 200_000].join(", ");
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ }}\nservice db {{ on h  boot 5m }}\n\
+         service app {{ on h  boot 5m  needs {needs} }}\n\
+         rollout r {{ stage one {{ change c {{ on app, db  kind upgrade  takes 1h }} }} }}\n"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::missing-rollback")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
     let text = format!("{} ={}", "x".repeat(1_000_000), "\u{1}".repeat(1_000_000));
     let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
