@@ -443,6 +443,28 @@ fn a_long_needs_list_costs_linear_time() {
 }
 
 #[test]
+fn a_service_that_a_hundred_thousand_services_need_costs_linear_time() {
+    // Monte Carlo's model once scanned a service's dependents for each new one.
+    let services: String = (0..100_000)
+        .map(|i| format!("service s{i} {{ on h  needs hub }}\n"))
+        .collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ mtbf 5y }}\nservice hub {{ on h }}\n{services}"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["simulate", "plan.dr", "--trials", "1"])
+        .stdout_contains("Monte Carlo: 1 trials")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
     let text = format!("{} ={}", "x".repeat(1_000_000), "\u{1}".repeat(1_000_000));
     let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
