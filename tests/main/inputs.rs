@@ -465,6 +465,36 @@ fn a_service_that_a_hundred_thousand_services_need_costs_linear_time() {
 }
 
 #[test]
+fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
+    // `no-snapshot-before-change` labels every service of a change on 10,000 of them;
+    // drawing them all took minutes.
+    let services: String = (0..10_000)
+        .map(|i| format!("service s{i} {{ on h }}\n"))
+        .collect();
+    let names: Vec<String> = (0..10_000).map(|i| format!("s{i}")).collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ }}\n{services}\
+         rollout r {{ stage one {{ change c {{ on {}  kind upgrade  takes 1h }} }} }}\n",
+        names.join(", ")
+    );
+    let started = Instant::now();
+    let output = Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::no-snapshot-before-change")
+        .stdout_contains("`s18` has no point to return to")
+        .stdout_contains("… and 9981 more labels (`--format json` lists them all)")
+        .run();
+    assert!(!output.stdout.contains("`s19` has no point to return to"));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
     let text = format!("{} ={}", "x".repeat(1_000_000), "\u{1}".repeat(1_000_000));
     let compiled = drplan::compile(drplan::load::load_text("plan.dr", &text));
