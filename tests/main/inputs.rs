@@ -465,6 +465,32 @@ fn a_service_that_a_hundred_thousand_services_need_costs_linear_time() {
 }
 
 #[test]
+fn a_stage_of_ten_thousand_changes_on_one_service_is_checked_quickly() {
+    // Every pair is coupled: finding them looked each pair up in a list of all the
+    // changes (n³), and went on after the pairs collected were full.
+    let changes: String = (0..10_000)
+        .map(|i| format!("change c{i} {{ on s  kind config  takes 1m }}\n"))
+        .collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h  max-changes-per-stage 100000 }}\nserver h {{ }}\n\
+         service s {{ on h }}\nrollout r {{ stage one {{\n{changes}}} }}\n"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::big-bang")
+        .stdout_contains("(more than 10000 coupled pairs)")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
     // `no-snapshot-before-change` labels every service of a change on 10,000 of them;
     // drawing them all took minutes.
