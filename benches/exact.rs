@@ -30,7 +30,7 @@ fn reference(c: &mut Criterion) {
             let compiled = drplan::compile(drplan::load::load_text("bench.dr", &text));
             let (plan, graph) = (compiled.plan.unwrap(), compiled.graph.unwrap());
             group.bench_function(BenchmarkId::new("plan", name), |b| {
-                b.iter(|| analyse(&plan, &graph, &Options { mission: MISSION }))
+                b.iter(|| analyse(&plan, &graph, &Options::new(MISSION)))
             });
         }
     }
@@ -45,7 +45,7 @@ fn reference(c: &mut Criterion) {
             + plan.services.len();
         group.throughput(Throughput::Elements(components as u64));
         group.bench_function(BenchmarkId::new("generated", services), |b| {
-            b.iter(|| analyse(&plan, &graph, &Options { mission: MISSION }))
+            b.iter(|| analyse(&plan, &graph, &Options::new(MISSION)))
         });
     }
     group.finish();

@@ -32,7 +32,7 @@ fn reference(path: &str, with_plan: bool) {
     let xml = std::fs::read_to_string(path).expect("read the file");
     let model = open_psa::parse(&xml).expect("an Open-PSA model");
     let (tree, top) = open_psa::to_fault_tree(&model);
-    let exact = tree.probability(top);
+    let exact = tree.probability(top).expect("the tree fits the node limit");
     let seconds = start.elapsed().as_secs_f64();
     println!(
         "tree\tprobability {:.9e}\tbdd-nodes {}\tseconds {seconds:.6}",
@@ -56,7 +56,8 @@ fn reference(path: &str, with_plan: bool) {
     let graph = compiled.graph.expect("a graph");
     let compile = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    let report = analyse(&plan, &graph, &Options { mission: 0 });
+    let report =
+        analyse(&plan, &graph, &Options::new(0)).expect("the converted plan fits the node limit");
     let seconds = start.elapsed().as_secs_f64();
     let top = report
         .services
@@ -76,9 +77,9 @@ fn generated(services: usize, out: &str) {
     let compiled = drplan::compile(drplan::load::load_text("generated.dr", &text));
     let plan = compiled.plan.expect("the generated plan resolves");
     let graph = compiled.graph.expect("a graph");
-    let options = Options { mission: MISSION };
+    let options = Options::new(MISSION);
     let start = Instant::now();
-    let report = analyse(&plan, &graph, &options);
+    let report = analyse(&plan, &graph, &options).expect("the generated plan fits the node limit");
     let seconds = start.elapsed().as_secs_f64();
     let (index, largest) = report
         .services
@@ -103,7 +104,7 @@ fn generated(services: usize, out: &str) {
     let start = Instant::now();
     let model = open_psa::parse(&xml).expect("the export reads back");
     let (tree, top) = open_psa::to_fault_tree(&model);
-    let exact = tree.probability(top);
+    let exact = tree.probability(top).expect("the tree fits the node limit");
     let tree_seconds = start.elapsed().as_secs_f64();
     println!(
         "service\t{}\tprobability {:.9e}\tevents {}\texport {export:.6}",

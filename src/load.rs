@@ -2,8 +2,10 @@
 //! directory. The only input I/O of the pipeline; enforces the size limit.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::model::limits;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
+use rustc_hash::FxHashSet;
 use std::path::{Path, PathBuf};
 
 /// Largest plan file accepted: 64 MiB.
@@ -26,7 +28,7 @@ pub struct Loaded {
 /// Load the plan at `path`: a file with its includes, or a directory's `.dr` files.
 pub fn load(path: &Path) -> Loaded {
     let mut loaded = Loaded::default();
-    let mut stack = Vec::new();
+    let mut walk = Walk::default();
     if path.is_dir() {
         match plan_files(path) {
             Ok(files) if files.is_empty() => {
@@ -41,13 +43,13 @@ pub fn load(path: &Path) -> Loaded {
             }
             Ok(files) => {
                 for file in files {
-                    load_file(&mut loaded, &file, &file, None, &mut stack);
+                    walk.load(&mut loaded, file.clone(), file, None);
                 }
             }
             Err(error) => io_error(&mut loaded, path, &error),
         }
     } else {
-        load_file(&mut loaded, path, path, None, &mut stack);
+        walk.load(&mut loaded, path.to_path_buf(), path.to_path_buf(), None);
     }
     loaded
 }
@@ -67,13 +69,9 @@ pub fn load_text(name: &str, text: &str) -> Loaded {
 pub fn load_buffer(path: &Path, text: &str) -> Loaded {
     let mut loaded = Loaded::default();
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    parse_and_include(
-        &mut loaded,
-        canonical,
-        path,
-        text.to_string(),
-        &mut Vec::new(),
-    );
+    let mut walk = Walk::default();
+    walk.parse(&mut loaded, canonical, path, text.to_string());
+    walk.run(&mut loaded);
     loaded
 }
 
@@ -100,177 +98,237 @@ fn io_error(loaded: &mut Loaded, path: &Path, error: &std::io::Error) {
     );
 }
 
-/// Load one file unless already loaded; `included_at` is the include that asked for it.
-fn load_file(
-    loaded: &mut Loaded,
-    path: &Path,
-    shown: &Path,
-    included_at: Option<Span>,
-    stack: &mut Vec<PathBuf>,
-) {
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if let Some(position) = stack.iter().position(|p| p == &canonical) {
-        let chain: Vec<String> = stack[position..]
-            .iter()
-            .chain(std::iter::once(&canonical))
-            .map(|p| {
-                p.file_name().map_or_else(
-                    || p.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
+/// What is left to do while loading: a file to load, or the end of the includes of
+/// the innermost file being included.
+enum Step {
+    Load {
+        path: PathBuf,
+        shown: PathBuf,
+        included_at: Option<Span>,
+    },
+    Leave,
+}
+
+/// The state of one load. Includes are followed with an explicit stack, not by
+/// recursion, so that a chain of thousands of includes cannot overflow the call stack;
+/// sets find loaded and open files without scanning every file loaded so far.
+#[derive(Default)]
+struct Walk {
+    todo: Vec<Step>,
+    /// The files being included, outermost first: a file met again here is a cycle.
+    chain: Vec<PathBuf>,
+    open: FxHashSet<PathBuf>,
+    /// Every file added to the source map, by canonical path.
+    seen: FxHashSet<PathBuf>,
+    /// Plan text read so far, in bytes.
+    bytes: u64,
+}
+
+impl Walk {
+    /// Load the file at `path` and everything it includes.
+    fn load(&mut self, loaded: &mut Loaded, path: PathBuf, shown: PathBuf, at: Option<Span>) {
+        self.todo.push(Step::Load {
+            path,
+            shown,
+            included_at: at,
+        });
+        self.run(loaded);
+    }
+
+    fn run(&mut self, loaded: &mut Loaded) {
+        while let Some(step) = self.todo.pop() {
+            match step {
+                Step::Load {
+                    path,
+                    shown,
+                    included_at,
+                } => self.load_file(loaded, &path, &shown, included_at),
+                Step::Leave => {
+                    if let Some(path) = self.chain.pop() {
+                        self.open.remove(&path);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Load one file unless already loaded; `included_at` is the include that asked for it.
+    fn load_file(
+        &mut self,
+        loaded: &mut Loaded,
+        path: &Path,
+        shown: &Path,
+        included_at: Option<Span>,
+    ) {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.open.contains(&canonical) {
+            let position = self.chain.iter().position(|p| p == &canonical);
+            let chain: Vec<String> = self.chain[position.unwrap_or(0)..]
+                .iter()
+                .chain(std::iter::once(&canonical))
+                .map(|p| {
+                    p.file_name().map_or_else(
+                        || p.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect();
+            let mut diagnostic = Diagnostic::new(
+                Code::IncludeCycle,
+                format!("files include each other in a cycle: {}", chain.join(" → ")),
+            )
+            .help("remove one of the includes; each file is read once anyway");
+            if let Some(span) = included_at {
+                diagnostic = diagnostic.primary(span, "this include closes the cycle");
+            }
+            loaded.diagnostics.push(diagnostic);
+            return;
+        }
+        if self.seen.contains(&canonical) {
+            return;
+        }
+        if loaded.sources.len() >= MAX_FILES {
+            let mut diagnostic = limits::exceeded("the number of files in a plan", MAX_FILES)
+                .help(
+                    "split the estate into several plans; `drplan explain limit-exceeded` \
+                     describes the limits",
                 )
+                .note(format!("`{}` was not read", shown.display()));
+            if let Some(span) = included_at {
+                diagnostic = diagnostic.primary(span, "one file too many");
+            }
+            loaded.diagnostics.push(diagnostic);
+            return;
+        }
+        let metadata = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(error) => {
+                match included_at {
+                    Some(span) => loaded.diagnostics.push(
+                        Diagnostic::new(
+                            Code::IncludeNotFound,
+                            format!("cannot include `{}`: {error}", shown.display()),
+                        )
+                        .primary(span, "this file cannot be read")
+                        .help("include paths are relative to the file that includes them"),
+                    ),
+                    None => io_error(loaded, shown, &error),
+                }
+                return;
+            }
+        };
+        if metadata.len() > MAX_FILE_BYTES {
+            self.add(loaded, canonical, shown, String::new());
+            let mut diagnostic = Diagnostic::new(
+                Code::FileTooLarge,
+                format!(
+                    "`{}` is {} MiB; plan files may be at most {} MiB",
+                    shown.display(),
+                    metadata.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("split the plan into several files with `include`");
+            if let Some(span) = included_at {
+                diagnostic = diagnostic.primary(span, "included here");
+            }
+            loaded.diagnostics.push(diagnostic);
+            return;
+        }
+        if self.bytes + metadata.len() > MAX_PLAN_BYTES {
+            let mut diagnostic = Diagnostic::new(
+                Code::LimitExceeded,
+                format!(
+                    "the size of a plan exceeds the limit of {} MiB",
+                    MAX_PLAN_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("split the estate into several plans")
+            .note(format!("`{}` was not read", shown.display()));
+            if let Some(span) = included_at {
+                diagnostic = diagnostic.primary(span, "this file would pass the limit");
+            }
+            loaded.diagnostics.push(diagnostic);
+            return;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(error) => {
+                io_error(loaded, shown, &error);
+                return;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let valid = error.utf8_error().valid_up_to();
+                let bad_len = error.utf8_error().error_len().unwrap_or(1);
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                let id = self.add(loaded, canonical, shown, text);
+                loaded.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidUtf8,
+                        format!("`{}` is not valid UTF-8", path.display()),
+                    )
+                    .primary(
+                        Span::new(id, valid, valid + bad_len.min(3)),
+                        "invalid byte sequence here",
+                    )
+                    .help("save the plan as UTF-8 text"),
+                );
+                return;
+            }
+        };
+        self.parse(loaded, canonical, shown, text);
+    }
+
+    /// Parse a file's text and queue what it includes, relative to the file.
+    fn parse(&mut self, loaded: &mut Loaded, canonical: PathBuf, shown: &Path, text: String) {
+        let id = self.add(loaded, canonical.clone(), shown, text);
+        let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);
+        loaded.diagnostics.extend(diagnostics);
+        let includes: Vec<(PathBuf, Span)> = file
+            .items
+            .iter()
+            .filter(|i| i.keyword.text == "include")
+            .filter_map(|i| match i.value.as_deref() {
+                Some(ast::Value::Str(s)) => Some((PathBuf::from(&s.value), s.span)),
+                _ => None,
             })
             .collect();
-        let mut diagnostic = Diagnostic::new(
-            Code::IncludeCycle,
-            format!("files include each other in a cycle: {}", chain.join(" → ")),
-        )
-        .help("remove one of the includes; each file is read once anyway");
-        if let Some(span) = included_at {
-            diagnostic = diagnostic.primary(span, "this include closes the cycle");
+        loaded.files.push((id, file));
+        let base = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let shown_base = shown.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.chain.push(canonical.clone());
+        self.open.insert(canonical);
+        // Last in, first out: the includes load in written order, then the file leaves
+        // the chain.
+        self.todo.push(Step::Leave);
+        for (relative, span) in includes.into_iter().rev() {
+            self.todo.push(Step::Load {
+                path: base.join(&relative),
+                shown: shown_base.join(&relative),
+                included_at: Some(span),
+            });
         }
-        loaded.diagnostics.push(diagnostic);
-        return;
     }
-    if loaded.sources.files().any(|(_, f)| f.path == canonical) {
-        return;
-    }
-    if loaded.sources.len() >= MAX_FILES {
-        let mut diagnostic = Diagnostic::new(
-            Code::FileTooLarge,
-            format!("a plan may span at most {MAX_FILES} files"),
-        )
-        .help("split the estate into several plans");
-        if let Some(span) = included_at {
-            diagnostic = diagnostic.primary(span, "one file too many");
-        }
-        loaded.diagnostics.push(diagnostic);
-        return;
-    }
-    let metadata = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(error) => {
-            match included_at {
-                Some(span) => loaded.diagnostics.push(
-                    Diagnostic::new(
-                        Code::IncludeNotFound,
-                        format!("cannot include `{}`: {error}", shown.display()),
-                    )
-                    .primary(span, "this file cannot be read")
-                    .help("include paths are relative to the file that includes them"),
-                ),
-                None => io_error(loaded, shown, &error),
-            }
-            return;
-        }
-    };
-    if metadata.len() > MAX_FILE_BYTES {
-        let id = loaded.sources.add(canonical.clone(), String::new());
-        set_display_name(loaded, id, shown);
-        let mut diagnostic = Diagnostic::new(
-            Code::FileTooLarge,
-            format!(
-                "`{}` is {} MiB; plan files may be at most {} MiB",
-                shown.display(),
-                metadata.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        )
-        .help("split the plan into several files with `include`");
-        if let Some(span) = included_at {
-            diagnostic = diagnostic.primary(span, "included here");
-        }
-        loaded.diagnostics.push(diagnostic);
-        return;
-    }
-    let plan_bytes: u64 = loaded
-        .sources
-        .files()
-        .map(|(_, f)| f.text.len() as u64)
-        .sum();
-    if plan_bytes + metadata.len() > MAX_PLAN_BYTES {
-        let mut diagnostic = Diagnostic::new(
-            Code::LimitExceeded,
-            format!(
-                "the size of a plan exceeds the limit of {} MiB",
-                MAX_PLAN_BYTES / (1024 * 1024)
-            ),
-        )
-        .help("split the estate into several plans")
-        .note(format!("`{}` was not read", shown.display()));
-        if let Some(span) = included_at {
-            diagnostic = diagnostic.primary(span, "this file would pass the limit");
-        }
-        loaded.diagnostics.push(diagnostic);
-        return;
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(error) => {
-            io_error(loaded, shown, &error);
-            return;
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let bad_len = error.utf8_error().error_len().unwrap_or(1);
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let id = loaded.sources.add(canonical.clone(), text);
-            set_display_name(loaded, id, shown);
-            loaded.diagnostics.push(
-                Diagnostic::new(
-                    Code::InvalidUtf8,
-                    format!("`{}` is not valid UTF-8", path.display()),
-                )
-                .primary(
-                    Span::new(id, valid, valid + bad_len.min(3)),
-                    "invalid byte sequence here",
-                )
-                .help("save the plan as UTF-8 text"),
-            );
-            return;
-        }
-    };
-    parse_and_include(loaded, canonical, shown, text, stack);
-}
 
-/// Parse a file's text, then load what it includes, relative to the file.
-fn parse_and_include(
-    loaded: &mut Loaded,
-    canonical: PathBuf,
-    shown: &Path,
-    text: String,
-    stack: &mut Vec<PathBuf>,
-) {
-    let id = loaded.sources.add(canonical.clone(), text);
-    set_display_name(loaded, id, shown);
-    let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);
-    loaded.diagnostics.extend(diagnostics);
-    let includes: Vec<(PathBuf, Span)> = file
-        .items
-        .iter()
-        .filter(|i| i.keyword.text == "include")
-        .filter_map(|i| match i.value.as_deref() {
-            Some(ast::Value::Str(s)) => Some((PathBuf::from(&s.value), s.span)),
-            _ => None,
-        })
-        .collect();
-    loaded.files.push((id, file));
-    stack.push(canonical.clone());
-    let base = canonical
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let shown_base = shown.parent().map(Path::to_path_buf).unwrap_or_default();
-    for (relative, span) in includes {
-        let shown = shown_base.join(&relative);
-        load_file(loaded, &base.join(&relative), &shown, Some(span), stack);
+    /// Add a file to the source map, shown by the path the user gave (or the include
+    /// resolved from it).
+    fn add(
+        &mut self,
+        loaded: &mut Loaded,
+        canonical: PathBuf,
+        shown: &Path,
+        text: String,
+    ) -> FileId {
+        self.bytes += text.len() as u64;
+        self.seen.insert(canonical.clone());
+        let id = loaded.sources.add(canonical, text);
+        loaded.sources.set_name(id, shown.display().to_string());
+        id
     }
-    stack.pop();
-}
-
-/// Show files by the path the user gave (or the include resolved from it).
-fn set_display_name(loaded: &mut Loaded, id: FileId, path: &Path) {
-    loaded.sources.set_name(id, path.display().to_string());
 }

@@ -6,7 +6,7 @@ use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{ChangeId, RolloutId};
 use petgraph::graph::NodeIndex;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Coupled pairs listed in one diagnostic before the rest are counted.
 const MAX_LISTED_PAIRS: usize = 20;
@@ -29,15 +29,22 @@ pub fn couplings(
     changes: &[ChangeId],
 ) -> (Vec<Coupling>, bool) {
     let mut owners: FxHashMap<NodeIndex, Vec<usize>> = FxHashMap::default();
-    let mut targets: FxHashMap<NodeIndex, Vec<usize>> = FxHashMap::default();
+    // (node, change) when the change targets the node itself: a set, since scanning a
+    // list of every change on one node for each pair made a stage of n changes on one
+    // service cost n³.
+    let mut targets: FxHashSet<(NodeIndex, usize)> = FxHashSet::default();
     for (k, &change) in changes.iter().enumerate() {
         for node in context.target_nodes(change) {
-            targets.entry(node).or_default().push(k);
+            targets.insert((node, k));
         }
     }
     let mut pairs: Vec<Coupling> = Vec::new();
     let mut is_truncated = false;
     for (k, &change) in changes.iter().enumerate() {
+        // The pairs are full: what is left could only be counted, and was quadratic.
+        if is_truncated {
+            break;
+        }
         let starts = context.target_nodes(change);
         let reached = walker.walk(context, &starts);
         // For this change, the best meeting point with each earlier change.
@@ -45,11 +52,11 @@ pub fn couplings(
         for &node in reached {
             let entry = owners.entry(node).or_default();
             for &other in entry.iter() {
-                let is_direct = targets.get(&node).is_some_and(|t| t.contains(&other));
+                let is_direct = targets.contains(&(node, other));
                 found
                     .entry(other)
                     .and_modify(|via| {
-                        let was_direct = targets.get(via).is_some_and(|t| t.contains(&other));
+                        let was_direct = targets.contains(&(*via, other));
                         if is_direct && !was_direct {
                             *via = node;
                         }
@@ -177,18 +184,19 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
                 ),
             )
             .primary(stage.span, "a big bang: these changes can break each other");
+            // Each change's partner in the first pair that holds it, in one pass.
+            let mut partner: FxHashMap<usize, usize> = FxHashMap::default();
+            for pair in &pairs {
+                partner.entry(pair.first).or_insert(pair.second);
+                partner.entry(pair.second).or_insert(pair.first);
+            }
             for &k in &involved {
-                let partner = pairs
-                    .iter()
-                    .find_map(|p| match (p.first == k, p.second == k) {
-                        (true, _) => Some(p.second),
-                        (_, true) => Some(p.first),
-                        _ => None,
-                    })
-                    .expect("involved changes have a partner");
+                let Some(&other) = partner.get(&k) else {
+                    continue;
+                };
                 diagnostic = diagnostic.secondary(
                     stage.changes[k].span,
-                    format!("coupled with `{}`", stage.changes[partner].name),
+                    format!("coupled with `{}`", stage.changes[other].name),
                 );
             }
             for pair in pairs.iter().take(MAX_LISTED_PAIRS) {

@@ -46,8 +46,8 @@ pub enum Command {
     ///
     /// Without options, every scenario with scripted failures is replayed, and a Monte
     /// Carlo run is made when a scenario declares `random over D`.
-    /// Exit status: 0 when every expectation holds, 1 when one fails or the plan has
-    /// errors, 2 for usage or I/O problems.
+    /// Exit status: 0 when every expectation holds, 1 when one fails, the plan has
+    /// errors or a run passes a resource limit, 2 for usage or I/O problems.
     Simulate(SimulateArgs),
     /// Print the runbook of a scenario (restore) or a rollout: ordered steps with owners,
     /// times, gates and rollbacks, as Markdown, a bash script or JSON.

@@ -24,7 +24,11 @@ pub(super) const DEFAULT_TRIALS: u64 = 10_000;
 struct Results {
     scenarios: Vec<scripted::Report>,
     monte_carlo: Option<monte_carlo::Report>,
+    /// Null beside a Monte Carlo report only when the exact analysis passed its limit.
     exact: Option<exact::Report>,
+    /// The exact analysis passed its node limit and was left out (an error).
+    #[serde(skip)]
+    is_exact_over_limit: bool,
 }
 
 impl Results {
@@ -139,12 +143,21 @@ fn run(args: &SimulateArgs, compiled: &Compiled, color: bool) -> Result<Results,
         };
         let report = monte_carlo::run(plan, graph, &options, &progress);
         bar.finish_and_clear();
-        let exact = exact::analyse(plan, graph, &exact::Options { mission });
-        (Some(report), Some(exact))
+        // Past its node limit the exact analysis is left out and the estimate stands alone.
+        let exact = match exact::analyse(plan, graph, &exact::Options::new(mission)) {
+            Ok(exact) => Some(exact),
+            Err(diagnostic) => {
+                let style = HumanStyle { color, width: 100 };
+                eprintln!("{}", render::human(&diagnostic, &compiled.sources, style));
+                None
+            }
+        };
+        (Some(report), exact)
     } else {
         (None, None)
     };
     Ok(Results {
+        is_exact_over_limit: monte_carlo.is_some() && exact.is_none(),
         scenarios,
         monte_carlo,
         exact,
@@ -163,6 +176,12 @@ fn human(plan: &Plan, results: &Results) -> String {
     }
     if let Some(report) = &results.exact {
         out.push_str(&emit::exact::human(report, results.monte_carlo.as_ref()));
+    }
+    if results.is_exact_over_limit {
+        out.push_str(&format!(
+            "exact unavailability left out: its decision diagram would pass the limit of {} nodes (drplan::limit-exceeded)\n",
+            exact::MAX_BDD_NODES
+        ));
     }
     if results.scenarios.is_empty() && results.monte_carlo.is_none() {
         out.push_str("nothing to simulate: the plan has no scenario with failures; add `at TIME fail NAME` to a scenario, or run with `--trials N`\n");
@@ -185,7 +204,7 @@ pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
         Err(code) => return code,
     };
     let plan = changed.plan.as_ref().expect("compiled");
-    let failed = results.has_failed_expectation();
+    let mut failed = results.has_failed_expectation() || results.is_exact_over_limit;
     if args.compare {
         let baseline_compiled = match compile(args, &[], color) {
             Ok(c) => c,
@@ -196,6 +215,7 @@ pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {
             Err(code) => return code,
         };
         let baseline_plan = baseline_compiled.plan.as_ref().expect("compiled");
+        failed |= baseline.is_exact_over_limit;
         match args.format {
             SimFormat::Json => {
                 #[derive(Serialize)]

@@ -187,6 +187,30 @@ fn labeled(label: &super::Label, sources: &SourceMap) -> LabeledSpan {
 /// Most lines between two labels shown in one snippet.
 const MAX_GAP: usize = 8;
 
+/// Most labels drawn for one diagnostic; the rest are counted. A rule that labels each
+/// entry of a list would otherwise draw as many as the list holds, and laying out many
+/// labels on one line costs more than their number squared: a change on 10,000
+/// services took 100 s to print in a debug build.
+const MAX_LABELS: usize = 20;
+
+/// The primary labels and the first secondary ones, to [`MAX_LABELS`] in all.
+fn shown_labels(diagnostic: &Diagnostic) -> Vec<&super::Label> {
+    let primaries = diagnostic.labels.iter().filter(|l| l.is_primary).count();
+    let mut room = MAX_LABELS.saturating_sub(primaries);
+    diagnostic
+        .labels
+        .iter()
+        .filter(|l| {
+            if l.is_primary {
+                return true;
+            }
+            let keep = room > 0;
+            room = room.saturating_sub(1);
+            keep
+        })
+        .collect()
+}
+
 fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteReport<'a> {
     let severity = match diagnostic.severity {
         Severity::Error => miette::Severity::Error,
@@ -196,9 +220,17 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
         .primary_span()
         .or_else(|| diagnostic.labels.first().map(|l| l.span))
         .map(|s| s.file);
+    let shown = shown_labels(diagnostic);
+    let mut notes = diagnostic.notes.clone();
+    let hidden = diagnostic.labels.len() - shown.len();
+    if hidden > 0 {
+        notes.push(format!(
+            "… and {hidden} more labels (`--format json` lists them all)"
+        ));
+    }
     let mut help = diagnostic.help.clone();
-    if !diagnostic.notes.is_empty() {
-        let notes = diagnostic.notes.join("\n");
+    if !notes.is_empty() {
+        let notes = notes.join("\n");
         help = Some(match help {
             Some(h) => format!("{h}\n{notes}"),
             None => notes,
@@ -216,7 +248,7 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
     // Labels far apart would print every line between them: each run of labels with
     // at most MAX_GAP lines between neighbours becomes its own snippet.
     let line = |label: &super::Label| sources.file(label.span.file).line_index(label.span.start);
-    let mut labels: Vec<&super::Label> = diagnostic.labels.iter().collect();
+    let mut labels = shown;
     labels.sort_by_key(|l| (l.span.file, line(l), l.span.start));
     let mut clusters: Vec<Vec<&super::Label>> = Vec::new();
     for label in labels {

@@ -4,7 +4,7 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Component, Host, Plan, ServiceId, SiteId};
 use crate::source::Span;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -144,7 +144,9 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
 /// One diagnostic per strongly connected group of services, with one label per edge.
 fn cycles(g: &Graph, plan: &Plan) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let mut components = tarjan_scc(&g.graph);
+    // Kosaraju's algorithm is iterative: a chain of thousands of `needs` overflowed the
+    // call stack in Tarjan's recursive one. Both orders are sorted away below.
+    let mut components = kosaraju_scc(&g.graph);
     components.retain(|c| c.len() > 1);
     for members in &mut components {
         members.sort();
@@ -212,4 +214,30 @@ fn cycle_path(g: &Graph, members: &[NodeIndex]) -> Vec<NodeIndex> {
         }
     }
     members.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostics::Code;
+
+    #[test]
+    fn a_needs_chain_of_fifty_thousand_services_finds_no_cycle_without_recursing() {
+        // On a test thread's small stack, Tarjan's recursive walk overflowed here.
+        let n = 50_000;
+        let mut text = String::from("plan p { rto 4h  rpo 1h }\nserver h { }\n");
+        for i in 0..n {
+            let needs = if i + 1 < n {
+                format!("  needs s{}", i + 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("service s{i} {{ on h{needs} }}\n"));
+        }
+        let compiled = crate::compile(crate::load::load_text("plan.dr", &text));
+        assert!(compiled.graph.is_some());
+        assert!(!compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::DependencyCycle));
+    }
 }

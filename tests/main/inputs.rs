@@ -299,6 +299,70 @@ fn plan_text_over_the_total_limit_is_refused_unread() {
 }
 
 #[test]
+fn files_past_the_file_limit_are_refused_at_the_include() {
+    let test = Test::new().dir("parts");
+    let parts = drplan::load::MAX_FILES;
+    let mut root = String::from("plan clinic { rto 4h  rpo 1h }\n");
+    for i in 0..parts {
+        std::fs::write(
+            test.path().join(format!("parts/part-{i}.dr")),
+            format!("role r{i} {{ }}\n"),
+        )
+        .expect("write a part");
+        root.push_str(&format!("include \"parts/part-{i}.dr\"\n"));
+    }
+    // The root file and MAX_FILES − 1 parts fit; the last include is one file too many.
+    let output = test
+        .bytes("plan.dr", root.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::limit-exceeded")
+        .stdout_contains("the number of files in a plan exceeds the limit of 10000")
+        .stdout_contains(&format!("plan.dr:{}:", parts + 1))
+        .stdout_contains("one file too many")
+        .stdout_contains(&format!("part-{}.dr` was not read", parts - 1))
+        .stdout_contains("drplan explain limit-exceeded")
+        .run();
+    assert!(!output.stdout.contains("file-too-large"));
+    assert_eq!(output.stdout.matches("drplan::limit-exceeded").count(), 1);
+}
+
+#[test]
+fn an_include_chain_as_long_as_the_file_limit_loads_quickly() {
+    // Each file includes the next: loading once recursed per include and overflowed
+    // the stack at a few thousand, and scanned every loaded file for each new one.
+    let test = Test::new();
+    let files = drplan::load::MAX_FILES;
+    for i in 0..files {
+        let include = if i + 1 < files {
+            format!("include \"f{}.dr\"\n", i + 1)
+        } else {
+            String::new()
+        };
+        let plan = if i == 0 {
+            "plan clinic { rto 4h  rpo 1h  owner r0  escalation r0 }\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            test.path().join(format!("f{i}.dr")),
+            format!("{include}{plan}role r{i} {{ }}\n"),
+        )
+        .expect("write a file");
+    }
+    let started = Instant::now();
+    test.args(["check", "f0.dr"])
+        .status(0)
+        .stdout_contains(&format!("in {files} files"))
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn monte_carlo_past_the_sample_limit_is_refused() {
     // `--trials` goes up to 100,000,000: 101 components pass the product limit.
     let servers: String = (0..101)
@@ -318,6 +382,142 @@ fn monte_carlo_past_the_sample_limit_is_refused() {
         .stderr_contains("run at most 99009900 trials")
         .run();
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn exact_analysis_past_the_node_limit_is_left_out_beside_monte_carlo() {
+    // Down when 3,001 of 6,000 hosts are: the threshold diagram needs 3,001 × 3,000
+    // nodes, past the limit. The slowest test here (seconds in a debug build), since
+    // the limit must really be reached.
+    let hosts = 6_000;
+    let servers: String = (0..hosts)
+        .map(|i| format!("server h{i} {{ site hq  fail-probability 0.01 }}\n"))
+        .collect();
+    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
+         service wide {{ on {}  quorum {} }}\n",
+        names.join(", "),
+        hosts / 2
+    );
+    let output = Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["simulate", "plan.dr", "--trials", "10"])
+        .status(1)
+        .stderr_contains("drplan::limit-exceeded")
+        .stderr_contains(
+            "the decision diagram of the exact analysis exceeds the limit of 8000000 nodes",
+        )
+        .stderr_contains(&format!("plan.dr:{}:9", hosts + 3))
+        .stderr_contains("the diagram passed the limit while adding this service")
+        .stderr_contains("`drplan simulate --trials N`")
+        .stdout_contains("Monte Carlo: 10 trials")
+        .stdout_contains("exact unavailability left out")
+        .run();
+    assert!(!output.stdout.contains("exact unavailability (BDD"));
+    assert!(!output.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_long_needs_list_costs_linear_time() {
+    // One service needs another 200,000 times and a change restarts both: the boot
+    // chain of the change once scanned its whole work stack for each `needs` entry.
+    let needs = vec!["db"; 200_000].join(", ");
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ }}\nservice db {{ on h  boot 5m }}\n\
+         service app {{ on h  boot 5m  needs {needs} }}\n\
+         rollout r {{ stage one {{ change c {{ on app, db  kind upgrade  takes 1h }} }} }}\n"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::missing-rollback")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_service_that_a_hundred_thousand_services_need_costs_linear_time() {
+    // Monte Carlo's model once scanned a service's dependents for each new one.
+    let services: String = (0..100_000)
+        .map(|i| format!("service s{i} {{ on h  needs hub }}\n"))
+        .collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ mtbf 5y }}\nservice hub {{ on h }}\n{services}"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["simulate", "plan.dr", "--trials", "1"])
+        .stdout_contains("Monte Carlo: 1 trials")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_stage_of_ten_thousand_changes_on_one_service_is_checked_quickly() {
+    // Every pair is coupled: finding them looked each pair up in a list of all the
+    // changes (n³), and went on after the pairs collected were full.
+    let changes: String = (0..10_000)
+        .map(|i| format!("change c{i} {{ on s  kind config  takes 1m }}\n"))
+        .collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h  max-changes-per-stage 100000 }}\nserver h {{ }}\n\
+         service s {{ on h }}\nrollout r {{ stage one {{\n{changes}}} }}\n"
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::big-bang")
+        .stdout_contains("(more than 10000 coupled pairs)")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
+    // `no-snapshot-before-change` labels every service of a change on 10,000 of them;
+    // drawing them all took minutes.
+    let services: String = (0..10_000)
+        .map(|i| format!("service s{i} {{ on h }}\n"))
+        .collect();
+    let names: Vec<String> = (0..10_000).map(|i| format!("s{i}")).collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ }}\n{services}\
+         rollout r {{ stage one {{ change c {{ on {}  kind upgrade  takes 1h }} }} }}\n",
+        names.join(", ")
+    );
+    let started = Instant::now();
+    let output = Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::no-snapshot-before-change")
+        .stdout_contains("`s18` has no point to return to")
+        .stdout_contains("… and 9981 more labels (`--format json` lists them all)")
+        .run();
+    assert!(!output.stdout.contains("`s19` has no point to return to"));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn compile(text: &str) -> (Plan, drplan::graph::Graph) {
 
 fn report(text: &str, mission: u64) -> Report {
     let (plan, graph) = compile(text);
-    analyse(&plan, &graph, &Options { mission })
+    analyse(&plan, &graph, &Options::new(mission)).expect("within the node limit")
 }
 
 fn probability(report: &Report, service: &str) -> f64 {
@@ -187,6 +187,55 @@ fn components_without_failure_data_never_fail() {
     assert!(r.components.is_empty());
 }
 
+#[test]
+fn a_diagram_past_the_node_limit_is_a_diagnostic_at_the_service() {
+    let servers: String = (0..20)
+        .map(|i| format!("server h{i} {{ fail-probability 0.1 }}\n"))
+        .collect();
+    let hosts: Vec<String> = (0..20).map(|i| format!("h{i}")).collect();
+    let text = format!(
+        "{PLAN}{servers}service small {{ on h0 }}\n\
+         service wide {{ on {}  quorum 10 }}\n",
+        hosts.join(", ")
+    );
+    let (plan, graph) = compile(&text);
+    // Down when 11 of 20 are down: 11 × 10 nodes and more.
+    let options = Options {
+        max_bdd_nodes: 100,
+        ..Options::new(DAY)
+    };
+    let diagnostic = analyse(&plan, &graph, &options).expect_err("past the limit");
+    assert_eq!(diagnostic.code, drplan::diagnostics::Code::LimitExceeded);
+    assert_eq!(
+        diagnostic.message,
+        "the decision diagram of the exact analysis exceeds the limit of 100 nodes"
+    );
+    let span = diagnostic.primary_span().expect("a span");
+    assert_eq!(&text[span.range()], "wide");
+    assert!(diagnostic
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("drplan simulate --trials N")));
+    // The real limit leaves the same plan alone.
+    let r = analyse(&plan, &graph, &Options::new(DAY)).expect("within the real limit");
+    assert!(r.bdd_nodes > 100);
+}
+
+#[test]
+fn a_long_on_list_of_one_host_is_one_step() {
+    // 100,000 entries and a quorum of half: a k × n threshold table would take
+    // billions of steps; the repeated host counts once for all its entries.
+    let hosts = vec!["h"; 100_000].join(", ");
+    let r = report(
+        &format!(
+            "{PLAN}server h {{ fail-probability 0.25 }}\n\
+             service s {{ on {hosts}  quorum 50000 }}\n"
+        ),
+        DAY,
+    );
+    assert_close(probability(&r, "s"), 0.25, 1e-12);
+}
+
 /// The values SCRAM 0.16.2 prints for the reference files (tests/data/open-psa/README.md).
 const REFERENCE: [(&str, f64); 5] = [
     ("two_train", 0.7225),
@@ -208,7 +257,7 @@ fn reference_model(name: &str) -> open_psa::OpenPsa {
 fn open_psa_fault_trees_match_scram() {
     for (name, expected) in REFERENCE {
         let (tree, top) = open_psa::to_fault_tree(&reference_model(name));
-        let exact = tree.probability(top);
+        let exact = tree.probability(top).expect("within the node limit");
         // SCRAM prints six significant digits.
         assert_close(exact.probability, expected, 1e-6);
     }
@@ -294,15 +343,17 @@ fn generated_plans_analyse_every_service() {
 fn open_psa_export_round_trips() {
     let text = generated_plan(60);
     let (plan, graph) = compile(&text);
-    let options = Options { mission: 30 * DAY };
-    let r = analyse(&plan, &graph, &options);
+    let options = Options::new(30 * DAY);
+    let r = analyse(&plan, &graph, &options).expect("within the node limit");
     for service in [0, 7, 59] {
         let xml = to_open_psa(&plan, &options, ServiceId(service));
         let model = open_psa::parse(&xml).expect("the export reads back");
         assert_eq!(model.gates[model.top].0, "top");
         let (tree, top) = open_psa::to_fault_tree(&model);
         assert_close(
-            tree.probability(top).probability,
+            tree.probability(top)
+                .expect("within the node limit")
+                .probability,
             r.services[service as usize].probability,
             1e-9,
         );
@@ -340,8 +391,8 @@ fn scram_agrees_on_exported_plans() {
     }
     let text = generated_plan(120);
     let (plan, graph) = compile(&text);
-    let options = Options { mission: 30 * DAY };
-    let r = analyse(&plan, &graph, &options);
+    let options = Options::new(30 * DAY);
+    let r = analyse(&plan, &graph, &options).expect("within the node limit");
     let dir = tempfile::tempdir().expect("temp dir");
     for service in [0u32, 5, 42, 119] {
         let file = dir.path().join(format!("s{service}.xml"));
@@ -357,6 +408,12 @@ fn scram_agrees_on_exported_plans() {
             .join(format!("{name}.xml"));
         let scram = scram_probability(&file).expect("scram prints a probability");
         let (tree, top) = open_psa::to_fault_tree(&reference_model(name));
-        assert_close(tree.probability(top).probability, scram, 1e-5);
+        assert_close(
+            tree.probability(top)
+                .expect("within the node limit")
+                .probability,
+            scram,
+            1e-5,
+        );
     }
 }

@@ -268,6 +268,9 @@ fn boot_chain(context: &Context, services: &[ServiceId]) -> Seconds {
     let plan = context.plan;
     let members: FxHashSet<ServiceId> = services.iter().copied().collect();
     let mut done: FxHashMap<ServiceId, Seconds> = FxHashMap::default();
+    // Expanded and waiting for their needs: a set, since scanning the stack for them
+    // made a long `needs` list quadratic.
+    let mut in_progress: FxHashSet<ServiceId> = FxHashSet::default();
     let mut longest = 0;
     for &root in services {
         // Iterative depth-first post-order, so a long chain cannot overflow the stack.
@@ -284,13 +287,15 @@ fn boot_chain(context: &Context, services: &[ServiceId]) -> Seconds {
                     .max()
                     .unwrap_or(0);
                 done.insert(service, before + plan.services[service.index()].boot);
+                in_progress.remove(&service);
             } else {
                 stack.push((service, true));
+                in_progress.insert(service);
                 for need in needs {
                     // A cycle is reported elsewhere; the in-progress mark breaks it here.
                     if members.contains(&need.id)
                         && !done.contains_key(&need.id)
-                        && !stack.contains(&(need.id, true))
+                        && !in_progress.contains(&need.id)
                     {
                         stack.push((need.id, false));
                     }

@@ -53,39 +53,59 @@ fn is_drawn(edge: Edge) -> bool {
 }
 
 /// Longest chain of drawn edges below each node; an edge back into the chain being
-/// walked (a cycle, reported elsewhere) is ignored.
+/// walked (a cycle, reported elsewhere) is ignored. A depth-first walk with its own
+/// stack: recursion overflowed the call stack on a chain of thousands of `needs`.
 fn depths(graph: &Graph) -> Vec<usize> {
-    let g = &graph.graph;
-    let mut depth = vec![usize::MAX; g.node_count()];
-    let mut on_path = vec![false; g.node_count()];
-    fn visit(
-        g: &petgraph::graph::DiGraph<Component, (Edge, crate::source::Span)>,
+    struct Frame {
         node: NodeIndex,
-        depth: &mut [usize],
-        on_path: &mut [bool],
-    ) -> usize {
-        if depth[node.index()] != usize::MAX {
-            return depth[node.index()];
-        }
-        on_path[node.index()] = true;
-        let mut below = 0;
+        targets: Vec<NodeIndex>,
+        next: usize,
+        below: usize,
+    }
+    let g = &graph.graph;
+    let frame = |node: NodeIndex| {
         let mut targets: Vec<NodeIndex> = g
             .edges(node)
             .filter(|e| is_drawn(e.weight().0))
             .map(|e| e.target())
             .collect();
         targets.sort();
-        for target in targets {
-            if !on_path[target.index()] {
-                below = below.max(visit(g, target, depth, on_path) + 1);
+        Frame {
+            node,
+            targets,
+            next: 0,
+            below: 0,
+        }
+    };
+    let mut depth = vec![usize::MAX; g.node_count()];
+    let mut on_path = vec![false; g.node_count()];
+    for root in g.node_indices() {
+        if depth[root.index()] != usize::MAX {
+            continue;
+        }
+        on_path[root.index()] = true;
+        let mut stack = vec![frame(root)];
+        while let Some(top) = stack.last_mut() {
+            if let Some(&target) = top.targets.get(top.next) {
+                top.next += 1;
+                if on_path[target.index()] {
+                    continue;
+                }
+                if depth[target.index()] != usize::MAX {
+                    top.below = top.below.max(depth[target.index()] + 1);
+                    continue;
+                }
+                on_path[target.index()] = true;
+                stack.push(frame(target));
+            } else {
+                let Some(done) = stack.pop() else { break };
+                on_path[done.node.index()] = false;
+                depth[done.node.index()] = done.below;
+                if let Some(parent) = stack.last_mut() {
+                    parent.below = parent.below.max(done.below + 1);
+                }
             }
         }
-        on_path[node.index()] = false;
-        depth[node.index()] = below;
-        below
-    }
-    for node in g.node_indices() {
-        visit(g, node, &mut depth, &mut on_path);
     }
     depth
 }
@@ -397,4 +417,31 @@ pub(super) fn svg(plan: &Plan, graph: &Graph) -> String {
         x += 90.0;
     }
     svg.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depths_of_a_long_needs_chain_without_recursing() {
+        // On a test thread's small stack, the recursive walk overflowed here.
+        let n = 20_000;
+        let mut text = String::from("plan p { rto 4h  rpo 1h }\nserver h { }\n");
+        for i in 0..n {
+            let needs = if i + 1 < n {
+                format!("  needs s{}", i + 1)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("service s{i} {{ on h{needs} }}\n"));
+        }
+        let compiled = crate::compile(crate::load::load_text("plan.dr", &text));
+        let graph = compiled.graph.expect("a graph");
+        let depth = depths(&graph);
+        let node = |i: u32| graph.node(Component::Service(crate::model::ServiceId(i)));
+        // s0 → s1 → … → s19999 → h.
+        assert_eq!(depth[node(0).index()], n);
+        assert_eq!(depth[node(n as u32 - 1).index()], 1);
+    }
 }

@@ -32,6 +32,10 @@ struct Computed {
 /// Most computed-cache slots: 2^24 of 16 bytes.
 const MAX_CACHE: usize = 1 << 24;
 
+/// The diagram would pass its node limit; it is left unfinished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Full;
+
 const EMPTY: Computed = Computed {
     f: u32::MAX,
     g: 0,
@@ -46,10 +50,13 @@ pub(crate) struct Bdd {
     unique: HashMap<Node, NodeId>,
     /// Direct-mapped and lossy: a miss only costs a recomputation.
     cache: Vec<Computed>,
+    /// Most nodes, terminals included; past it every operation fails with [`Full`].
+    max_nodes: usize,
 }
 
 impl Bdd {
-    pub(crate) fn new() -> Self {
+    /// An empty diagram that may grow to `max_nodes` nodes (at most 2^32 − 1).
+    pub(crate) fn new(max_nodes: usize) -> Self {
         let terminal = |value| Node {
             var: TERMINAL,
             low: value,
@@ -59,6 +66,7 @@ impl Bdd {
             nodes: vec![terminal(FALSE), terminal(TRUE)],
             unique: HashMap::default(),
             cache: vec![EMPTY; 1 << 16],
+            max_nodes: max_nodes.min(u32::MAX as usize),
         }
     }
 
@@ -68,42 +76,45 @@ impl Bdd {
     }
 
     /// The function that is true exactly when variable `var` is.
-    pub(crate) fn var(&mut self, var: u32) -> NodeId {
+    pub(crate) fn var(&mut self, var: u32) -> Result<NodeId, Full> {
         self.make(var, FALSE, TRUE)
     }
 
-    fn make(&mut self, var: u32, low: NodeId, high: NodeId) -> NodeId {
+    fn make(&mut self, var: u32, low: NodeId, high: NodeId) -> Result<NodeId, Full> {
         if low == high {
-            return low;
+            return Ok(low);
         }
         let node = Node { var, low, high };
         if let Some(&id) = self.unique.get(&node) {
-            return id;
+            return Ok(id);
         }
-        let id = NodeId::try_from(self.nodes.len()).expect("fewer than 2^32 nodes");
+        if self.nodes.len() >= self.max_nodes {
+            return Err(Full);
+        }
+        let id = NodeId::try_from(self.nodes.len()).map_err(|_| Full)?;
         self.nodes.push(node);
         self.unique.insert(node, id);
         if self.nodes.len() * 2 > self.cache.len() && self.cache.len() < MAX_CACHE {
             self.grow_cache();
         }
-        id
+        Ok(id)
     }
 
-    pub(crate) fn and(&mut self, f: NodeId, g: NodeId) -> NodeId {
+    pub(crate) fn and(&mut self, f: NodeId, g: NodeId) -> Result<NodeId, Full> {
         self.ite(f, g, FALSE)
     }
 
-    pub(crate) fn or(&mut self, f: NodeId, g: NodeId) -> NodeId {
+    pub(crate) fn or(&mut self, f: NodeId, g: NodeId) -> Result<NodeId, Full> {
         self.ite(f, TRUE, g)
     }
 
     /// If `f` then `g` else `h`.
-    pub(crate) fn ite(&mut self, f: NodeId, mut g: NodeId, mut h: NodeId) -> NodeId {
+    pub(crate) fn ite(&mut self, f: NodeId, mut g: NodeId, mut h: NodeId) -> Result<NodeId, Full> {
         if f == TRUE {
-            return g;
+            return Ok(g);
         }
         if f == FALSE {
-            return h;
+            return Ok(h);
         }
         if g == f {
             g = TRUE;
@@ -112,10 +123,10 @@ impl Bdd {
             h = FALSE;
         }
         if g == h {
-            return g;
+            return Ok(g);
         }
         if g == TRUE && h == FALSE {
-            return f;
+            return Ok(f);
         }
         // and and or commute: one cache key for both argument orders.
         let (f, g, h) = if h == FALSE && g < f {
@@ -128,7 +139,7 @@ impl Bdd {
         let slot = Self::slot(f, g, h, self.cache.len());
         let entry = self.cache[slot];
         if entry.f == f && entry.g == g && entry.h == h {
-            return entry.result;
+            return Ok(entry.result);
         }
         let var = self.nodes[f as usize]
             .var
@@ -137,12 +148,12 @@ impl Bdd {
         let (f0, f1) = self.cofactors(f, var);
         let (g0, g1) = self.cofactors(g, var);
         let (h0, h1) = self.cofactors(h, var);
-        let low = self.ite(f0, g0, h0);
-        let high = self.ite(f1, g1, h1);
-        let result = self.make(var, low, high);
+        let low = self.ite(f0, g0, h0)?;
+        let high = self.ite(f1, g1, h1)?;
+        let result = self.make(var, low, high)?;
         let slot = Self::slot(f, g, h, self.cache.len());
         self.cache[slot] = Computed { f, g, h, result };
-        result
+        Ok(result)
     }
 
     /// Keep the cache larger than the diagram, carrying its entries over: a lossy
@@ -211,22 +222,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shared_nodes_are_unique() {
-        let mut bdd = Bdd::new();
-        let (a, b) = (bdd.var(0), bdd.var(1));
-        let x = bdd.and(a, b);
-        let y = bdd.and(b, a);
+    fn shared_nodes_are_unique() -> Result<(), Full> {
+        let mut bdd = Bdd::new(100);
+        let (a, b) = (bdd.var(0)?, bdd.var(1)?);
+        let x = bdd.and(a, b)?;
+        let y = bdd.and(b, a)?;
         assert_eq!(x, y);
-        let z = bdd.or(x, a);
+        let z = bdd.or(x, a)?;
         assert_eq!(z, a, "absorption: a or (a and b) is a");
+        Ok(())
     }
 
     #[test]
-    fn probability_of_xor_like_function() {
-        let mut bdd = Bdd::new();
-        let (a, b) = (bdd.var(0), bdd.var(1));
-        let either = bdd.or(a, b);
+    fn probability_of_xor_like_function() -> Result<(), Full> {
+        let mut bdd = Bdd::new(100);
+        let (a, b) = (bdd.var(0)?, bdd.var(1)?);
+        let either = bdd.or(a, b)?;
         let p = bdd.probabilities(&[0.5, 0.2]);
         assert!((p[either as usize] - (1.0 - 0.5 * 0.8)).abs() < 1e-15);
+        Ok(())
+    }
+
+    #[test]
+    fn the_node_limit_stops_growth_but_finds_existing_nodes() -> Result<(), Full> {
+        // Two terminals and three variables fill five nodes.
+        let mut bdd = Bdd::new(5);
+        let (a, b, c) = (bdd.var(0)?, bdd.var(1)?, bdd.var(2)?);
+        assert_eq!(bdd.len(), 5);
+        assert_eq!(bdd.var(1), Ok(b), "an existing node needs no room");
+        assert_eq!(bdd.or(a, TRUE), Ok(TRUE), "nor does a terminal case");
+        assert_eq!(bdd.and(a, c), Err(Full));
+        assert_eq!(bdd.len(), 5);
+        Ok(())
     }
 }

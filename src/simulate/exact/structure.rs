@@ -1,7 +1,9 @@
 //! A fault tree: basic events with probabilities and AND/OR/at-least gates over them,
 //! and its exact evaluation with a BDD. Knows nothing of plans.
 
-use super::bdd::{Bdd, NodeId, FALSE, TRUE};
+use super::bdd::{Bdd, Full, NodeId, FALSE, TRUE};
+use super::MAX_BDD_NODES;
+use rustc_hash::FxHashMap;
 
 /// What a gate or a top event reads: a basic event, a gate, or a constant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +41,15 @@ pub struct FaultTree {
     pub gates: Vec<Gate>,
 }
 
+/// The diagram passed its node limit while the top event at index `top` (of those asked
+/// for) was being built; nothing was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the decision diagram passed its limit of {max_nodes} nodes")]
+pub struct TooLarge {
+    pub max_nodes: usize,
+    pub top: usize,
+}
+
 /// The exact probability of one top event and the size of its diagram.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Exact {
@@ -72,25 +83,39 @@ impl FaultTree {
         self.gates[g as usize] = Gate { kind, inputs };
     }
 
-    /// Exact probability of one top event.
-    pub fn probability(&self, top: Input) -> Exact {
-        let mut compiled = Compiled::new(self, &[top]);
-        let root = compiled.build(top);
-        Exact {
+    /// Exact probability of one top event, within the default node limit.
+    pub fn probability(&self, top: Input) -> Result<Exact, TooLarge> {
+        let mut compiled = Compiled::new(self, &[top], MAX_BDD_NODES);
+        let root = compiled.build(top).map_err(|Full| TooLarge {
+            max_nodes: MAX_BDD_NODES,
+            top: 0,
+        })?;
+        Ok(Exact {
             probability: compiled.probabilities()[root as usize],
             bdd_nodes: compiled.bdd.size(root),
-        }
+        })
     }
 
-    /// Exact probabilities of several top events over one shared diagram, and its size.
-    pub fn probabilities(&self, tops: &[Input]) -> (Vec<f64>, usize) {
-        let mut compiled = Compiled::new(self, tops);
-        let roots: Vec<NodeId> = tops.iter().map(|&t| compiled.build(t)).collect();
+    /// Exact probabilities of several top events over one shared diagram of at most
+    /// `max_nodes` nodes, and its size.
+    pub fn probabilities(
+        &self,
+        tops: &[Input],
+        max_nodes: usize,
+    ) -> Result<(Vec<f64>, usize), TooLarge> {
+        let mut compiled = Compiled::new(self, tops, max_nodes);
+        let mut roots = Vec::with_capacity(tops.len());
+        for (index, &top) in tops.iter().enumerate() {
+            roots.push(compiled.build(top).map_err(|Full| TooLarge {
+                max_nodes,
+                top: index,
+            })?);
+        }
         let p = compiled.probabilities();
-        (
+        Ok((
             roots.iter().map(|&r| p[r as usize]).collect(),
             compiled.bdd.len(),
-        )
+        ))
     }
 
     /// Basic events a top event depends on (its cone), in first-visit order.
@@ -135,7 +160,7 @@ impl<'a> Compiled<'a> {
     /// Variable order: basic events in depth-first order from the tops, the last top
     /// first (in a plan, services that need others tend to come later), so that events
     /// under one gate sit together.
-    fn new(tree: &'a FaultTree, tops: &[Input]) -> Self {
+    fn new(tree: &'a FaultTree, tops: &[Input], max_nodes: usize) -> Self {
         let mut position = vec![u32::MAX; tree.events.len()];
         let mut next = 0;
         let mut visited = vec![false; tree.gates.len()];
@@ -158,39 +183,43 @@ impl<'a> Compiled<'a> {
         }
         Compiled {
             tree,
-            bdd: Bdd::new(),
+            bdd: Bdd::new(max_nodes),
             position,
             gates: vec![None; tree.gates.len()],
         }
     }
 
-    fn build(&mut self, input: Input) -> NodeId {
+    fn build(&mut self, input: Input) -> Result<NodeId, Full> {
         match input {
-            Input::Never => FALSE,
-            Input::Always => TRUE,
+            Input::Never => Ok(FALSE),
+            Input::Always => Ok(TRUE),
             Input::Event(e) => {
                 let p = self.tree.events[e as usize];
                 if p <= 0.0 {
-                    FALSE
+                    Ok(FALSE)
                 } else if p >= 1.0 {
-                    TRUE
+                    Ok(TRUE)
                 } else {
                     self.bdd.var(self.position[e as usize])
                 }
             }
             Input::Gate(g) => {
                 if let Some(node) = self.gates[g as usize] {
-                    return node;
+                    return Ok(node);
                 }
                 let gate = &self.tree.gates[g as usize];
-                let children: Vec<NodeId> = gate.inputs.iter().map(|&i| self.build(i)).collect();
+                let children = gate
+                    .inputs
+                    .iter()
+                    .map(|&i| self.build(i))
+                    .collect::<Result<Vec<NodeId>, Full>>()?;
                 let node = match gate.kind {
-                    GateKind::And => self.fold(&children, true),
-                    GateKind::Or => self.fold(&children, false),
-                    GateKind::AtLeast(k) => self.at_least(k as usize, &children),
+                    GateKind::And => self.fold(&children, true)?,
+                    GateKind::Or => self.fold(&children, false)?,
+                    GateKind::AtLeast(k) => self.at_least(k as usize, &children)?,
                 };
                 self.gates[g as usize] = Some(node);
-                node
+                Ok(node)
             }
         }
     }
@@ -200,55 +229,79 @@ impl<'a> Compiled<'a> {
     /// linear fold walks one ever larger intermediate diagram at every step. Measured
     /// on SCRAM's 200_event both ways: written order for the tree's small gates,
     /// pairwise for the converted plan's OR of 3,000 terms.
-    fn fold(&mut self, children: &[NodeId], is_and: bool) -> NodeId {
+    fn fold(&mut self, children: &[NodeId], is_and: bool) -> Result<NodeId, Full> {
         let (unit, zero) = if is_and { (TRUE, FALSE) } else { (FALSE, TRUE) };
         if children.contains(&zero) {
-            return zero;
+            return Ok(zero);
         }
         let mut level: Vec<NodeId> = children.to_vec();
         if level.len() <= LINEAR_FOLD {
             let mut acc = unit;
             for child in level {
                 acc = if is_and {
-                    self.bdd.and(acc, child)
+                    self.bdd.and(acc, child)?
                 } else {
-                    self.bdd.or(acc, child)
+                    self.bdd.or(acc, child)?
                 };
             }
-            return acc;
+            return Ok(acc);
         }
         while level.len() > 1 {
             let mut next = Vec::with_capacity(level.len().div_ceil(2));
             for pair in level.chunks(2) {
                 next.push(match *pair {
-                    [a, b] if is_and => self.bdd.and(a, b),
-                    [a, b] => self.bdd.or(a, b),
+                    [a, b] if is_and => self.bdd.and(a, b)?,
+                    [a, b] => self.bdd.or(a, b)?,
                     [a] => a,
                     _ => unreachable!("chunks of two"),
                 });
             }
             level = next;
         }
-        level.first().copied().unwrap_or(unit)
+        Ok(level.first().copied().unwrap_or(unit))
     }
 
     /// At least `k` of the children: a threshold table built from the last child back.
-    fn at_least(&mut self, k: usize, children: &[NodeId]) -> NodeId {
+    /// A child repeated m times (a host listed twice, vms that fail only with their one
+    /// server) is one step that counts m, and only the rows that can still reach `k`
+    /// are computed: the work is that of the diagram, not k × n, which a long `on`
+    /// list of one host made quadratic without a node to show for it.
+    fn at_least(&mut self, k: usize, children: &[NodeId]) -> Result<NodeId, Full> {
         if k == 0 {
-            return TRUE;
+            return Ok(TRUE);
         }
         if k > children.len() {
-            return FALSE;
+            return Ok(FALSE);
         }
-        // row[j]: at least j of the children after the current one.
+        // Each distinct child and how often it appears, in first-appearance order.
+        let mut groups: Vec<(NodeId, usize)> = Vec::new();
+        let mut group_of: FxHashMap<NodeId, usize> = FxHashMap::default();
+        for &child in children {
+            let next = groups.len();
+            let g = *group_of.entry(child).or_insert(next);
+            if g == next {
+                groups.push((child, 0));
+            }
+            groups[g].1 += 1;
+        }
+        // row[j]: at least j of the children after the current group.
         let mut row = vec![FALSE; k + 1];
         row[0] = TRUE;
-        for &child in children.iter().rev() {
-            for j in (1..=k).rev() {
-                row[j] = self.bdd.ite(child, row[j - 1], row[j]);
+        let mut after = 0;
+        let mut before = children.len();
+        for &(child, count) in groups.iter().rev() {
+            before -= count;
+            // Rows under k − before cannot reach k with the children left before them;
+            // rows over after + count are still false.
+            let low = k.saturating_sub(before).max(1);
+            let high = k.min(after + count);
+            for j in (low..=high).rev() {
+                let failed = if j <= count { TRUE } else { row[j - count] };
+                row[j] = self.bdd.ite(child, failed, row[j])?;
             }
+            after += count;
         }
-        row[k]
+        Ok(row[k])
     }
 
     fn probabilities(&self) -> Vec<f64> {
@@ -259,5 +312,79 @@ impl<'a> Compiled<'a> {
             }
         }
         self.bdd.probabilities(&by_position)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Probability that at least `k` of `inputs` (events, repeats counted) fail, by
+    /// summing over every assignment of the events.
+    fn brute_force(p: &[f64], inputs: &[usize], k: usize) -> f64 {
+        (0..1u32 << p.len())
+            .map(|failed| {
+                let weight: f64 = (0..p.len())
+                    .map(|e| {
+                        if failed >> e & 1 == 1 {
+                            p[e]
+                        } else {
+                            1.0 - p[e]
+                        }
+                    })
+                    .product();
+                let count = inputs.iter().filter(|&&e| failed >> e & 1 == 1).count();
+                if count >= k {
+                    weight
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    }
+
+    #[test]
+    fn at_least_counts_repeated_inputs_and_skips_no_row_it_needs() -> Result<(), TooLarge> {
+        let p = [0.1, 0.35, 0.5, 0.8, 0.02];
+        for inputs in [
+            vec![0, 1, 2, 3, 4],
+            vec![0, 0, 1],
+            vec![2, 2, 2, 2],
+            vec![3, 0, 3, 1, 0, 4, 3],
+            vec![4, 1, 1, 2, 1, 0, 3, 2],
+        ] {
+            for k in 0..=inputs.len() + 1 {
+                let mut tree = FaultTree::new();
+                let events: Vec<Input> = p.iter().map(|&q| tree.event(q)).collect();
+                let top = tree.gate(
+                    GateKind::AtLeast(k as u32),
+                    inputs.iter().map(|&e| events[e]).collect(),
+                );
+                let exact = tree.probability(top)?.probability;
+                let expected = brute_force(&p, &inputs, k);
+                assert!(
+                    (exact - expected).abs() < 1e-12,
+                    "at least {k} of {inputs:?}: {exact} against {expected}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_diagram_past_the_limit_names_the_top_being_built() {
+        let mut tree = FaultTree::new();
+        let events: Vec<Input> = (0..12).map(|_| tree.event(0.5)).collect();
+        let small = tree.gate(GateKind::Or, events[..2].to_vec());
+        // At least 6 of 12 needs 6 × 7 nodes.
+        let large = tree.gate(GateKind::AtLeast(6), events.clone());
+        assert!(tree.probabilities(&[small, large], 1_000).is_ok());
+        assert_eq!(
+            tree.probabilities(&[small, large], 20),
+            Err(TooLarge {
+                max_nodes: 20,
+                top: 1
+            })
+        );
     }
 }

@@ -201,7 +201,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
         let mut pending = vec![0usize; n];
         for (i, service) in plan.services.iter().enumerate() {
             for need in &service.needs {
-                if !dependents[need.id.index()].contains(&(i as u32)) {
+                // `i` only grows, so a repeated `needs` is the list's last entry: no scan
+                // of a list that thousands of services needing one service make long.
+                if dependents[need.id.index()].last() != Some(&(i as u32)) {
                     dependents[need.id.index()].push(i as u32);
                     needs[i].push(need.id.0);
                     pending[i] += 1;
