@@ -410,7 +410,7 @@ impl<'m> Runner<'m> {
             if let (Some(rate), Some(cost)) = (self.cost_rate[s], &mut t.cost) {
                 let value = state.downtime as f64 * rate;
                 if value >= 0.5 {
-                    cost.add(value.round() as u64);
+                    cost.add(round(value));
                 }
                 plan_cost += value;
             }
@@ -427,7 +427,7 @@ impl<'m> Runner<'m> {
             plan.rto_misses += u64::from(rto_missed);
             plan.rpo_misses += u64::from(rpo_missed);
             if plan_cost >= 0.5 {
-                plan.cost.add(plan_cost.round() as u64);
+                plan.cost.add(round(plan_cost));
             }
         }
         self.touched.clear();
@@ -458,5 +458,81 @@ fn sample_point(point: &Point, clock: f64, rng: &mut Pcg64Mcg) -> (u64, u64) {
 
 /// `x` mod `m` in [0, m), without the slow exact `fmod`.
 fn modulo(x: f64, m: f64) -> f64 {
-    (x - m * (x / m).floor()).clamp(0.0, m)
+    (x - m * floor(x / m)).clamp(0.0, m)
+}
+
+// Baseline x86-64 has no rounding instruction (SSE4.1), so `f64::round` and
+// `f64::floor` are calls into a software libm; the two below are exact and inline.
+
+/// `value.round() as u64`, for `value` ≥ 0.5: the integer part, plus one when the rest
+/// is a half or more (subtracting a float's integer part is exact).
+fn round(value: f64) -> u64 {
+    let whole = value as u64;
+    whole.saturating_add(u64::from(value - whole as f64 >= 0.5))
+}
+
+/// `q.floor()`, bit for bit (the sign of a zero included).
+fn floor(q: f64) -> f64 {
+    if q.abs() < 4_503_599_627_370_496.0 {
+        // Below 2⁵² the conversion truncates exactly.
+        let whole = q as i64 as f64;
+        if whole > q {
+            whole - 1.0
+        } else {
+            whole.copysign(q)
+        }
+    } else {
+        q.floor()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values around the edges of both helpers, and many random ones at every scale.
+    fn samples() -> Vec<f64> {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1.8e19,
+            1.9e19,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            1e-320,
+        ];
+        let mut rng = trial_rng(1, 2);
+        for _ in 0..100_000 {
+            let scale = 2f64.powi(rng.random_range(-10..70));
+            values.push(rng.random::<f64>() * scale);
+            values.push(rng.random_range(0..1_000_000u64) as f64 / 8.0);
+        }
+        let negatives: Vec<f64> = values.iter().map(|v| -v).collect();
+        values.extend(negatives);
+        values.extend([f64::NAN, f64::NEG_INFINITY]);
+        values
+    }
+
+    #[test]
+    fn round_is_std_round_above_a_half() {
+        for v in samples().into_iter().filter(|&v| v >= 0.5) {
+            assert_eq!(round(v), v.round() as u64, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn floor_is_std_floor_bit_for_bit() {
+        for v in samples() {
+            assert_eq!(floor(v).to_bits(), v.floor().to_bits(), "{v:e}");
+        }
+    }
 }
