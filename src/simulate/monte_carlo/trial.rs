@@ -45,7 +45,8 @@ fn threshold(p: f64) -> u64 {
     }
 }
 
-/// A service's state within one trial.
+/// A service's state within one trial (its outage is in [`Runner::outages`]). All zero
+/// for a service the trial has not touched: `fold` resets the ones it touched.
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
     is_touched: bool,
@@ -53,7 +54,7 @@ struct State {
     is_direct: bool,
     /// Reached from a down service this trial (scratch for `propagate`).
     is_reached: bool,
-    outage: u64,
+    /// Causes are read only beside a value above zero, which set them this trial.
     outage_cause: u32,
     data_loss: u64,
     data_loss_cause: u32,
@@ -73,6 +74,9 @@ pub(super) struct Runner<'m> {
     /// Per source: it fails within the mission when a raw u64 draw is below this.
     thresholds: Vec<u64>,
     states: Vec<State>,
+    /// Each service's longest outage this trial, apart from the rest of its state so
+    /// that `pull`, which reads the outages of every need, stays in a small array.
+    outages: Vec<u64>,
     touched: Vec<u32>,
     /// Failures of this trial: source and time.
     failures: Vec<(u32, f64)>,
@@ -105,6 +109,7 @@ impl<'m> Runner<'m> {
                 .map(|law| threshold(law.within(mission_f)))
                 .collect(),
             states: vec![State::default(); plan.services.len()],
+            outages: vec![0; plan.services.len()],
             touched: Vec::new(),
             failures: Vec::new(),
             failed_at: vec![f64::INFINITY; model.sources.len()],
@@ -294,10 +299,7 @@ impl<'m> Runner<'m> {
     fn touch(&mut self, service: u32) -> &mut State {
         let state = &mut self.states[service as usize];
         if !state.is_touched {
-            *state = State {
-                is_touched: true,
-                ..State::default()
-            };
+            state.is_touched = true;
             self.touched.push(service);
         }
         state
@@ -305,10 +307,14 @@ impl<'m> Runner<'m> {
 
     fn record(&mut self, service: u32, outage: u64, data_loss: u64, cause: u32, at: f64) {
         let mission = self.mission;
+        let longest = &mut self.outages[service as usize];
+        let is_longer = outage > *longest;
+        if is_longer {
+            *longest = outage;
+        }
         let state = self.touch(service);
         state.is_direct = true;
-        if outage > state.outage {
-            state.outage = outage;
+        if is_longer {
             state.outage_cause = cause;
         }
         if data_loss > state.data_loss {
@@ -357,24 +363,30 @@ impl<'m> Runner<'m> {
         }
     }
 
-    /// Take on the outage of the longest-down need.
+    /// Take on the outage of the longest-down need (the first of the longest).
+    // Inlined: the walk of every service calls it for each (a call costs what it does).
+    #[inline(always)]
     fn pull(&mut self, service: u32) {
-        let mut worst: Option<State> = None;
+        let (mut worst, mut longest) = (0, 0);
         for &need in self.model.needs_of(service) {
-            let state = self.states[need as usize];
-            if state.is_touched && state.outage > 0 && worst.is_none_or(|w| state.outage > w.outage)
-            {
-                worst = Some(state);
+            let outage = self.outages[need as usize];
+            if outage > longest {
+                (worst, longest) = (need, outage);
             }
         }
-        if let Some(need) = worst {
-            let state = self.touch(service);
-            if need.outage > state.outage {
-                state.outage = need.outage;
-                state.outage_cause = need.outage_cause;
-            }
-            state.downtime = state.downtime.max(need.downtime);
+        if longest == 0 {
+            return;
         }
+        let need = self.states[worst as usize];
+        let is_longer = longest > self.outages[service as usize];
+        if is_longer {
+            self.outages[service as usize] = longest;
+        }
+        let state = self.touch(service);
+        if is_longer {
+            state.outage_cause = need.outage_cause;
+        }
+        state.downtime = state.downtime.max(need.downtime);
     }
 
     /// Add the trial's per-service results to the tally and reset them.
@@ -386,18 +398,17 @@ impl<'m> Runner<'m> {
         let (mut rto_missed, mut rpo_missed) = (false, false);
         for &s in &self.touched {
             let s = s as usize;
-            let state = self.states[s];
-            self.states[s].is_touched = false;
-            self.states[s].is_direct = false;
+            let state = std::mem::take(&mut self.states[s]);
+            let outage = std::mem::take(&mut self.outages[s]);
             let t = &mut tally.services[s];
             t.affected += 1;
-            t.outage.add(state.outage);
+            t.outage.add(outage);
             // No data lost is the common case: zeros are implicit (affected − count).
             if state.data_loss > 0 {
                 t.data_loss.add(state.data_loss);
             }
             t.downtime += u128::from(state.downtime);
-            if self.rto[s].is_some_and(|rto| state.outage > rto) {
+            if self.rto[s].is_some_and(|rto| outage > rto) {
                 t.rto_misses += 1;
                 tally.misses[state.outage_cause as usize][0] += 1;
                 rto_missed = true;
@@ -414,7 +425,7 @@ impl<'m> Runner<'m> {
                 }
                 plan_cost += value;
             }
-            plan_outage = plan_outage.max(state.outage);
+            plan_outage = plan_outage.max(outage);
             plan_data_loss = plan_data_loss.max(state.data_loss);
         }
         if !self.touched.is_empty() {
