@@ -478,8 +478,13 @@ fn modulo(x: f64, m: f64) -> f64 {
 /// `value.round() as u64`, for `value` ≥ 0.5: the integer part, plus one when the rest
 /// is a half or more (subtracting a float's integer part is exact).
 fn round(value: f64) -> u64 {
-    let whole = value as u64;
-    whole.saturating_add(u64::from(value - whole as f64 >= 0.5))
+    // Signed conversions are single instructions; unsigned ones are not.
+    if value < 9_223_372_036_854_775_808.0 {
+        let whole = value as i64;
+        (whole + i64::from(value - whole as f64 >= 0.5)) as u64
+    } else {
+        value.round() as u64
+    }
 }
 
 /// `q.floor()`, bit for bit (the sign of a zero included).
