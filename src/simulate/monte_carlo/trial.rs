@@ -62,14 +62,21 @@ struct State {
     downtime: u64,
 }
 
+/// What `fold` measures a service's trial against, read together.
+#[derive(Debug, Clone, Copy)]
+struct Objectives {
+    /// [`NEVER`] without one: no outage or loss is longer.
+    rto: u64,
+    rpo: u64,
+    /// Downtime cost per second, per year of mission.
+    cost_rate: Option<f64>,
+}
+
 /// Per-thread scratch space and the fixed inputs of every trial.
 pub(super) struct Runner<'m> {
     model: &'m Model,
     mission: f64,
-    rto: Vec<Option<u64>>,
-    rpo: Vec<Option<u64>>,
-    /// Downtime cost per second, per year of mission.
-    cost_rate: Vec<Option<f64>>,
+    objectives: Vec<Objectives>,
     throughput: LogNormal<f64>,
     /// Per source: it fails within the mission when a raw u64 draw is below this.
     thresholds: Vec<u64>,
@@ -95,12 +102,14 @@ impl<'m> Runner<'m> {
         Runner {
             model,
             mission: mission_f,
-            rto: plan.services.iter().map(|s| s.rto).collect(),
-            rpo: plan.services.iter().map(|s| s.rpo).collect(),
-            cost_rate: plan
+            objectives: plan
                 .services
                 .iter()
-                .map(|s| s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f))
+                .map(|s| Objectives {
+                    rto: s.rto.unwrap_or(NEVER),
+                    rpo: s.rpo.unwrap_or(NEVER),
+                    cost_rate: s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f),
+                })
                 .collect(),
             throughput: LogNormal::new(0.0, THROUGHPUT_SIGMA).expect("valid σ"),
             thresholds: model
@@ -119,7 +128,10 @@ impl<'m> Runner<'m> {
 
     /// Services with a downtime cost.
     pub fn has_cost(&self) -> Vec<bool> {
-        self.cost_rate.iter().map(Option::is_some).collect()
+        self.objectives
+            .iter()
+            .map(|o| o.cost_rate.is_some())
+            .collect()
     }
 
     /// Run one trial and add it to `tally`.
@@ -223,25 +235,25 @@ impl<'m> Runner<'m> {
             let (outage, data_loss) = match hit.kind {
                 HitKind::Timed => {
                     let mut outage =
-                        fixed.saturating_add((hit.scaled as f64 * factor + 0.5) as u64);
+                        fixed.saturating_add(to_u64(to_f64(hit.scaled) * factor + 0.5));
                     let data_loss = match hit.point {
                         NONE => 0,
                         ALL => NEVER,
                         index => {
                             let point = &self.model.points[index as usize];
                             let (age, fallbacks) = sample_point(point, at + phase, rng);
-                            let redo = (hit.restore as f64 * factor + 0.5) as u64;
+                            let redo = to_u64(to_f64(hit.restore) * factor + 0.5);
                             outage = outage.saturating_add(redo.saturating_mul(fallbacks));
                             age
                         }
                     };
                     if hit.standby != NONE {
-                        on_standby.push((hit.standby, hit.service, at + outage as f64));
+                        on_standby.push((hit.standby, hit.service, at + to_f64(outage)));
                     }
                     (outage, data_loss)
                 }
                 HitKind::Repair => (
-                    repair.map_or(NEVER, |r| fixed.saturating_add((r + 0.5) as u64)),
+                    repair.map_or(NEVER, |r| fixed.saturating_add(to_u64(r + 0.5))),
                     if hit.point == ALL { NEVER } else { 0 },
                 ),
             };
@@ -284,7 +296,7 @@ impl<'m> Runner<'m> {
             }
             let second = match repair {
                 None => NEVER,
-                Some(r) if at + r > fails => (at + r - fails + 0.5) as u64,
+                Some(r) if at + r > fails => to_u64(at + r - fails + 0.5),
                 Some(_) => continue,
             };
             for &(_, service, back) in group {
@@ -323,7 +335,7 @@ impl<'m> Runner<'m> {
         }
         // An outage that never ends costs until the end of the mission.
         let downtime = if outage == NEVER {
-            (mission - at).max(0.0) as u64
+            to_u64((mission - at).max(0.0))
         } else {
             outage
         };
@@ -408,18 +420,19 @@ impl<'m> Runner<'m> {
                 t.data_loss.add(state.data_loss);
             }
             t.downtime += u128::from(state.downtime);
-            if self.rto[s].is_some_and(|rto| outage > rto) {
+            let objectives = self.objectives[s];
+            if outage > objectives.rto {
                 t.rto_misses += 1;
                 tally.misses[state.outage_cause as usize][0] += 1;
                 rto_missed = true;
             }
-            if self.rpo[s].is_some_and(|rpo| state.data_loss > rpo) {
+            if state.data_loss > objectives.rpo {
                 t.rpo_misses += 1;
                 tally.misses[state.data_loss_cause as usize][1] += 1;
                 rpo_missed = true;
             }
-            if let (Some(rate), Some(cost)) = (self.cost_rate[s], &mut t.cost) {
-                let value = state.downtime as f64 * rate;
+            if let (Some(rate), Some(cost)) = (objectives.cost_rate, &mut t.cost) {
+                let value = to_f64(state.downtime) * rate;
                 if value >= 0.5 {
                     cost.add(round(value));
                 }
@@ -463,8 +476,8 @@ fn sample_point(point: &Point, clock: f64, rng: &mut Pcg64Mcg) -> (u64, u64) {
     if fallbacks >= point.kept {
         return (NEVER, point.kept);
     }
-    let age = age + fallbacks as f64 * point.step;
-    ((age + 0.5) as u64, fallbacks)
+    let age = age + to_f64(fallbacks) * point.step;
+    (to_u64(age + 0.5), fallbacks)
 }
 
 /// `x` mod `m` in [0, m), without the slow exact `fmod`.
@@ -473,12 +486,30 @@ fn modulo(x: f64, m: f64) -> f64 {
 }
 
 // Baseline x86-64 has no rounding instruction (SSE4.1), so `f64::round` and
-// `f64::floor` are calls into a software libm; the two below are exact and inline.
+// `f64::floor` are calls into a software libm, and only signed conversions between
+// integers and floats are single instructions; the helpers below are exact and inline.
+
+/// `x as f64`.
+fn to_f64(x: u64) -> f64 {
+    if x <= i64::MAX as u64 {
+        x as i64 as f64
+    } else {
+        x as f64
+    }
+}
+
+/// `x as u64` (saturating; NaN is 0).
+fn to_u64(x: f64) -> u64 {
+    if x < 9_223_372_036_854_775_808.0 {
+        (x as i64).max(0) as u64
+    } else {
+        x as u64
+    }
+}
 
 /// `value.round() as u64`, for `value` ≥ 0.5: the integer part, plus one when the rest
 /// is a half or more (subtracting a float's integer part is exact).
 fn round(value: f64) -> u64 {
-    // Signed conversions are single instructions; unsigned ones are not.
     if value < 9_223_372_036_854_775_808.0 {
         let whole = value as i64;
         (whole + i64::from(value - whole as f64 >= 0.5)) as u64
@@ -542,6 +573,25 @@ mod tests {
     fn round_is_std_round_above_a_half() {
         for v in samples().into_iter().filter(|&v| v >= 0.5) {
             assert_eq!(round(v), v.round() as u64, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn conversions_are_the_std_ones() {
+        for v in samples() {
+            assert_eq!(to_u64(v), v as u64, "{v:e}");
+            let x = v.abs() as u64;
+            assert_eq!(to_f64(x).to_bits(), (x as f64).to_bits(), "{x}");
+        }
+        for x in [
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            (1 << 63) - 1,
+            (1 << 53) + 1,
+            0,
+        ] {
+            assert_eq!(to_f64(x).to_bits(), (x as f64).to_bits(), "{x}");
         }
     }
 
