@@ -150,22 +150,27 @@ impl Spread {
     }
 }
 
-/// One service's counts over trials.
+/// One service's counts over trials. Laid out in cache lines (C order, 64-aligned):
+/// what every affected trial adds to in the first two, data loss (rare) in the last.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub(crate) struct ServiceTally {
+    /// Its longest outage per affected trial.
+    pub outage: Spread,
     /// Trials where it was down at least once.
     pub affected: u64,
     pub rto_misses: u64,
-    pub rpo_misses: u64,
-    /// Its longest outage per affected trial.
-    pub outage: Spread,
-    /// Its largest data loss per affected trial (zeros left out: `affected` − `count`).
-    pub data_loss: Spread,
-    /// Total downtime over all trials, in seconds.
-    pub downtime: u128,
     /// Downtime cost per trial, per year, in whole money units (affected trials only).
     pub cost: Option<Spread>,
+    /// Total downtime over all trials, in seconds.
+    pub downtime: u128,
+    /// Its largest data loss per affected trial (zeros left out: `affected` − `count`).
+    pub data_loss: Spread,
+    pub rpo_misses: u64,
 }
+
+// Outage, affected and cost, downtime: two lines; data loss: a third.
+const _: () = assert!(std::mem::size_of::<ServiceTally>() == 192);
 
 /// Plan-wide counts over trials.
 #[derive(Debug, Clone)]
