@@ -132,14 +132,24 @@ pub(super) struct Model {
     pub replicas: Vec<Replicated>,
     /// Each replicated service losing its quorum through several failures.
     pub combined: Vec<Effect>,
-    /// Services in dependency order (needs first), and each one's position in it.
-    pub order: Vec<u32>,
+    /// The services that need others, in dependency order (needs first): the walk
+    /// that propagates outages when many services are down.
+    pub walk: Vec<Pull>,
+    /// Each service's position in dependency order.
     pub rank: Vec<u32>,
     /// The services each service needs (`needs[need_start[s]..need_start[s + 1]]`),
     /// and those that need it.
     pub need_start: Vec<u32>,
     pub needs: Vec<u32>,
     pub dependents: Vec<Vec<u32>>,
+}
+
+/// A service that needs others, and where they are in [`Model::needs`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pull {
+    pub service: u32,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Model {
@@ -307,6 +317,22 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             }
         }
         let (replicas, combined) = self.replicas(&mut sources);
+        let need_start: Vec<u32> = std::iter::once(0)
+            .chain(self.needs.iter().scan(0u32, |end, list| {
+                *end += list.len() as u32;
+                Some(*end)
+            }))
+            .collect();
+        let walk = self
+            .order
+            .iter()
+            .filter(|&&s| !self.needs[s as usize].is_empty())
+            .map(|&s| Pull {
+                service: s,
+                start: need_start[s as usize],
+                end: need_start[s as usize + 1],
+            })
+            .collect();
         Model {
             laws,
             sources,
@@ -319,14 +345,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 .collect(),
             replicas,
             combined,
-            order: self.order,
+            walk,
             rank: self.rank,
-            need_start: std::iter::once(0)
-                .chain(self.needs.iter().scan(0u32, |end, list| {
-                    *end += list.len() as u32;
-                    Some(*end)
-                }))
-                .collect(),
+            need_start,
             needs: self.needs.concat(),
             dependents: self.dependents,
         }

@@ -350,9 +350,10 @@ impl<'m> Runner<'m> {
         if self.touched.is_empty() || model.dependents.iter().all(Vec::is_empty) {
             return;
         }
-        if self.touched.len() * 16 >= model.order.len() {
-            for &s in &model.order {
-                self.pull(s);
+        if self.touched.len() * 16 >= model.rank.len() {
+            for pull in &model.walk {
+                let needs = &model.needs[pull.start as usize..pull.end as usize];
+                self.pull(pull.service, needs);
             }
             return;
         }
@@ -371,16 +372,16 @@ impl<'m> Runner<'m> {
         reached.sort_unstable_by_key(|&s| model.rank[s as usize]);
         for &s in &reached {
             self.states[s as usize].is_reached = false;
-            self.pull(s);
+            self.pull(s, model.needs_of(s));
         }
     }
 
     /// Take on the outage of the longest-down need (the first of the longest).
     // Inlined: the walk of every service calls it for each (a call costs what it does).
     #[inline(always)]
-    fn pull(&mut self, service: u32) {
+    fn pull(&mut self, service: u32, needs: &[u32]) {
         let (mut worst, mut longest) = (0, 0);
-        for &need in self.model.needs_of(service) {
+        for &need in needs {
             let outage = self.outages[need as usize];
             if outage > longest {
                 (worst, longest) = (need, outage);
