@@ -188,6 +188,7 @@ pub(crate) struct PlanTally {
 #[derive(Debug, Clone)]
 pub(crate) struct Tally {
     pub trials: u64,
+    /// Per service slot (dependency order, [`super::model::Model::slot`]).
     pub services: Vec<ServiceTally>,
     pub plan: PlanTally,
     /// Per sampled component: RTO misses and RPO misses it caused.

@@ -72,7 +72,8 @@ struct Objectives {
     cost_rate: Option<f64>,
 }
 
-/// Per-thread scratch space and the fixed inputs of every trial.
+/// Per-thread scratch space and the fixed inputs of every trial. Services are known by
+/// their slots ([`Model`]).
 pub(super) struct Runner<'m> {
     model: &'m Model,
     mission: f64,
@@ -102,9 +103,10 @@ impl<'m> Runner<'m> {
         Runner {
             model,
             mission: mission_f,
-            objectives: plan
-                .services
+            objectives: model
+                .order
                 .iter()
+                .map(|&s| &plan.services[s as usize])
                 .map(|s| Objectives {
                     rto: s.rto.unwrap_or(NEVER),
                     rpo: s.rpo.unwrap_or(NEVER),
@@ -126,7 +128,7 @@ impl<'m> Runner<'m> {
         }
     }
 
-    /// Services with a downtime cost.
+    /// Per slot, whether its service has a downtime cost.
     pub fn has_cost(&self) -> Vec<bool> {
         self.objectives
             .iter()
@@ -350,7 +352,7 @@ impl<'m> Runner<'m> {
         if self.touched.is_empty() || model.dependents.iter().all(Vec::is_empty) {
             return;
         }
-        if self.touched.len() * 16 >= model.rank.len() {
+        if self.touched.len() * 16 >= model.order.len() {
             for pull in &model.walk {
                 let needs = &model.needs[pull.start as usize..pull.end as usize];
                 self.pull(pull.service, needs);
@@ -369,7 +371,8 @@ impl<'m> Runner<'m> {
                 }
             }
         }
-        reached.sort_unstable_by_key(|&s| model.rank[s as usize]);
+        // Slots are in dependency order.
+        reached.sort_unstable();
         for &s in &reached {
             self.states[s as usize].is_reached = false;
             self.pull(s, model.needs_of(s));
