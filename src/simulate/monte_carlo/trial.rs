@@ -140,16 +140,21 @@ impl<'m> Runner<'m> {
     pub fn run(&mut self, seed: u64, trial: u64, tally: &mut Tally) {
         let mut rng = trial_rng(seed, trial);
         let phase = rng.random::<f64>() * CYCLE;
-        let mission = self.mission;
         let model = self.model;
         // One raw draw per component decides whether it fails within the mission; the
         // time is drawn only for the few that do. Same law as drawing every time.
-        for (k, &threshold) in self.thresholds.iter().enumerate() {
-            if rng.next_u64() < threshold {
-                let at = model.laws[k].time_within(mission, rng.random::<f64>());
-                self.failures.push((k as u32, at));
+        // The draws come from a copy of the RNG that is never lent out, so that it
+        // stays in registers (the trial's RNG is lent, and lives in memory), and a
+        // failure is handled out of line, which leaves the loop its registers.
+        let mut draws = rng.clone();
+        let thresholds = std::mem::take(&mut self.thresholds);
+        for (k, &threshold) in thresholds.iter().enumerate() {
+            if draws.next_u64() < threshold {
+                draws = self.fails(k, draws);
             }
         }
+        self.thresholds = thresholds;
+        rng = draws;
         for i in 0..self.failures.len() {
             let (k, at) = self.failures[i];
             self.failed_at[k as usize] = at;
@@ -167,6 +172,16 @@ impl<'m> Runner<'m> {
             self.failed_at[k as usize] = f64::INFINITY;
         }
         self.failures.clear();
+    }
+
+    /// Source `k` fails this trial: draw when. Takes and gives back the sampling RNG
+    /// by value, so that it stays in registers in the sampling loop.
+    #[cold]
+    #[inline(never)]
+    fn fails(&mut self, k: usize, mut draws: Pcg64Mcg) -> Pcg64Mcg {
+        let at = self.model.laws[k].time_within(self.mission, draws.random::<f64>());
+        self.failures.push((k as u32, at));
+        draws
     }
 
     /// Replicated services that several failures together leave below quorum.
