@@ -52,8 +52,6 @@ struct State {
     is_touched: bool,
     /// Lost by a failure itself (not only through a need).
     is_direct: bool,
-    /// Reached from a down service this trial (scratch for `propagate`).
-    is_reached: bool,
     /// Causes are read only beside a value above zero, which set them this trial.
     outage_cause: u32,
     data_loss: u64,
@@ -86,6 +84,10 @@ pub(super) struct Runner<'m> {
     /// that `pull`, which reads the outages of every need, stays in a small array.
     outages: Vec<u64>,
     touched: Vec<u32>,
+    /// Scratch space of `propagate`, kept between trials: the slots reached from the
+    /// touched ones, as a set (one bit each), and the depth-first search's stack.
+    reached: Vec<u64>,
+    stack: Vec<u32>,
     /// Failures of this trial: source and time.
     failures: Vec<(u32, f64)>,
     /// When each source failed this trial (infinite: it did not).
@@ -122,6 +124,8 @@ impl<'m> Runner<'m> {
             states: vec![State::default(); plan.services.len()],
             outages: vec![0; plan.services.len()],
             touched: Vec::new(),
+            reached: vec![0; plan.services.len().div_ceil(64)],
+            stack: Vec::new(),
             failures: Vec::new(),
             failed_at: vec![f64::INFINITY; model.sources.len()],
             replica_seen: vec![false; model.replicas.len()],
@@ -374,23 +378,34 @@ impl<'m> Runner<'m> {
             }
             return;
         }
-        let mut reached: Vec<u32> = Vec::new();
-        let mut stack: Vec<u32> = self.touched.clone();
+        self.propagate_from_touched();
+    }
+
+    /// `propagate` through the services reachable from the touched ones.
+    // Out of line: the walk of every service stays lean where it is inlined.
+    #[inline(never)]
+    fn propagate_from_touched(&mut self) {
+        let model = self.model;
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.extend_from_slice(&self.touched);
         while let Some(s) = stack.pop() {
             for &d in &model.dependents[s as usize] {
-                let state = &mut self.states[d as usize];
-                if !state.is_reached {
-                    state.is_reached = true;
-                    reached.push(d);
+                let (word, bit) = (d as usize / 64, 1 << (d % 64));
+                if self.reached[word] & bit == 0 {
+                    self.reached[word] |= bit;
                     stack.push(d);
                 }
             }
         }
-        // Slots are in dependency order.
-        reached.sort_unstable();
-        for &s in &reached {
-            self.states[s as usize].is_reached = false;
-            self.pull(s, model.needs_of(s));
+        self.stack = stack;
+        // In slot order, which is dependency order: the set needs no sorting.
+        for word in 0..self.reached.len() {
+            let mut bits = std::mem::take(&mut self.reached[word]);
+            while bits != 0 {
+                let s = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                self.pull(s, model.needs_of(s));
+            }
         }
     }
 
