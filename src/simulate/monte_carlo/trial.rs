@@ -83,7 +83,11 @@ pub(super) struct Runner<'m> {
     /// Each service's longest outage this trial, apart from the rest of its state so
     /// that `pull`, which reads the outages of every need, stays in a small array.
     outages: Vec<u64>,
-    touched: Vec<u32>,
+    /// The services touched this trial, in order: `touched[..touched_len]`. A service
+    /// is touched once a trial, so one entry each is enough and the list never grows
+    /// (a growth path in `touch`, inlined in the hot loops, costs them registers).
+    touched: Box<[u32]>,
+    touched_len: usize,
     /// Scratch space of `propagate`, kept between trials: the slots reached from the
     /// touched ones, as a set (one bit each), and the depth-first search's stack.
     reached: Vec<u64>,
@@ -123,7 +127,8 @@ impl<'m> Runner<'m> {
                 .collect(),
             states: vec![State::default(); plan.services.len()],
             outages: vec![0; plan.services.len()],
-            touched: Vec::new(),
+            touched: vec![0; plan.services.len()].into_boxed_slice(),
+            touched_len: 0,
             reached: vec![0; plan.services.len().div_ceil(64)],
             stack: Vec::new(),
             failures: Vec::new(),
@@ -333,7 +338,8 @@ impl<'m> Runner<'m> {
         let state = &mut self.states[service as usize];
         if !state.is_touched {
             state.is_touched = true;
-            self.touched.push(service);
+            self.touched[self.touched_len] = service;
+            self.touched_len += 1;
         }
         state
     }
@@ -354,9 +360,8 @@ impl<'m> Runner<'m> {
             state.data_loss = data_loss;
             state.data_loss_cause = cause;
         }
-        // An outage that never ends costs until the end of the mission.
         let downtime = if outage == NEVER {
-            to_u64((mission - at).max(0.0))
+            rest_of_mission(mission, at)
         } else {
             outage
         };
@@ -368,10 +373,10 @@ impl<'m> Runner<'m> {
     /// when many are down, else only those reachable from the down ones.
     fn propagate(&mut self) {
         let model = self.model;
-        if self.touched.is_empty() || model.dependents.iter().all(Vec::is_empty) {
+        if self.touched_len == 0 || model.dependents.iter().all(Vec::is_empty) {
             return;
         }
-        if self.touched.len() * 16 >= model.order.len() {
+        if self.touched_len * 16 >= model.order.len() {
             for pull in &model.walk {
                 let needs = &model.needs[pull.start as usize..pull.end as usize];
                 self.pull(pull.service, needs);
@@ -387,7 +392,7 @@ impl<'m> Runner<'m> {
     fn propagate_from_touched(&mut self) {
         let model = self.model;
         let mut stack = std::mem::take(&mut self.stack);
-        stack.extend_from_slice(&self.touched);
+        stack.extend_from_slice(&self.touched[..self.touched_len]);
         while let Some(s) = stack.pop() {
             for &d in &model.dependents[s as usize] {
                 let (word, bit) = (d as usize / 64, 1 << (d % 64));
@@ -442,7 +447,7 @@ impl<'m> Runner<'m> {
         let mut plan_data_loss = 0;
         let mut plan_cost = 0.0;
         let (mut rto_missed, mut rpo_missed) = (false, false);
-        for &s in &self.touched {
+        for &s in &self.touched[..self.touched_len] {
             let s = s as usize;
             let state = std::mem::take(&mut self.states[s]);
             let outage = std::mem::take(&mut self.outages[s]);
@@ -475,7 +480,7 @@ impl<'m> Runner<'m> {
             plan_outage = plan_outage.max(outage);
             plan_data_loss = plan_data_loss.max(state.data_loss);
         }
-        if !self.touched.is_empty() {
+        if self.touched_len > 0 {
             let plan = &mut tally.plan;
             plan.affected += 1;
             plan.outage.add(plan_outage);
@@ -488,8 +493,16 @@ impl<'m> Runner<'m> {
                 plan.cost.add(round(plan_cost));
             }
         }
-        self.touched.clear();
+        self.touched_len = 0;
     }
+}
+
+/// The downtime of an outage that never ends: until the end of the mission.
+// Out of line, so that the compiler does not compute it ahead for every hit.
+#[cold]
+#[inline(never)]
+fn rest_of_mission(mission: f64, at: f64) -> u64 {
+    to_u64((mission - at).max(0.0))
 }
 
 /// Age of the restore point a failure at `clock` (seconds into the schedule cycle)
