@@ -39,12 +39,16 @@ impl Law {
 
     /// When it fails, given that it fails within the mission; `u` is uniform in [0, 1).
     /// For a rate that is the exponential truncated to the mission, by inversion.
+    #[cfg(test)]
     pub fn time_within(self, mission: f64, u: f64) -> f64 {
+        self.time_given(mission, self.within(mission), u)
+    }
+
+    /// [`Law::time_within`], given `within` = [`Law::within`] of the mission (computed
+    /// once per run: it is an `exp_m1`).
+    pub fn time_given(self, mission: f64, within: f64, u: f64) -> f64 {
         match self {
-            Law::Rate(rate) => {
-                let p = self.within(mission);
-                (-(-u * p).ln_1p() / rate).min(mission * (1.0 - f64::EPSILON))
-            }
+            Law::Rate(rate) => (-(-u * within).ln_1p() / rate).min(mission * (1.0 - f64::EPSILON)),
             Law::Probability(_) => u * mission,
         }
     }

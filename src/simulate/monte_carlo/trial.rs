@@ -77,7 +77,9 @@ pub(super) struct Runner<'m> {
     mission: f64,
     objectives: Vec<Objectives>,
     throughput: LogNormal<f64>,
-    /// Per source: it fails within the mission when a raw u64 draw is below this.
+    /// Per source: the probability that it fails within the mission, and the raw u64
+    /// draw below which it does.
+    within: Vec<f64>,
     thresholds: Vec<u64>,
     states: Vec<State>,
     /// Each service's longest outage this trial, apart from the rest of its state so
@@ -120,6 +122,7 @@ impl<'m> Runner<'m> {
                 })
                 .collect(),
             throughput: LogNormal::new(0.0, THROUGHPUT_SIGMA).expect("valid σ"),
+            within: model.laws.iter().map(|law| law.within(mission_f)).collect(),
             thresholds: model
                 .laws
                 .iter()
@@ -188,7 +191,8 @@ impl<'m> Runner<'m> {
     #[cold]
     #[inline(never)]
     fn fails(&mut self, k: usize, mut draws: Pcg64Mcg) -> Pcg64Mcg {
-        let at = self.model.laws[k].time_within(self.mission, draws.random::<f64>());
+        let u = draws.random::<f64>();
+        let at = self.model.laws[k].time_given(self.mission, self.within[k], u);
         self.failures.push((k as u32, at));
         draws
     }
