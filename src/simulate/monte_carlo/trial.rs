@@ -265,25 +265,25 @@ impl<'m> Runner<'m> {
             let (outage, data_loss) = match hit.kind {
                 HitKind::Timed => {
                     let mut outage =
-                        fixed.saturating_add(to_u64(to_f64(hit.scaled) * factor + 0.5));
+                        fixed.saturating_add((hit.scaled as f64 * factor + 0.5) as u64);
                     let data_loss = match hit.point {
                         NONE => 0,
                         ALL => NEVER,
                         index => {
                             let point = &self.model.points[index as usize];
                             let (age, fallbacks) = sample_point(point, at + phase, rng);
-                            let redo = to_u64(to_f64(hit.restore) * factor + 0.5);
+                            let redo = (hit.restore as f64 * factor + 0.5) as u64;
                             outage = outage.saturating_add(redo.saturating_mul(fallbacks));
                             age
                         }
                     };
                     if hit.standby != NONE {
-                        on_standby.push((hit.standby, hit.service, at + to_f64(outage)));
+                        on_standby.push((hit.standby, hit.service, at + outage as f64));
                     }
                     (outage, data_loss)
                 }
                 HitKind::Repair => (
-                    repair.map_or(NEVER, |r| fixed.saturating_add(to_u64(r + 0.5))),
+                    repair.map_or(NEVER, |r| fixed.saturating_add((r + 0.5) as u64)),
                     if hit.point == ALL { NEVER } else { 0 },
                 ),
             };
@@ -326,7 +326,7 @@ impl<'m> Runner<'m> {
             }
             let second = match repair {
                 None => NEVER,
-                Some(r) if at + r > fails => to_u64(at + r - fails + 0.5),
+                Some(r) if at + r > fails => (at + r - fails + 0.5) as u64,
                 Some(_) => continue,
             };
             for &(_, service, back) in group {
@@ -475,7 +475,7 @@ impl<'m> Runner<'m> {
                 rpo_missed = true;
             }
             if let (Some(rate), Some(cost)) = (objectives.cost_rate, &mut t.cost) {
-                let value = to_f64(state.downtime) * rate;
+                let value = state.downtime as f64 * rate;
                 if value >= 0.5 {
                     cost.add(round(value));
                 }
@@ -506,7 +506,7 @@ impl<'m> Runner<'m> {
 #[cold]
 #[inline(never)]
 fn rest_of_mission(mission: f64, at: f64) -> u64 {
-    to_u64((mission - at).max(0.0))
+    (mission - at).max(0.0) as u64
 }
 
 /// Age of the restore point a failure at `clock` (seconds into the schedule cycle)
@@ -527,8 +527,8 @@ fn sample_point(point: &Point, clock: f64, rng: &mut Pcg64Mcg) -> (u64, u64) {
     if fallbacks >= point.kept {
         return (NEVER, point.kept);
     }
-    let age = age + to_f64(fallbacks) * point.step;
-    (to_u64(age + 0.5), fallbacks)
+    let age = age + fallbacks as f64 * point.step;
+    ((age + 0.5) as u64, fallbacks)
 }
 
 /// `x` mod `m` in [0, m), without the slow exact `fmod`.
@@ -537,26 +537,7 @@ fn modulo(x: f64, m: f64) -> f64 {
 }
 
 // Baseline x86-64 has no rounding instruction (SSE4.1), so `f64::round` and
-// `f64::floor` are calls into a software libm, and only signed conversions between
-// integers and floats are single instructions; the helpers below are exact and inline.
-
-/// `x as f64`.
-fn to_f64(x: u64) -> f64 {
-    if x <= i64::MAX as u64 {
-        x as i64 as f64
-    } else {
-        x as f64
-    }
-}
-
-/// `x as u64` (saturating; NaN is 0).
-fn to_u64(x: f64) -> u64 {
-    if x < 9_223_372_036_854_775_808.0 {
-        (x as i64).max(0) as u64
-    } else {
-        x as u64
-    }
-}
+// `f64::floor` are calls into a software libm; the two below are exact and inline.
 
 /// `value.round() as u64`, for `value` ≥ 0.5: the integer part, plus one when the rest
 /// is a half or more (subtracting a float's integer part is exact).
@@ -624,25 +605,6 @@ mod tests {
     fn round_is_std_round_above_a_half() {
         for v in samples().into_iter().filter(|&v| v >= 0.5) {
             assert_eq!(round(v), v.round() as u64, "{v:e}");
-        }
-    }
-
-    #[test]
-    fn conversions_are_the_std_ones() {
-        for v in samples() {
-            assert_eq!(to_u64(v), v as u64, "{v:e}");
-            let x = v.abs() as u64;
-            assert_eq!(to_f64(x).to_bits(), (x as f64).to_bits(), "{x}");
-        }
-        for x in [
-            u64::MAX,
-            u64::MAX - 1,
-            1 << 63,
-            (1 << 63) - 1,
-            (1 << 53) + 1,
-            0,
-        ] {
-            assert_eq!(to_f64(x).to_bits(), (x as f64).to_bits(), "{x}");
         }
     }
 
