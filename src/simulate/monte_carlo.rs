@@ -345,8 +345,9 @@ fn report(plan: &Plan, model: &Model, options: &Options, tally: &Tally) -> Repor
     let services: Vec<ServiceReport> = plan
         .services
         .iter()
-        .zip(&tally.services)
-        .map(|(service, t)| {
+        .zip(&model.slot)
+        .map(|(service, &slot)| {
+            let t = &tally.services[slot as usize];
             let cost = service
                 .downtime_cost
                 .zip(t.cost.as_ref())

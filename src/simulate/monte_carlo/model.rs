@@ -39,12 +39,16 @@ impl Law {
 
     /// When it fails, given that it fails within the mission; `u` is uniform in [0, 1).
     /// For a rate that is the exponential truncated to the mission, by inversion.
+    #[cfg(test)]
     pub fn time_within(self, mission: f64, u: f64) -> f64 {
+        self.time_given(mission, self.within(mission), u)
+    }
+
+    /// [`Law::time_within`], given `within` = [`Law::within`] of the mission (computed
+    /// once per run: it is an `exp_m1`).
+    pub fn time_given(self, mission: f64, within: f64, u: f64) -> f64 {
         match self {
-            Law::Rate(rate) => {
-                let p = self.within(mission);
-                (-(-u * p).ln_1p() / rate).min(mission * (1.0 - f64::EPSILON))
-            }
+            Law::Rate(rate) => (-(-u * within).ln_1p() / rate).min(mission * (1.0 - f64::EPSILON)),
             Law::Probability(_) => u * mission,
         }
     }
@@ -118,7 +122,11 @@ pub(super) struct Point {
     pub kept: u64,
 }
 
-/// The run's precomputed model.
+/// The run's precomputed model. Services are numbered by their position in dependency
+/// order (needs first), their *slot*: the trial's per-service arrays and the tally are
+/// in that order, so the walk that propagates outages, and the fold of the services it
+/// takes down, go through memory in order. [`Model::order`] and [`Model::slot`] map
+/// between slots and the plan's services.
 pub(super) struct Model {
     /// How each source fails, apart from the rest so that sampling reads little memory.
     pub laws: Vec<Law>,
@@ -132,14 +140,25 @@ pub(super) struct Model {
     pub replicas: Vec<Replicated>,
     /// Each replicated service losing its quorum through several failures.
     pub combined: Vec<Effect>,
-    /// Services in dependency order (needs first), and each one's position in it.
+    /// The slots of the services that need others, in order: the walk that propagates
+    /// outages when many services are down.
+    pub walk: Vec<Pull>,
+    /// The plan's service in each slot, and the slot of each of the plan's services.
     pub order: Vec<u32>,
-    pub rank: Vec<u32>,
-    /// The services each service needs (`needs[need_start[s]..need_start[s + 1]]`),
-    /// and those that need it.
+    pub slot: Vec<u32>,
+    /// The slots each slot needs (`needs[need_start[s]..need_start[s + 1]]`), and those
+    /// that need it.
     pub need_start: Vec<u32>,
     pub needs: Vec<u32>,
     pub dependents: Vec<Vec<u32>>,
+}
+
+/// A service that needs others, and where they are in [`Model::needs`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pull {
+    pub service: u32,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Model {
@@ -308,7 +327,48 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 push(Component::Service(id), service.failure, effect);
             }
         }
-        let (replicas, combined) = self.replicas(&mut sources);
+        let (mut replicas, mut combined) = self.replicas(&mut sources);
+        // From here on services are slots. Hits keep their order (by service).
+        let slot = &self.rank;
+        for effect in sources
+            .iter_mut()
+            .map(|s| &mut s.effect)
+            .chain(combined.iter_mut())
+        {
+            for hit in &mut effect.hits {
+                hit.service = slot[hit.service as usize];
+            }
+        }
+        for replica in &mut replicas {
+            replica.service = slot[replica.service as usize];
+        }
+        let in_slots = |lists: &[Vec<u32>]| -> Vec<Vec<u32>> {
+            self.order
+                .iter()
+                .map(|&s| {
+                    lists[s as usize]
+                        .iter()
+                        .map(|&t| slot[t as usize])
+                        .collect()
+                })
+                .collect()
+        };
+        let needs = in_slots(&self.needs);
+        let dependents = in_slots(&self.dependents);
+        let need_start: Vec<u32> = std::iter::once(0)
+            .chain(needs.iter().scan(0u32, |end, list| {
+                *end += list.len() as u32;
+                Some(*end)
+            }))
+            .collect();
+        let walk = (0..needs.len())
+            .filter(|&s| !needs[s].is_empty())
+            .map(|s| Pull {
+                service: s as u32,
+                start: need_start[s],
+                end: need_start[s + 1],
+            })
+            .collect();
         Model {
             laws,
             sources,
@@ -321,16 +381,12 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 .collect(),
             replicas,
             combined,
+            walk,
             order: self.order,
-            rank: self.rank,
-            need_start: std::iter::once(0)
-                .chain(self.needs.iter().scan(0u32, |end, list| {
-                    *end += list.len() as u32;
-                    Some(*end)
-                }))
-                .collect(),
-            needs: self.needs.concat(),
-            dependents: self.dependents,
+            slot: self.rank,
+            need_start,
+            needs: needs.concat(),
+            dependents,
         }
     }
 

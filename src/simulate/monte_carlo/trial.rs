@@ -45,15 +45,14 @@ fn threshold(p: f64) -> u64 {
     }
 }
 
-/// A service's state within one trial.
+/// A service's state within one trial (its outage is in [`Runner::outages`]). All zero
+/// for a service the trial has not touched: `fold` resets the ones it touched.
 #[derive(Debug, Clone, Copy, Default)]
 struct State {
     is_touched: bool,
     /// Lost by a failure itself (not only through a need).
     is_direct: bool,
-    /// Reached from a down service this trial (scratch for `propagate`).
-    is_reached: bool,
-    outage: u64,
+    /// Causes are read only beside a value above zero, which set them this trial.
     outage_cause: u32,
     data_loss: u64,
     data_loss_cause: u32,
@@ -61,19 +60,40 @@ struct State {
     downtime: u64,
 }
 
-/// Per-thread scratch space and the fixed inputs of every trial.
+/// What `fold` measures a service's trial against, read together.
+#[derive(Debug, Clone, Copy)]
+struct Objectives {
+    /// [`NEVER`] without one: no outage or loss is longer.
+    rto: u64,
+    rpo: u64,
+    /// Downtime cost per second, per year of mission.
+    cost_rate: Option<f64>,
+}
+
+/// Per-thread scratch space and the fixed inputs of every trial. Services are known by
+/// their slots ([`Model`]).
 pub(super) struct Runner<'m> {
     model: &'m Model,
     mission: f64,
-    rto: Vec<Option<u64>>,
-    rpo: Vec<Option<u64>>,
-    /// Downtime cost per second, per year of mission.
-    cost_rate: Vec<Option<f64>>,
+    objectives: Vec<Objectives>,
     throughput: LogNormal<f64>,
-    /// Per source: it fails within the mission when a raw u64 draw is below this.
+    /// Per source: the probability that it fails within the mission, and the raw u64
+    /// draw below which it does.
+    within: Vec<f64>,
     thresholds: Vec<u64>,
     states: Vec<State>,
-    touched: Vec<u32>,
+    /// Each service's longest outage this trial, apart from the rest of its state so
+    /// that `pull`, which reads the outages of every need, stays in a small array.
+    outages: Vec<u64>,
+    /// The services touched this trial, in order: `touched[..touched_len]`. A service
+    /// is touched once a trial, so one entry each is enough and the list never grows
+    /// (a growth path in `touch`, inlined in the hot loops, costs them registers).
+    touched: Box<[u32]>,
+    touched_len: usize,
+    /// Scratch space of `propagate`, kept between trials: the slots reached from the
+    /// touched ones, as a set (one bit each), and the depth-first search's stack.
+    reached: Vec<u64>,
+    stack: Vec<u32>,
     /// Failures of this trial: source and time.
     failures: Vec<(u32, f64)>,
     /// When each source failed this trial (infinite: it did not).
@@ -91,46 +111,62 @@ impl<'m> Runner<'m> {
         Runner {
             model,
             mission: mission_f,
-            rto: plan.services.iter().map(|s| s.rto).collect(),
-            rpo: plan.services.iter().map(|s| s.rpo).collect(),
-            cost_rate: plan
-                .services
+            objectives: model
+                .order
                 .iter()
-                .map(|s| s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f))
+                .map(|&s| &plan.services[s as usize])
+                .map(|s| Objectives {
+                    rto: s.rto.unwrap_or(NEVER),
+                    rpo: s.rpo.unwrap_or(NEVER),
+                    cost_rate: s.downtime_cost.map(|c| c / 3600.0 * YEAR / mission_f),
+                })
                 .collect(),
             throughput: LogNormal::new(0.0, THROUGHPUT_SIGMA).expect("valid σ"),
+            within: model.laws.iter().map(|law| law.within(mission_f)).collect(),
             thresholds: model
                 .laws
                 .iter()
                 .map(|law| threshold(law.within(mission_f)))
                 .collect(),
             states: vec![State::default(); plan.services.len()],
-            touched: Vec::new(),
+            outages: vec![0; plan.services.len()],
+            touched: vec![0; plan.services.len()].into_boxed_slice(),
+            touched_len: 0,
+            reached: vec![0; plan.services.len().div_ceil(64)],
+            stack: Vec::new(),
             failures: Vec::new(),
             failed_at: vec![f64::INFINITY; model.sources.len()],
             replica_seen: vec![false; model.replicas.len()],
         }
     }
 
-    /// Services with a downtime cost.
+    /// Per slot, whether its service has a downtime cost.
     pub fn has_cost(&self) -> Vec<bool> {
-        self.cost_rate.iter().map(Option::is_some).collect()
+        self.objectives
+            .iter()
+            .map(|o| o.cost_rate.is_some())
+            .collect()
     }
 
     /// Run one trial and add it to `tally`.
     pub fn run(&mut self, seed: u64, trial: u64, tally: &mut Tally) {
         let mut rng = trial_rng(seed, trial);
         let phase = rng.random::<f64>() * CYCLE;
-        let mission = self.mission;
         let model = self.model;
         // One raw draw per component decides whether it fails within the mission; the
         // time is drawn only for the few that do. Same law as drawing every time.
-        for (k, &threshold) in self.thresholds.iter().enumerate() {
-            if rng.next_u64() < threshold {
-                let at = model.laws[k].time_within(mission, rng.random::<f64>());
-                self.failures.push((k as u32, at));
+        // The draws come from a copy of the RNG that is never lent out, so that it
+        // stays in registers (the trial's RNG is lent, and lives in memory), and a
+        // failure is handled out of line, which leaves the loop its registers.
+        let mut draws = rng.clone();
+        let thresholds = std::mem::take(&mut self.thresholds);
+        for (k, &threshold) in thresholds.iter().enumerate() {
+            if draws.next_u64() < threshold {
+                draws = self.fails(k, draws);
             }
         }
+        self.thresholds = thresholds;
+        rng = draws;
         for i in 0..self.failures.len() {
             let (k, at) = self.failures[i];
             self.failed_at[k as usize] = at;
@@ -148,6 +184,17 @@ impl<'m> Runner<'m> {
             self.failed_at[k as usize] = f64::INFINITY;
         }
         self.failures.clear();
+    }
+
+    /// Source `k` fails this trial: draw when. Takes and gives back the sampling RNG
+    /// by value, so that it stays in registers in the sampling loop.
+    #[cold]
+    #[inline(never)]
+    fn fails(&mut self, k: usize, mut draws: Pcg64Mcg) -> Pcg64Mcg {
+        let u = draws.random::<f64>();
+        let at = self.model.laws[k].time_given(self.mission, self.within[k], u);
+        self.failures.push((k as u32, at));
+        draws
     }
 
     /// Replicated services that several failures together leave below quorum.
@@ -294,30 +341,31 @@ impl<'m> Runner<'m> {
     fn touch(&mut self, service: u32) -> &mut State {
         let state = &mut self.states[service as usize];
         if !state.is_touched {
-            *state = State {
-                is_touched: true,
-                ..State::default()
-            };
-            self.touched.push(service);
+            state.is_touched = true;
+            self.touched[self.touched_len] = service;
+            self.touched_len += 1;
         }
         state
     }
 
     fn record(&mut self, service: u32, outage: u64, data_loss: u64, cause: u32, at: f64) {
         let mission = self.mission;
+        let longest = &mut self.outages[service as usize];
+        let is_longer = outage > *longest;
+        if is_longer {
+            *longest = outage;
+        }
         let state = self.touch(service);
         state.is_direct = true;
-        if outage > state.outage {
-            state.outage = outage;
+        if is_longer {
             state.outage_cause = cause;
         }
         if data_loss > state.data_loss {
             state.data_loss = data_loss;
             state.data_loss_cause = cause;
         }
-        // An outage that never ends costs until the end of the mission.
         let downtime = if outage == NEVER {
-            (mission - at).max(0.0) as u64
+            rest_of_mission(mission, at)
         } else {
             outage
         };
@@ -329,52 +377,71 @@ impl<'m> Runner<'m> {
     /// when many are down, else only those reachable from the down ones.
     fn propagate(&mut self) {
         let model = self.model;
-        if self.touched.is_empty() || model.dependents.iter().all(Vec::is_empty) {
+        if self.touched_len == 0 || model.dependents.iter().all(Vec::is_empty) {
             return;
         }
-        if self.touched.len() * 16 >= model.order.len() {
-            for &s in &model.order {
-                self.pull(s);
+        if self.touched_len * 16 >= model.order.len() {
+            for pull in &model.walk {
+                let needs = &model.needs[pull.start as usize..pull.end as usize];
+                self.pull(pull.service, needs);
             }
             return;
         }
-        let mut reached: Vec<u32> = Vec::new();
-        let mut stack: Vec<u32> = self.touched.clone();
+        self.propagate_from_touched();
+    }
+
+    /// `propagate` through the services reachable from the touched ones.
+    // Out of line: the walk of every service stays lean where it is inlined.
+    #[inline(never)]
+    fn propagate_from_touched(&mut self) {
+        let model = self.model;
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.extend_from_slice(&self.touched[..self.touched_len]);
         while let Some(s) = stack.pop() {
             for &d in &model.dependents[s as usize] {
-                let state = &mut self.states[d as usize];
-                if !state.is_reached {
-                    state.is_reached = true;
-                    reached.push(d);
+                let (word, bit) = (d as usize / 64, 1 << (d % 64));
+                if self.reached[word] & bit == 0 {
+                    self.reached[word] |= bit;
                     stack.push(d);
                 }
             }
         }
-        reached.sort_unstable_by_key(|&s| model.rank[s as usize]);
-        for &s in &reached {
-            self.states[s as usize].is_reached = false;
-            self.pull(s);
+        self.stack = stack;
+        // In slot order, which is dependency order: the set needs no sorting.
+        for word in 0..self.reached.len() {
+            let mut bits = std::mem::take(&mut self.reached[word]);
+            while bits != 0 {
+                let s = (word * 64) as u32 + bits.trailing_zeros();
+                bits &= bits - 1;
+                self.pull(s, model.needs_of(s));
+            }
         }
     }
 
-    /// Take on the outage of the longest-down need.
-    fn pull(&mut self, service: u32) {
-        let mut worst: Option<State> = None;
-        for &need in self.model.needs_of(service) {
-            let state = self.states[need as usize];
-            if state.is_touched && state.outage > 0 && worst.is_none_or(|w| state.outage > w.outage)
-            {
-                worst = Some(state);
+    /// Take on the outage of the longest-down need (the first of the longest).
+    // Inlined: the walk of every service calls it for each (a call costs what it does).
+    #[inline(always)]
+    fn pull(&mut self, service: u32, needs: &[u32]) {
+        let (mut worst, mut longest) = (0, 0);
+        for &need in needs {
+            let outage = self.outages[need as usize];
+            if outage > longest {
+                (worst, longest) = (need, outage);
             }
         }
-        if let Some(need) = worst {
-            let state = self.touch(service);
-            if need.outage > state.outage {
-                state.outage = need.outage;
-                state.outage_cause = need.outage_cause;
-            }
-            state.downtime = state.downtime.max(need.downtime);
+        if longest == 0 {
+            return;
         }
+        let need = self.states[worst as usize];
+        let is_longer = longest > self.outages[service as usize];
+        if is_longer {
+            self.outages[service as usize] = longest;
+        }
+        let state = self.touch(service);
+        if is_longer {
+            state.outage_cause = need.outage_cause;
+        }
+        state.downtime = state.downtime.max(need.downtime);
     }
 
     /// Add the trial's per-service results to the tally and reset them.
@@ -384,40 +451,40 @@ impl<'m> Runner<'m> {
         let mut plan_data_loss = 0;
         let mut plan_cost = 0.0;
         let (mut rto_missed, mut rpo_missed) = (false, false);
-        for &s in &self.touched {
+        for &s in &self.touched[..self.touched_len] {
             let s = s as usize;
-            let state = self.states[s];
-            self.states[s].is_touched = false;
-            self.states[s].is_direct = false;
+            let state = std::mem::take(&mut self.states[s]);
+            let outage = std::mem::take(&mut self.outages[s]);
             let t = &mut tally.services[s];
             t.affected += 1;
-            t.outage.add(state.outage);
+            t.outage.add(outage);
             // No data lost is the common case: zeros are implicit (affected − count).
             if state.data_loss > 0 {
                 t.data_loss.add(state.data_loss);
             }
             t.downtime += u128::from(state.downtime);
-            if self.rto[s].is_some_and(|rto| state.outage > rto) {
+            let objectives = self.objectives[s];
+            if outage > objectives.rto {
                 t.rto_misses += 1;
                 tally.misses[state.outage_cause as usize][0] += 1;
                 rto_missed = true;
             }
-            if self.rpo[s].is_some_and(|rpo| state.data_loss > rpo) {
+            if state.data_loss > objectives.rpo {
                 t.rpo_misses += 1;
                 tally.misses[state.data_loss_cause as usize][1] += 1;
                 rpo_missed = true;
             }
-            if let (Some(rate), Some(cost)) = (self.cost_rate[s], &mut t.cost) {
+            if let (Some(rate), Some(cost)) = (objectives.cost_rate, &mut t.cost) {
                 let value = state.downtime as f64 * rate;
                 if value >= 0.5 {
-                    cost.add(value.round() as u64);
+                    cost.add(round(value));
                 }
                 plan_cost += value;
             }
-            plan_outage = plan_outage.max(state.outage);
+            plan_outage = plan_outage.max(outage);
             plan_data_loss = plan_data_loss.max(state.data_loss);
         }
-        if !self.touched.is_empty() {
+        if self.touched_len > 0 {
             let plan = &mut tally.plan;
             plan.affected += 1;
             plan.outage.add(plan_outage);
@@ -427,11 +494,19 @@ impl<'m> Runner<'m> {
             plan.rto_misses += u64::from(rto_missed);
             plan.rpo_misses += u64::from(rpo_missed);
             if plan_cost >= 0.5 {
-                plan.cost.add(plan_cost.round() as u64);
+                plan.cost.add(round(plan_cost));
             }
         }
-        self.touched.clear();
+        self.touched_len = 0;
     }
+}
+
+/// The downtime of an outage that never ends: until the end of the mission.
+// Out of line, so that the compiler does not compute it ahead for every hit.
+#[cold]
+#[inline(never)]
+fn rest_of_mission(mission: f64, at: f64) -> u64 {
+    (mission - at).max(0.0) as u64
 }
 
 /// Age of the restore point a failure at `clock` (seconds into the schedule cycle)
@@ -458,5 +533,85 @@ fn sample_point(point: &Point, clock: f64, rng: &mut Pcg64Mcg) -> (u64, u64) {
 
 /// `x` mod `m` in [0, m), without the slow exact `fmod`.
 fn modulo(x: f64, m: f64) -> f64 {
-    (x - m * (x / m).floor()).clamp(0.0, m)
+    (x - m * floor(x / m)).clamp(0.0, m)
+}
+
+// Baseline x86-64 has no rounding instruction (SSE4.1), so `f64::round` and
+// `f64::floor` are calls into a software libm; the two below are exact and inline.
+
+/// `value.round() as u64`, for `value` ≥ 0.5: the integer part, plus one when the rest
+/// is a half or more (subtracting a float's integer part is exact).
+fn round(value: f64) -> u64 {
+    if value < 9_223_372_036_854_775_808.0 {
+        let whole = value as i64;
+        (whole + i64::from(value - whole as f64 >= 0.5)) as u64
+    } else {
+        value.round() as u64
+    }
+}
+
+/// `q.floor()`, bit for bit (the sign of a zero included).
+fn floor(q: f64) -> f64 {
+    if q.abs() < 4_503_599_627_370_496.0 {
+        // Below 2⁵² the conversion truncates exactly.
+        let whole = q as i64 as f64;
+        if whole > q {
+            whole - 1.0
+        } else {
+            whole.copysign(q)
+        }
+    } else {
+        q.floor()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values around the edges of both helpers, and many random ones at every scale.
+    fn samples() -> Vec<f64> {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9_007_199_254_740_993.0,
+            1.8e19,
+            1.9e19,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            1e-320,
+        ];
+        let mut rng = trial_rng(1, 2);
+        for _ in 0..100_000 {
+            let scale = 2f64.powi(rng.random_range(-10..70));
+            values.push(rng.random::<f64>() * scale);
+            values.push(rng.random_range(0..1_000_000u64) as f64 / 8.0);
+        }
+        let negatives: Vec<f64> = values.iter().map(|v| -v).collect();
+        values.extend(negatives);
+        values.extend([f64::NAN, f64::NEG_INFINITY]);
+        values
+    }
+
+    #[test]
+    fn round_is_std_round_above_a_half() {
+        for v in samples().into_iter().filter(|&v| v >= 0.5) {
+            assert_eq!(round(v), v.round() as u64, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn floor_is_std_floor_bit_for_bit() {
+        for v in samples() {
+            assert_eq!(floor(v).to_bits(), v.floor().to_bits(), "{v:e}");
+        }
+    }
 }
