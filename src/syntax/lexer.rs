@@ -196,14 +196,6 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A lexer of `source[start..]` whose offsets count from the start of `source`.
-    pub fn starting_at(source: &'a str, start: usize, max_errors: usize) -> Self {
-        Lexer {
-            rest: &source[start..],
-            ..Lexer::new(source, max_errors)
-        }
-    }
-
     fn offset(&self, rest: &str) -> usize {
         self.source.len() - rest.len()
     }

@@ -20,81 +20,15 @@ pub const MAX_STRING_BYTES: usize = 64 * 1024;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/// Files from this size up are parsed in two halves on two threads.
-const SPLIT_PARSE_BYTES: usize = 4 << 20;
-
 /// Parse one file's text.
-///
-/// A large file is cut at a line that starts a top-level declaration and its halves
-/// are parsed side by side. Both halves must parse without a single diagnostic, or the
-/// file is parsed again from the start: then every message is exactly what one pass
-/// gives. A clean half ends on a declaration's boundary (the cut inside a block leaves
-/// the first half unclosed and the second with a stray `}`), so the joined tree is the
-/// one-pass tree.
 pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    if source.len() >= SPLIT_PARSE_BYTES {
-        let halves = declaration_line_near(source, source.len() / 2)
-            .and_then(|cut| parse_halves(source, cut, file));
-        if let Some(file) = halves {
-            return (file, Vec::new());
-        }
-    }
-    parse_from(source, 0, file)
-}
-
-/// `source[..cut]` and `source[cut..]` parsed on two threads and joined, when both
-/// parse without a diagnostic.
-fn parse_halves(source: &str, cut: usize, file: FileId) -> Option<File> {
-    let ((mut joined, first_diagnostics), (rest, second_diagnostics)) =
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| parse_from(source, cut, file));
-            let first = parse_from(&source[..cut], 0, file);
-            let second = second
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (first, second)
-        });
-    if !first_diagnostics.is_empty() || !second_diagnostics.is_empty() {
-        return None;
-    }
-    joined.items.extend(rest.items);
-    joined.comments.extend(rest.comments);
-    Some(joined)
-}
-
-/// The start of the first line at or after `from` that begins with a top-level
-/// keyword, within 64 KiB.
-fn declaration_line_near(source: &str, from: usize) -> Option<usize> {
-    let bytes = source.as_bytes();
-    let end = bytes.len().min(from + (64 << 10));
-    let mut at = from;
-    while at < end {
-        let newline = at + bytes[at..end].iter().position(|&b| b == b'\n')?;
-        let line = newline + 1;
-        let word_end = bytes[line..]
-            .iter()
-            .position(|b| !b.is_ascii_lowercase())
-            .map_or(bytes.len(), |n| line + n);
-        let word = &source[line..word_end];
-        if schema::top_level_keywords().any(|keyword| keyword == word)
-            && bytes.get(word_end) == Some(&b' ')
-        {
-            return Some(line);
-        }
-        at = line;
-    }
-    None
-}
-
-/// Parse `source[start..]`, with spans counted from the start of `source`.
-fn parse_from(source: &str, start: usize, file: FileId) -> (File, Vec<Diagnostic>) {
     let mut parser = Parser {
         source,
         file,
-        lexer: lexer::Lexer::starting_at(source, start, MAX_ERRORS_PER_FILE),
+        lexer: lexer::Lexer::new(source, MAX_ERRORS_PER_FILE),
         lookahead: VecDeque::with_capacity(4),
         pos: 0,
-        last_end: start,
+        last_end: 0,
         diagnostics: Vec::new(),
         has_given_up: false,
         property_stack: Vec::new(),
@@ -1539,73 +1473,6 @@ mod tests {
 
     fn codes(source: &str) -> Vec<Code> {
         parse(source, FileId(0)).1.iter().map(|d| d.code).collect()
-    }
-
-    /// Cut anywhere a line starts, two clean halves join into the one-pass tree; where
-    /// the cut breaks a declaration, a half reports something and nothing is joined.
-    #[test]
-    fn halves_parse_to_the_one_pass_tree_or_not_at_all() {
-        let mut texts: Vec<String> = Vec::new();
-        for dir in ["plans", "tests/cases/ok", "tests/cases/err"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.extension().is_some_and(|e| e == "dr") {
-                    texts.push(std::fs::read_to_string(path).unwrap_or_default());
-                }
-            }
-        }
-        // Declarations without indentation, and a cut right after a block-less item.
-        texts.push(
-            "service a {\non x\nneeds b,\nc\n}\nallow big-bang\n\"why\"\nvm x { on h }\n".into(),
-        );
-        let (mut joined, mut refused) = (0, 0);
-        for text in &texts {
-            let (whole, diagnostics) = parse_from(text, 0, FileId(0));
-            for (cut, _) in text.match_indices('\n') {
-                match parse_halves(text, cut + 1, FileId(0)) {
-                    Some(halves) => {
-                        assert!(diagnostics.is_empty(), "joined a file with errors:\n{text}");
-                        assert_eq!(halves.items, whole.items, "cut at {}:\n{text}", cut + 1);
-                        assert_eq!(halves.comments, whole.comments);
-                        joined += 1;
-                    }
-                    None => refused += 1,
-                }
-            }
-        }
-        assert!(
-            joined > 100 && refused > 100,
-            "{joined} joined, {refused} refused"
-        );
-    }
-
-    #[test]
-    fn a_large_file_parses_in_halves_with_one_pass_results() {
-        let mut text = String::new();
-        let mut i = 0;
-        while text.len() < SPLIT_PARSE_BYTES + 1000 {
-            text.push_str(&format!("vm v{i} {{ on h  cpu 4 }}\n"));
-            i += 1;
-        }
-        let (split, diagnostics) = parse(&text, FileId(0));
-        assert!(diagnostics.is_empty());
-        assert_eq!(split.items, parse_from(&text, 0, FileId(0)).0.items);
-        // An error in the second half: the whole file is parsed again in one pass.
-        text.push_str("vm broken { cpu four }\n");
-        let (split, diagnostics) = parse(&text, FileId(0));
-        let (whole, whole_diagnostics) = parse_from(&text, 0, FileId(0));
-        assert_eq!(split.items, whole.items);
-        assert_eq!(diagnostics.len(), 1);
-        assert_eq!(format!("{diagnostics:?}"), format!("{whole_diagnostics:?}"));
-    }
-
-    #[test]
-    fn a_cut_is_made_only_before_a_top_level_keyword() {
-        let text = "service a {\n  on x\n}\n# service b\nservicex\nbackup b {\n}\n";
-        let cut = declaration_line_near(text, 1).unwrap();
-        assert!(text[cut..].starts_with("backup b"), "{}", &text[cut..]);
-        assert_eq!(declaration_line_near("service a { on x }", 0), None);
     }
 
     #[test]
