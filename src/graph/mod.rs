@@ -4,7 +4,7 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Component, Host, Plan, ServiceId, SiteId};
 use crate::source::Span;
-use petgraph::algo::kosaraju_scc;
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -141,16 +141,29 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
     (g, diagnostics)
 }
 
-/// One diagnostic per strongly connected group of services, with one label per edge.
-fn cycles(g: &Graph, plan: &Plan) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    // Kosaraju's algorithm is iterative: a chain of thousands of `needs` overflowed the
-    // call stack in Tarjan's recursive one. Both orders are sorted away below.
-    let mut components = kosaraju_scc(&g.graph);
+/// The groups of nodes that depend on each other in a cycle (strongly connected
+/// components of more than one node), each sorted, in no particular order.
+///
+/// A topological sort proves most graphs acyclic in one pass; only a graph with a cycle
+/// pays for the components, found with Kosaraju's algorithm because it is iterative: a
+/// chain of thousands of `needs` overflowed the call stack in petgraph's recursive
+/// Tarjan.
+pub fn cycle_groups<N, E>(graph: &DiGraph<N, E>) -> Vec<Vec<NodeIndex>> {
+    if toposort(graph, None).is_ok() {
+        return Vec::new();
+    }
+    let mut components = kosaraju_scc(graph);
     components.retain(|c| c.len() > 1);
     for members in &mut components {
         members.sort();
     }
+    components
+}
+
+/// One diagnostic per strongly connected group of services, with one label per edge.
+fn cycles(g: &Graph, plan: &Plan) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut components = cycle_groups(&g.graph);
     components.sort();
     for members in components {
         let path = cycle_path(g, &members);
