@@ -72,7 +72,7 @@ print(f"{best:.6f}")
 PY
 n=$("$venv/bin/python" "$work/nx.py" "$work/edges.txt")
 t=$(best tsort "$work/edges.txt")
-row "graph scc+toposort s (networkx)" "$(printf '%.4f' "$g")" "$(printf '%.4f' "$n")" \
+row "graph cycles+toposort s (networkx)" "$(printf '%.4f' "$g")" "$(printf '%.4f' "$n")" \
   "$(printf '%.0fx' "$(echo "$n / $g" | bc -l)")" "networkx / drplan >= 50"
 row "graph s (tsort, whole process)" "$(printf '%.4f' "$g")" "$(printf '%.4f' "$t")" \
   "$(printf '%.0fx' "$(echo "$t / $g" | bc -l)")" "tsort / drplan"
