@@ -283,6 +283,11 @@ pub struct Estimator<'c, 'p> {
     assumptions: Assumptions,
     services_by_server: Vec<Vec<ServiceId>>,
     services_by_site: Vec<Vec<ServiceId>>,
+    /// Each service's hosts by the server, and by the site, that takes them down, in
+    /// written order: a loss reads the hosts it takes, not every host of each service
+    /// it touches, which made a service on n servers cost n² over their n losses.
+    hosts_by_server: FxHashMap<(ServiceId, ServerId), Vec<Host>>,
+    hosts_by_site: FxHashMap<(ServiceId, SiteId), Vec<Host>>,
     standbys_by_server: Vec<Vec<StandbyId>>,
     standbys_by_site: Vec<Vec<StandbyId>>,
 }
@@ -317,6 +322,8 @@ impl<'c, 'p> Estimator<'c, 'p> {
         let plan = context.plan;
         let mut services_by_server: Vec<Vec<ServiceId>> = vec![Vec::new(); plan.servers.len()];
         let mut services_by_site: Vec<Vec<ServiceId>> = vec![Vec::new(); plan.sites.len()];
+        let mut hosts_by_server: FxHashMap<(ServiceId, ServerId), Vec<Host>> = FxHashMap::default();
+        let mut hosts_by_site: FxHashMap<(ServiceId, SiteId), Vec<Host>> = FxHashMap::default();
         for (index, service) in plan.services.iter().enumerate() {
             let id = ServiceId(index as u32);
             for host in &service.hosts {
@@ -326,12 +333,17 @@ impl<'c, 'p> Estimator<'c, 'p> {
                     if list.last() != Some(&id) {
                         list.push(id);
                     }
+                    hosts_by_server
+                        .entry((id, server))
+                        .or_default()
+                        .push(host.id);
                 }
                 if let Some(site) = context.site_of(host.id) {
                     let list = &mut services_by_site[site.index()];
                     if list.last() != Some(&id) {
                         list.push(id);
                     }
+                    hosts_by_site.entry((id, site)).or_default().push(host.id);
                 }
             }
         }
@@ -357,6 +369,8 @@ impl<'c, 'p> Estimator<'c, 'p> {
             },
             services_by_server,
             services_by_site,
+            hosts_by_server,
+            hosts_by_site,
             standbys_by_server,
             standbys_by_site,
         }
@@ -408,6 +422,15 @@ impl<'c, 'p> Estimator<'c, 'p> {
         }
     }
 
+    /// The service's hosts that the loss takes down, in written order.
+    fn lost_hosts(&self, loss: Loss, service: ServiceId) -> &[Host] {
+        let hosts = match loss {
+            Loss::Server(server) => self.hosts_by_server.get(&(service, server)),
+            Loss::Site(site) => self.hosts_by_site.get(&(service, site)),
+        };
+        hosts.map_or(&[], Vec::as_slice)
+    }
+
     fn is_host_lost(&self, loss: Loss, host: Host) -> bool {
         self.context
             .server_of(host)
@@ -453,11 +476,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
     fn lose(&self, loss: Loss, id: ServiceId) -> Option<Lost> {
         let plan = self.context.plan;
         let service = &plan.services[id.index()];
-        let surviving = service
-            .hosts
-            .iter()
-            .filter(|h| !self.is_host_lost(loss, h.id))
-            .count() as u64;
+        let surviving = (service.hosts.len() - self.lost_hosts(loss, id).len()) as u64;
         if surviving >= service.quorum.max(1) {
             return None;
         }
@@ -497,17 +516,14 @@ impl<'c, 'p> Estimator<'c, 'p> {
         }
         let mut leads: Vec<(Seconds, StandbyId)> = Vec::new();
         let mut unsuitable: Vec<(StandbyId, Unsuitable)> = Vec::new();
-        for host in &service.hosts {
-            if !self.is_host_lost(loss, host.id) {
-                continue;
-            }
-            let Some(server) = self.context.server_of(host.id) else {
+        for &host in self.lost_hosts(loss, id) {
+            let Some(server) = self.context.server_of(host) else {
                 continue;
             };
             let best = self
                 .standbys_covering(server)
                 .into_iter()
-                .filter(|&standby| match self.unsuitable(loss, standby, host.id) {
+                .filter(|&standby| match self.unsuitable(loss, standby, host) {
                     Some(why) => {
                         if !unsuitable.iter().any(|&(s, _)| s == standby) {
                             unsuitable.push((standby, why));

@@ -491,6 +491,34 @@ fn a_stage_of_ten_thousand_changes_on_one_service_is_checked_quickly() {
 }
 
 #[test]
+fn a_service_on_sixty_thousand_servers_is_checked_in_linear_time() {
+    // The recovery rules lose each server in turn: each loss once counted the
+    // survivors among every host of the service, n² in all.
+    let hosts = 60_000;
+    let servers: String = (0..hosts)
+        .map(|i| format!("server h{i} {{ site hq }}\n"))
+        .collect();
+    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+    let text = format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
+         service wide {{ on {}  quorum {} }}\n",
+        names.join(", "),
+        hosts / 2
+    );
+    let started = Instant::now();
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["check", "plan.dr"])
+        .stdout_contains("drplan::single-point-of-failure")
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
     // `no-snapshot-before-change` labels every service of a change on 10,000 of them;
     // drawing them all took minutes.
