@@ -21,24 +21,11 @@ mod generate;
 
 const YEAR: u64 = 365 * 86_400;
 
-/// The generated plan with failure data on every kind of component.
-fn plan_text(services: usize) -> String {
-    generate::generate(services)
-        .replace(
-            "kind datacenter",
-            "kind datacenter  mtbf 50y  fail-probability 0.2%",
-        )
-        .replace("image 80GiB }", "image 80GiB  fail-probability 0.5% }")
-        .replace(
-            "owner ops  downtime-cost",
-            "owner ops  mtbf 20y  downtime-cost",
-        )
-        .replace("media disk", "media disk  fail-probability 2%")
-        .replace("media tape", "media tape  fail-probability 5%")
-}
-
 fn compiled(services: usize) -> drplan::Compiled {
-    let compiled = drplan::compile(drplan::load::load_text("bench.dr", &plan_text(services)));
+    let compiled = drplan::compile(drplan::load::load_text(
+        "bench.dr",
+        &generate::generate_with_failure_data(services),
+    ));
     assert!(compiled.plan.is_some() && compiled.graph.is_some());
     compiled
 }

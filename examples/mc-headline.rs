@@ -1,5 +1,5 @@
 //! The headline workload of `benches/simulate.rs` (1,000 services, failure data on
-//! every kind of component, seed 1; the same text substitutions), run once:
+//! every kind of component, seed 1), run once:
 //! `mc-headline [TRIALS] [THREADS] [MISSION-DAYS]` (default 2000, 1, 365). Prints the
 //! report's JSON and histograms on stdout, to compare outputs byte for byte, and the
 //! run's time on stderr: wall clock, and with one thread the time on a cpu, which a busy
@@ -18,18 +18,7 @@ fn main() {
     let days: u64 = args
         .next()
         .map_or(365, |a| a.parse().expect("mission days"));
-    let text = generate::generate(1_000)
-        .replace(
-            "kind datacenter",
-            "kind datacenter  mtbf 50y  fail-probability 0.2%",
-        )
-        .replace("image 80GiB }", "image 80GiB  fail-probability 0.5% }")
-        .replace(
-            "owner ops  downtime-cost",
-            "owner ops  mtbf 20y  downtime-cost",
-        )
-        .replace("media disk", "media disk  fail-probability 2%")
-        .replace("media tape", "media tape  fail-probability 5%");
+    let text = generate::generate_with_failure_data(1_000);
     let compiled = drplan::compile(drplan::load::load_text("bench.dr", &text));
     let options = Options {
         trials,

@@ -141,6 +141,23 @@ pub fn generate(services: usize) -> String {
         .text
 }
 
+/// The generated plan with failure data on every kind of component, for the Monte
+/// Carlo benchmark and its profiling example.
+pub fn generate_with_failure_data(services: usize) -> String {
+    generate(services)
+        .replace(
+            "kind datacenter",
+            "kind datacenter  mtbf 50y  fail-probability 0.2%",
+        )
+        .replace("image 80GiB }", "image 80GiB  fail-probability 0.5% }")
+        .replace(
+            "owner ops  downtime-cost",
+            "owner ops  mtbf 20y  downtime-cost",
+        )
+        .replace("media disk", "media disk  fail-probability 2%")
+        .replace("media tape", "media tape  fail-probability 5%")
+}
+
 /// splitmix64: a stateless mix, so that each use of the seed is independent.
 fn mix(seed: u64, salt: u64) -> u64 {
     let mut z = seed

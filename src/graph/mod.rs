@@ -229,6 +229,22 @@ fn cycle_path(g: &Graph, members: &[NodeIndex]) -> Vec<NodeIndex> {
     members.to_vec()
 }
 
+/// A plan of `n` services in one `needs` chain, s0 → s1 → … on server `h`: deep
+/// enough to overflow a test thread's stack in any walk that recurses per service.
+#[cfg(test)]
+pub(crate) fn needs_chain_plan(n: usize) -> String {
+    let mut text = String::from("plan p { rto 4h  rpo 1h }\nserver h { }\n");
+    for i in 0..n {
+        let needs = if i + 1 < n {
+            format!("  needs s{}", i + 1)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("service s{i} {{ on h{needs} }}\n"));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diagnostics::Code;
@@ -236,16 +252,7 @@ mod tests {
     #[test]
     fn a_needs_chain_of_fifty_thousand_services_finds_no_cycle_without_recursing() {
         // On a test thread's small stack, Tarjan's recursive walk overflowed here.
-        let n = 50_000;
-        let mut text = String::from("plan p { rto 4h  rpo 1h }\nserver h { }\n");
-        for i in 0..n {
-            let needs = if i + 1 < n {
-                format!("  needs s{}", i + 1)
-            } else {
-                String::new()
-            };
-            text.push_str(&format!("service s{i} {{ on h{needs} }}\n"));
-        }
+        let text = super::needs_chain_plan(50_000);
         let compiled = crate::compile(crate::load::load_text("plan.dr", &text));
         assert!(compiled.graph.is_some());
         assert!(!compiled

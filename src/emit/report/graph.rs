@@ -427,15 +427,7 @@ mod tests {
     fn depths_of_a_long_needs_chain_without_recursing() {
         // On a test thread's small stack, the recursive walk overflowed here.
         let n = 20_000;
-        let mut text = String::from("plan p { rto 4h  rpo 1h }\nserver h { }\n");
-        for i in 0..n {
-            let needs = if i + 1 < n {
-                format!("  needs s{}", i + 1)
-            } else {
-                String::new()
-            };
-            text.push_str(&format!("service s{i} {{ on h{needs} }}\n"));
-        }
+        let text = crate::graph::needs_chain_plan(n);
         let compiled = crate::compile(crate::load::load_text("plan.dr", &text));
         let graph = compiled.graph.expect("a graph");
         let depth = depths(&graph);
