@@ -19,7 +19,7 @@ use crate::model::{
     Seconds, ServerId, ServiceId, SiteId, Standby, StandbyId, DEFAULT_RESTORE_RATE,
 };
 use crate::syntax::units::{format_duration, format_rate, format_size};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -390,13 +390,11 @@ impl<'c, 'p> Estimator<'c, 'p> {
     pub fn standbys_covering(&self, server: ServerId) -> Vec<StandbyId> {
         let mut list = self.standbys_by_server[server.index()].clone();
         if let Some(site) = self.context.plan.servers[server.index()].site {
-            for &standby in &self.standbys_by_site[site.id.index()] {
-                if !list.contains(&standby) {
-                    list.push(standby);
-                }
-            }
+            list.extend(&self.standbys_by_site[site.id.index()]);
         }
+        // Sorted, then repeats dropped: looking each one up cost the list's length squared.
         list.sort_unstable();
+        list.dedup();
         list
     }
 
@@ -516,6 +514,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
         }
         let mut leads: Vec<(Seconds, StandbyId)> = Vec::new();
         let mut unsuitable: Vec<(StandbyId, Unsuitable)> = Vec::new();
+        let mut is_unsuitable: FxHashSet<StandbyId> = FxHashSet::default();
         for &host in self.lost_hosts(loss, id) {
             let Some(server) = self.context.server_of(host) else {
                 continue;
@@ -525,7 +524,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
                 .into_iter()
                 .filter(|&standby| match self.unsuitable(loss, standby, host) {
                     Some(why) => {
-                        if !unsuitable.iter().any(|&(s, _)| s == standby) {
+                        if is_unsuitable.insert(standby) {
                             unsuitable.push((standby, why));
                         }
                         false

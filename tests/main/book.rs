@@ -76,3 +76,95 @@ fn book_and_readme_snippets_compile() {
         failures.join("\n")
     );
 }
+
+/// `1234567` as `1,234,567`, the way the book writes numbers.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Every row of the limits page states its limit as the code enforces it, and every
+/// row is checked, so a limit changed in one place is changed in both.
+#[test]
+fn the_limits_page_states_the_limits_in_the_code() {
+    use drplan::model::limits;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("book/src/reference/limits.md")).expect("page");
+    let rows: Vec<(String, String)> = page
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| limit |"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
+        .collect();
+    let mib = |bytes: u64| {
+        assert_eq!(bytes % (1 << 20), 0);
+        format!("{} MiB", bytes >> 20)
+    };
+    let expected: Vec<(&str, String)> = vec![
+        ("size of one file", mib(drplan::load::MAX_FILE_BYTES)),
+        (
+            "files in one plan, includes and all",
+            grouped(drplan::load::MAX_FILES as u64),
+        ),
+        (
+            "size of all the files of one plan",
+            mib(drplan::load::MAX_PLAN_BYTES),
+        ),
+        (
+            "nesting of `{` blocks",
+            format!("{} levels", drplan::syntax::MAX_NESTING),
+        ),
+        (
+            "errors reported per file",
+            grouped(drplan::syntax::MAX_ERRORS_PER_FILE as u64),
+        ),
+        (
+            "length of a name",
+            format!("{} bytes", drplan::syntax::MAX_NAME_BYTES),
+        ),
+        (
+            "length of a string",
+            format!(
+                "{} KiB between its quotes",
+                drplan::syntax::MAX_STRING_BYTES >> 10
+            ),
+        ),
+        (
+            "declarations in one plan (stages and changes counted)",
+            grouped(limits::MAX_DECLARATIONS as u64),
+        ),
+        (
+            "scenarios in one plan",
+            grouped(limits::MAX_SCENARIOS as u64),
+        ),
+        (
+            "events (`at …`) in one scenario",
+            grouped(limits::MAX_EVENTS_PER_SCENARIO as u64),
+        ),
+        (
+            "expectations (`expect …`) in one scenario",
+            grouped(limits::MAX_EXPECTATIONS_PER_SCENARIO as u64),
+        ),
+        (
+            "Monte Carlo trials × components with failure data",
+            grouped(drplan::simulate::monte_carlo::MAX_COMPONENT_SAMPLES),
+        ),
+        (
+            "nodes of the exact analysis's decision diagram",
+            grouped(drplan::simulate::exact::MAX_BDD_NODES as u64),
+        ),
+    ];
+    let rows: Vec<(&str, &str)> = rows.iter().map(|(l, v)| (l.as_str(), v.as_str())).collect();
+    let expected: Vec<(&str, &str)> = expected.iter().map(|(l, v)| (*l, v.as_str())).collect();
+    assert_eq!(rows, expected);
+    assert_eq!(drplan::syntax::MAX_STRING_BYTES % 1024, 0);
+}
