@@ -2,7 +2,7 @@
 //! Each must give its diagnostic and exit code, never a panic.
 
 use crate::test_builder::Test;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn invalid_utf8_is_reported() {
@@ -43,21 +43,16 @@ fn file_over_the_size_limit_is_refused_unread() {
 fn fifty_megabytes_of_junk_stop_early_without_a_panic() {
     let line = "server { cpu many }\n";
     let junk = line.repeat(50_000_000 / line.len());
-    let started = Instant::now();
     let output = Test::new()
         .bytes("big.dr", junk.as_bytes())
         .args(["check", "big.dr"])
         .status(1)
         .stdout_contains("drplan::too-many-errors")
+        .within(Duration::from_secs(60))
         .run();
     assert!(
         output.stdout.matches("drplan::").count() <= 60,
         "reporting did not stop"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
     );
 }
 
@@ -350,16 +345,11 @@ fn an_include_chain_as_long_as_the_file_limit_loads_quickly() {
         )
         .expect("write a file");
     }
-    let started = Instant::now();
     test.args(["check", "f0.dr"])
         .status(0)
         .stdout_contains(&format!("in {files} files"))
+        .within(Duration::from_secs(20))
         .run();
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -368,7 +358,6 @@ fn monte_carlo_past_the_sample_limit_is_refused() {
     let servers: String = (0..101)
         .map(|i| format!("server s{i} {{ site hq  mtbf 5y }}\n"))
         .collect();
-    let started = Instant::now();
     Test::new()
         .bytes(
             "plan.dr",
@@ -380,8 +369,8 @@ fn monte_carlo_past_the_sample_limit_is_refused() {
         .stderr_contains("drplan::limit-exceeded")
         .stderr_contains("100000000 trials × 101 components with failure data")
         .stderr_contains("run at most 99009900 trials")
+        .within(Duration::from_secs(30))
         .run();
-    assert!(started.elapsed() < Duration::from_secs(30));
 }
 
 #[test]
@@ -428,18 +417,13 @@ fn a_long_needs_list_costs_linear_time() {
          service app {{ on h  boot 5m  needs {needs} }}\n\
          rollout r {{ stage one {{ change c {{ on app, db  kind upgrade  takes 1h }} }} }}\n"
     );
-    let started = Instant::now();
     Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["check", "plan.dr"])
         .status(1)
         .stdout_contains("drplan::missing-rollback")
+        .within(Duration::from_secs(20))
         .run();
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -451,17 +435,12 @@ fn a_service_that_a_hundred_thousand_services_need_costs_linear_time() {
     let text = format!(
         "plan clinic {{ rto 4h  rpo 1h }}\nserver h {{ mtbf 5y }}\nservice hub {{ on h }}\n{services}"
     );
-    let started = Instant::now();
     Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["simulate", "plan.dr", "--trials", "1"])
         .stdout_contains("Monte Carlo: 1 trials")
+        .within(Duration::from_secs(40))
         .run();
-    assert!(
-        started.elapsed() < Duration::from_secs(40),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -475,19 +454,14 @@ fn a_stage_of_ten_thousand_changes_on_one_service_is_checked_quickly() {
         "plan clinic {{ rto 4h  rpo 1h  max-changes-per-stage 100000 }}\nserver h {{ }}\n\
          service s {{ on h }}\nrollout r {{ stage one {{\n{changes}}} }}\n"
     );
-    let started = Instant::now();
     Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["check", "plan.dr"])
         .status(1)
         .stdout_contains("drplan::big-bang")
         .stdout_contains("(more than 10000 coupled pairs)")
+        .within(Duration::from_secs(20))
         .run();
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -505,17 +479,12 @@ fn a_service_on_sixty_thousand_servers_is_checked_in_linear_time() {
         names.join(", "),
         hosts / 2
     );
-    let started = Instant::now();
     Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["check", "plan.dr"])
         .stdout_contains("drplan::single-point-of-failure")
+        .within(Duration::from_secs(30))
         .run();
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
@@ -531,7 +500,6 @@ fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
          rollout r {{ stage one {{ change c {{ on {}  kind upgrade  takes 1h }} }} }}\n",
         names.join(", ")
     );
-    let started = Instant::now();
     let output = Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["check", "plan.dr"])
@@ -539,13 +507,9 @@ fn a_diagnostic_with_a_label_per_list_entry_draws_twenty() {
         .stdout_contains("drplan::no-snapshot-before-change")
         .stdout_contains("`s18` has no point to return to")
         .stdout_contains("… and 9981 more labels (`--format json` lists them all)")
+        .within(Duration::from_secs(20))
         .run();
     assert!(!output.stdout.contains("`s19` has no point to return to"));
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]

@@ -52,6 +52,7 @@ pub struct Test {
     stdout_contains: Vec<String>,
     stdout_lacks: Vec<String>,
     stderr_contains: Vec<String>,
+    within: Option<std::time::Duration>,
 }
 
 impl Test {
@@ -64,6 +65,7 @@ impl Test {
             stdout_contains: Vec::new(),
             stdout_lacks: Vec::new(),
             stderr_contains: Vec::new(),
+            within: None,
         }
     }
 
@@ -139,13 +141,22 @@ impl Test {
         self
     }
 
+    /// A bound on the run's wall time: a guard against costs that grow faster than
+    /// the input (generous, so a busy machine does not trip it), not a benchmark.
+    pub fn within(mut self, limit: std::time::Duration) -> Self {
+        self.within = Some(limit);
+        self
+    }
+
     /// Run the binary and check everything that was asked for; never a panic.
     pub fn run(self) -> Output {
+        let started = std::time::Instant::now();
         let output = drplan()
             .args(&self.args)
             .current_dir(self.dir.path())
             .output()
             .expect("run drplan");
+        let took = started.elapsed();
         let out = Output {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -158,6 +169,9 @@ impl Test {
             context()
         );
         assert_eq!(out.status, self.status, "wrong exit status: {}", context());
+        if let Some(limit) = self.within {
+            assert!(took < limit, "took {took:?}, more than {limit:?}");
+        }
         if let Some(stdout) = &self.stdout {
             assert_eq!(&out.stdout, stdout, "wrong stdout: {}", context());
         }
