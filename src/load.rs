@@ -236,12 +236,9 @@ impl Walk {
             return;
         }
         if self.bytes + metadata.len() > MAX_PLAN_BYTES {
-            let mut diagnostic = Diagnostic::new(
-                Code::LimitExceeded,
-                format!(
-                    "the size of a plan exceeds the limit of {} MiB",
-                    MAX_PLAN_BYTES / (1024 * 1024)
-                ),
+            let mut diagnostic = limits::exceeded(
+                "the size of a plan",
+                format!("{} MiB", MAX_PLAN_BYTES / (1024 * 1024)),
             )
             .help("split the estate into several plans")
             .note(format!("`{}` was not read", shown.display()));

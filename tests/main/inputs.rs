@@ -379,16 +379,7 @@ fn exact_analysis_past_the_node_limit_is_left_out_beside_monte_carlo() {
     // nodes, past the limit. The slowest test here (seconds in a debug build), since
     // the limit must really be reached.
     let hosts = 6_000;
-    let servers: String = (0..hosts)
-        .map(|i| format!("server h{i} {{ site hq  fail-probability 0.01 }}\n"))
-        .collect();
-    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
-    let text = format!(
-        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
-         service wide {{ on {}  quorum {} }}\n",
-        names.join(", "),
-        hosts / 2
-    );
+    let text = one_service_on_many_servers(hosts, "  fail-probability 0.01");
     let output = Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["simulate", "plan.dr", "--trials", "10"])
@@ -468,17 +459,7 @@ fn a_stage_of_ten_thousand_changes_on_one_service_is_checked_quickly() {
 fn a_service_on_sixty_thousand_servers_is_checked_in_linear_time() {
     // The recovery rules lose each server in turn: each loss once counted the
     // survivors among every host of the service, n² in all.
-    let hosts = 60_000;
-    let servers: String = (0..hosts)
-        .map(|i| format!("server h{i} {{ site hq }}\n"))
-        .collect();
-    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
-    let text = format!(
-        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
-         service wide {{ on {}  quorum {} }}\n",
-        names.join(", "),
-        hosts / 2
-    );
+    let text = one_service_on_many_servers(60_000, "");
     Test::new()
         .bytes("plan.dr", text.as_bytes())
         .args(["check", "plan.dr"])
@@ -536,4 +517,19 @@ fn a_file_of_one_long_line_is_not_printed_whole_for_each_diagnostic() {
         rendered.contains(&format!("plan.dr:1:{column}]")),
         "{rendered}"
     );
+}
+
+/// A plan whose one service `wide` runs on `hosts` servers of one site (each with
+/// `server_properties` after its site) and needs half of them up.
+fn one_service_on_many_servers(hosts: usize, server_properties: &str) -> String {
+    let servers: String = (0..hosts)
+        .map(|i| format!("server h{i} {{ site hq{server_properties} }}\n"))
+        .collect();
+    let names: Vec<String> = (0..hosts).map(|i| format!("h{i}")).collect();
+    format!(
+        "plan clinic {{ rto 4h  rpo 1h }}\nsite hq {{ kind datacenter }}\n{servers}\
+         service wide {{ on {}  quorum {} }}\n",
+        names.join(", "),
+        hosts / 2
+    )
 }
