@@ -6,7 +6,7 @@ mod consistency;
 mod copies;
 pub(crate) mod rpo;
 
-use super::{Context, Finding, Subject};
+use super::{list_names, Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{BackupId, Criticality, Seconds, ServiceId};
 use crate::syntax::units::format_duration;
@@ -262,15 +262,5 @@ impl Need<'_> {
                 format_duration(full.every)
             ),
         }
-    }
-}
-
-/// "`a`", "`a` and `b`", "`a`, `b` and `c`".
-pub(super) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }

@@ -126,3 +126,25 @@ fn is_allowed(plan: &Plan, finding: &Finding) -> bool {
 pub fn is_analysis_code(code: Code) -> bool {
     code.is_allowable()
 }
+
+/// "`a`", "`a` and `b`", "`a`, `b` and `c`".
+pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Like `list_names`, but names at most five and counts the rest: "`a`, `b`, `c`, `d`,
+/// `e` and 7 more".
+pub(crate) fn list_some_names<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 5;
+    let count = names.len();
+    if count <= SHOWN {
+        return list_names(names);
+    }
+    let shown: Vec<String> = names.take(SHOWN).map(|n| format!("`{n}`")).collect();
+    format!("{} and {} more", shown.join(", "), count - SHOWN)
+}

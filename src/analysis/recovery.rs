@@ -5,7 +5,7 @@
 use super::estimate::{
     Assumptions, Estimator, Loss, Part, Recovery, Replacement, Timeline, Unsuitable,
 };
-use super::{Context, Finding, Subject};
+use super::{list_some_names, Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
     Bytes, Covered, Host, Plan, Runs, Seconds, ServerId, ServiceId, SiteId, StandbyId,
@@ -489,34 +489,64 @@ fn unlike_hardware(context: &Context, estimator: &Estimator, out: &mut Vec<Findi
             continue;
         }
         let id = ServerId(index as u32);
-        for standby_id in estimator.standbys_covering(id) {
+        let normalize = |m: &Option<String>| m.as_deref().map(|m| m.trim().to_lowercase());
+        let ours = normalize(&server.model);
+        // One finding per server, naming every unlike standby: a site's worth of
+        // servers covered by a few standbys is one fix per server, not one per pair.
+        let unlike: Vec<StandbyId> = estimator
+            .standbys_covering(id)
+            .into_iter()
+            .filter(|&standby_id| {
+                let standby = &plan.standbys[standby_id.index()];
+                // One that runs only vm images cannot take it at all: a single point of
+                // failure. One that allows the finding is left out of it.
+                let theirs = normalize(&standby.model);
+                standby.runs != Runs::VmImages
+                    && !(theirs.is_some() && theirs == ours)
+                    && !standby
+                        .allows
+                        .iter()
+                        .any(|a| a.code == Code::UnlikeHardware)
+            })
+            .collect();
+        let Some(&first_standby) = unlike.first() else {
+            continue;
+        };
+        let show = |m: &Option<String>| match m {
+            Some(m) => format!("model \"{m}\""),
+            None => "no `model` stated".to_string(),
+        };
+        let service = &plan.services[first.index()].name;
+        let standbys = match unlike.len() {
+            1 => format!("standby `{}`", plan.standbys[first_standby.index()].name),
+            _ => format!(
+                "standbys {}",
+                list_some_names(
+                    unlike
+                        .iter()
+                        .map(|s| plan.standbys[s.index()].name.as_str())
+                )
+            ),
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::UnlikeHardware,
+            format!(
+                "physical server `{}` would be restored onto unlike hardware ({standbys})",
+                server.name
+            ),
+        )
+        .primary(
+            server.span,
+            format!(
+                "{}, runs `{service}` without a hypervisor",
+                show(&server.model)
+            ),
+        );
+        for standby_id in &unlike {
             let standby = &plan.standbys[standby_id.index()];
-            // One that runs only vm images cannot take it at all: a single point of failure.
-            if standby.runs == Runs::VmImages {
-                continue;
-            }
-            let normalize = |m: &Option<String>| m.as_deref().map(|m| m.trim().to_lowercase());
-            let (theirs, ours) = (normalize(&standby.model), normalize(&server.model));
-            if theirs.is_some() && theirs == ours {
-                continue;
-            }
-            let show = |m: &Option<String>| match m {
-                Some(m) => format!("model \"{m}\""),
-                None => "no `model` stated".to_string(),
-            };
-            let service = &plan.services[first.index()].name;
-            let diagnostic = Diagnostic::new(
-                Code::UnlikeHardware,
-                format!(
-                    "physical server `{}` would be restored onto unlike hardware (standby `{}`)",
-                    server.name, standby.name
-                ),
-            )
-            .primary(
-                server.span,
-                format!("{}, runs `{service}` without a hypervisor", show(&server.model)),
-            )
-            .secondary(standby.span, show(&standby.model))
+            diagnostic = diagnostic.secondary(standby.span, show(&standby.model));
+        }
+        let diagnostic = diagnostic
             .note("a bare-metal restore onto different hardware often fails to boot or needs new drivers (story 004)")
             .help(match &server.model {
                 Some(model) => format!(
@@ -528,10 +558,9 @@ fn unlike_hardware(context: &Context, estimator: &Estimator, out: &mut Vec<Findi
                     server.name
                 ),
             });
-            out.push(Finding::new(
-                diagnostic,
-                [Subject::Server(id), Subject::Standby(standby_id)],
-            ));
-        }
+        out.push(Finding::new(
+            diagnostic,
+            std::iter::once(Subject::Server(id)).chain(unlike.into_iter().map(Subject::Standby)),
+        ));
     }
 }

@@ -89,3 +89,46 @@ fn each_rule_fails_its_example_and_passes_the_fix() {
     }
     assert!(checked > 0, "no rule cases found");
 }
+
+#[test]
+fn unlike_hardware_is_one_finding_per_server_naming_its_standbys() {
+    // Two servers covered by eight unlike standbys (one allows the finding): two
+    // findings, not sixteen, each labelling the seven standbys that do not allow it.
+    let path = rules_dir().join("unlike-hardware/many-standbys.dr");
+    let output = drplan()
+        .args(["check", "--format", "json"])
+        .arg(path.file_name().expect("a file"))
+        .current_dir(path.parent().expect("a folder"))
+        .output()
+        .expect("run drplan");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let findings: Vec<&serde_json::Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "drplan::unlike-hardware")
+        .collect();
+    assert_eq!(findings.len(), 2, "{json:#}");
+    for finding in findings {
+        let labels: Vec<&str> = finding["labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .map(|l| l["message"].as_str().expect("a label message"))
+            .collect();
+        assert_eq!(labels.len(), 8, "the server and seven standbys: {labels:?}");
+        assert!(
+            !labels.contains(&"model \"H\""),
+            "spare-h allows it: {labels:?}"
+        );
+        let message = finding["message"].as_str().expect("message");
+        assert!(
+            message.ends_with(
+                "(standbys `spare-a`, `spare-b`, `spare-c`, `spare-d`, `spare-e` and 2 more)"
+            ),
+            "{message}"
+        );
+    }
+    let (rendered, _) = check(&path);
+    insta::assert_snapshot!(rendered);
+}
