@@ -22,12 +22,17 @@ pub struct Coupling {
     pub via: NodeIndex,
 }
 
-/// The coupled pairs of a set of changes, and whether the list was cut short.
-pub fn couplings(
-    context: &Context,
-    walker: &mut Walker,
-    changes: &[ChangeId],
-) -> (Vec<Coupling>, bool) {
+/// The coupled pairs of a set of changes (cut short at `MAX_COLLECTED_PAIRS`).
+pub struct Couplings {
+    pub pairs: Vec<Coupling>,
+    pub is_truncated: bool,
+    /// Every change coupled with another, in order: exact even when the pairs were cut
+    /// short.
+    pub involved: Vec<usize>,
+}
+
+/// The coupled pairs of a set of changes, and which changes are coupled at all.
+pub fn couplings(context: &Context, walker: &mut Walker, changes: &[ChangeId]) -> Couplings {
     let mut owners: FxHashMap<NodeIndex, Vec<usize>> = FxHashMap::default();
     // (node, change) when the change targets the node itself: a set, since scanning a
     // list of every change on one node for each pair made a stage of n changes on one
@@ -40,17 +45,30 @@ pub fn couplings(
     }
     let mut pairs: Vec<Coupling> = Vec::new();
     let mut is_truncated = false;
+    // A change is coupled when a node it reaches is reached by another. Each shared
+    // node marks its earlier owners once, so this stays linear after the pairs are full.
+    let mut is_involved = vec![false; changes.len()];
+    let mut shared: FxHashSet<NodeIndex> = FxHashSet::default();
     for (k, &change) in changes.iter().enumerate() {
-        // The pairs are full: what is left could only be counted, and was quadratic.
-        if is_truncated {
-            break;
-        }
         let starts = context.target_nodes(change);
         let reached = walker.walk(context, &starts);
         // For this change, the best meeting point with each earlier change.
         let mut found: FxHashMap<usize, NodeIndex> = FxHashMap::default();
         for &node in reached {
             let entry = owners.entry(node).or_default();
+            if !entry.is_empty() {
+                is_involved[k] = true;
+                if shared.insert(node) {
+                    entry.iter().for_each(|&other| is_involved[other] = true);
+                }
+            }
+            // The pairs are full: what is left could only be counted, and was quadratic.
+            if is_truncated {
+                if entry.is_empty() {
+                    entry.push(k);
+                }
+                continue;
+            }
             for &other in entry.iter() {
                 let is_direct = targets.contains(&(node, other));
                 found
@@ -79,7 +97,12 @@ pub fn couplings(
             });
         }
     }
-    (pairs, is_truncated)
+    let involved = (0..changes.len()).filter(|&k| is_involved[k]).collect();
+    Couplings {
+        pairs,
+        is_truncated,
+        involved,
+    }
 }
 
 /// "a → b → c" from `from`'s targets to `via`, then back down to `to`'s targets.
@@ -162,13 +185,14 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
                     [subject],
                 ));
             }
-            let (pairs, is_truncated) = couplings(context, &mut walker, &ids);
+            let Couplings {
+                pairs,
+                is_truncated,
+                involved,
+            } = couplings(context, &mut walker, &ids);
             if pairs.is_empty() {
                 continue;
             }
-            let mut involved: Vec<usize> = pairs.iter().flat_map(|p| [p.first, p.second]).collect();
-            involved.sort_unstable();
-            involved.dedup();
             let count = if is_truncated {
                 format!("more than {MAX_COLLECTED_PAIRS}")
             } else {
