@@ -19,6 +19,7 @@ use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
     RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
 };
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
@@ -114,6 +115,15 @@ pub(super) struct Engine<'p> {
     /// Services in recovery order: what others need first, then the more critical.
     order: Vec<ServiceId>,
     rank: Vec<usize>,
+    /// Per service, the services that need it.
+    dependents: Vec<Vec<ServiceId>>,
+    /// Services whose phase changed since the last `settle`: only they, and what needs
+    /// them, can change availability (a pass over every service per event was
+    /// quadratic in a site loss).
+    changed: Vec<ServiceId>,
+    is_changed: Vec<bool>,
+    /// Ranks of the queued services, so the next restore is found without a scan.
+    queued: BTreeSet<usize>,
     wiped: BTreeSet<Component>,
     dead: BTreeSet<Component>,
     swappable: BTreeSet<ServerId>,
@@ -146,6 +156,12 @@ impl<'p> Engine<'p> {
         let mut rank = vec![0; plan.services.len()];
         for (k, s) in order.iter().enumerate() {
             rank[s.index()] = k;
+        }
+        let mut dependents = vec![Vec::new(); plan.services.len()];
+        for (k, service) in plan.services.iter().enumerate() {
+            for need in &service.needs {
+                dependents[need.id.index()].push(ServiceId(k as u32));
+            }
         }
         let states = plan
             .services
@@ -182,6 +198,10 @@ impl<'p> Engine<'p> {
             states,
             order,
             rank,
+            dependents,
+            changed: Vec::new(),
+            is_changed: vec![false; plan.services.len()],
+            queued: BTreeSet::new(),
             wiped: BTreeSet::new(),
             dead: BTreeSet::new(),
             swappable: BTreeSet::new(),
@@ -288,9 +308,9 @@ impl<'p> Engine<'p> {
             Action::Ready(batch) => self.ready(batch),
             Action::RestoreDone(service, attempt) => self.restore_done(service, attempt),
             Action::Booted(service, attempt) => {
-                let state = &mut self.states[service.index()];
+                let state = &self.states[service.index()];
                 if state.attempt == attempt && state.phase == Phase::Booting {
-                    state.phase = Phase::Up;
+                    self.set_phase(service, Phase::Up);
                     self.settle();
                 }
             }
@@ -299,9 +319,8 @@ impl<'p> Engine<'p> {
                 let services = self.changes[k].services.clone();
                 let mut done = Vec::new();
                 for s in services {
-                    let state = &mut self.states[s.index()];
-                    if state.phase == Phase::Waiting {
-                        state.phase = Phase::Restored;
+                    if self.states[s.index()].phase == Phase::Waiting {
+                        self.set_phase(s, Phase::Restored);
                         done.push(self.name(s));
                     }
                 }
@@ -488,9 +507,9 @@ impl<'p> Engine<'p> {
             },
             other => other,
         };
+        self.set_phase(service, Phase::Waiting);
         let state = &mut self.states[service.index()];
         state.was_lost = true;
-        state.phase = Phase::Waiting;
         state.cause = cause;
         state.job = job;
         match place {
@@ -657,8 +676,8 @@ impl<'p> Engine<'p> {
                     batches.entry(at).or_default().push(service);
                 }
                 None => {
-                    state.phase = Phase::Stuck;
                     let reason = state.recovery.clone();
+                    self.set_phase(service, Phase::Stuck);
                     self.note(Happening::NotRecovered {
                         service: self.name(service),
                         reason,
@@ -702,36 +721,33 @@ impl<'p> Engine<'p> {
 
     /// Queue a waiting service's restore, start its slot-free revert, or mark it restored.
     fn start_job(&mut self, service: ServiceId) {
-        let state = &mut self.states[service.index()];
+        let state = &self.states[service.index()];
         match state.job {
-            Some(job) if job.uses_slot => state.phase = Phase::Queued,
+            Some(job) if job.uses_slot => self.set_phase(service, Phase::Queued),
             Some(job) => {
-                state.phase = Phase::Restoring;
                 let at = self.now.saturating_add(job.seconds).saturating_add(VERIFY);
                 let attempt = state.attempt;
+                self.set_phase(service, Phase::Restoring);
                 self.push(at, Action::RestoreDone(service, attempt));
             }
-            None => state.phase = Phase::Restored,
+            None => self.set_phase(service, Phase::Restored),
         }
     }
 
     /// Start queued restores while slots are free, in recovery order.
     fn pump(&mut self) {
         while self.restoring < self.slots {
-            let Some(&service) = self
-                .order
-                .iter()
-                .find(|s| self.states[s.index()].phase == Phase::Queued)
-            else {
+            let Some(&rank) = self.queued.first() else {
                 return;
             };
-            let state = &mut self.states[service.index()];
+            let service = self.order[rank];
+            let state = &self.states[service.index()];
             let Some(job) = state.job else {
-                state.phase = Phase::Restored;
+                self.set_phase(service, Phase::Restored);
                 continue;
             };
-            state.phase = Phase::Restoring;
             let attempt = state.attempt;
+            self.set_phase(service, Phase::Restoring);
             self.restoring += 1;
             let at = self.now.saturating_add(job.seconds).saturating_add(VERIFY);
             self.push(at, Action::RestoreDone(service, attempt));
@@ -752,12 +768,13 @@ impl<'p> Engine<'p> {
     }
 
     fn restore_done(&mut self, service: ServiceId, attempt: u32) {
-        let state = &mut self.states[service.index()];
+        let state = &self.states[service.index()];
         if state.attempt != attempt || state.phase != Phase::Restoring {
             return;
         }
-        state.phase = Phase::Restored;
-        if state.job.is_some_and(|j| j.uses_slot) {
+        let uses_slot = state.job.is_some_and(|j| j.uses_slot);
+        self.set_phase(service, Phase::Restored);
+        if uses_slot {
             self.restoring -= 1;
         }
         self.note(Happening::Restored {
@@ -800,16 +817,16 @@ impl<'p> Engine<'p> {
             let new_job = replacement.map(|p| self.job_from(service, p));
             let state = &mut self.states[k];
             state.attempt += 1;
+            state.job = new_job;
             match new_job {
-                Some(job) => {
-                    state.job = Some(job);
+                Some(_) => {
                     if was_restoring {
-                        state.phase = Phase::Queued;
+                        self.set_phase(service, Phase::Queued);
                     }
                 }
                 None => {
-                    state.job = None;
-                    state.phase = Phase::Stuck;
+                    self.set_phase(service, Phase::Stuck);
+                    let state = &mut self.states[k];
                     state.recovery = "no usable restore point of it survives".to_string();
                     let reason = state.recovery.clone();
                     self.note(Happening::NotRecovered {
@@ -874,10 +891,10 @@ impl<'p> Engine<'p> {
                 continue;
             }
             state.was_lost = true;
-            state.phase = Phase::Waiting;
             state.cause = format!("`{}` failed its verification", record.name);
             state.rollback = Some(index);
             state.lost_at = self.now;
+            self.set_phase(service, Phase::Waiting);
             services.push(service);
         }
         self.changes.push(FailedChange {
@@ -994,8 +1011,8 @@ impl<'p> Engine<'p> {
     }
 
     fn stuck(&mut self, service: ServiceId, reason: String) {
+        self.set_phase(service, Phase::Stuck);
         let state = &mut self.states[service.index()];
-        state.phase = Phase::Stuck;
         state.recovery.clone_from(&reason);
         self.note(Happening::NotRecovered {
             service: self.name(service),
@@ -1003,30 +1020,68 @@ impl<'p> Engine<'p> {
         });
     }
 
+    /// Move a service to another phase, remembering it for `settle` and `pump`.
+    fn set_phase(&mut self, service: ServiceId, phase: Phase) {
+        let k = service.index();
+        let was = std::mem::replace(&mut self.states[k].phase, phase);
+        if was == phase {
+            return;
+        }
+        if was == Phase::Queued {
+            self.queued.remove(&self.rank[k]);
+        }
+        if phase == Phase::Queued {
+            self.queued.insert(self.rank[k]);
+        }
+        if !self.is_changed[k] {
+            self.is_changed[k] = true;
+            self.changed.push(service);
+        }
+    }
+
     /// Recompute availability in recovery order; note what went down or came back, and
-    /// boot restored services whose needs are all available.
+    /// boot what is restored and no longer waits. Only services whose phase changed, and
+    /// what needs those whose availability changed, are looked at.
     fn settle(&mut self) {
         let plan = self.plan;
+        let changed = std::mem::take(&mut self.changed);
+        for service in &changed {
+            self.is_changed[service.index()] = false;
+        }
         let mut went_down: Vec<(ServiceId, Option<ServiceId>)> = Vec::new();
         let mut came_back: Vec<ServiceId> = Vec::new();
-        for k in 0..self.order.len() {
-            let service = self.order[k];
+        // Needs come before what needs them in recovery order, so visiting by rank
+        // sees every need settled first, as one pass over all services in order did.
+        let mut visit: BinaryHeap<Reverse<usize>> = changed
+            .iter()
+            .map(|s| Reverse(self.rank[s.index()]))
+            .collect();
+        let mut last = None;
+        while let Some(Reverse(rank)) = visit.pop() {
+            if last == Some(rank) {
+                continue;
+            }
+            last = Some(rank);
+            let service = self.order[rank];
             let needs = &plan.services[service.index()].needs;
             let missing = needs
                 .iter()
                 .map(|n| n.id)
                 .find(|n| !self.states[n.index()].is_available);
-            let state = &self.states[service.index()];
-            let is_available = state.phase == Phase::Up && missing.is_none();
-            if is_available != state.is_available {
-                if is_available {
-                    came_back.push(service);
-                } else {
-                    went_down.push((service, missing));
-                }
-            }
             let state = &mut self.states[service.index()];
+            let is_available = state.phase == Phase::Up && missing.is_none();
+            if is_available == state.is_available {
+                continue;
+            }
             state.is_available = is_available;
+            if is_available {
+                came_back.push(service);
+            } else {
+                went_down.push((service, missing));
+            }
+            for dependent in &self.dependents[service.index()] {
+                visit.push(Reverse(self.rank[dependent.index()]));
+            }
         }
         went_down.sort_by_key(|&(s, _)| s);
         came_back.sort_unstable();
@@ -1045,39 +1100,36 @@ impl<'p> Engine<'p> {
             }
             state.back_at = None;
         }
-        // Lost services first, grouped by cause; then the unavailable, by need.
-        let mut causes: Vec<String> = Vec::new();
+        // Lost services first, grouped by cause; then the unavailable, by need; each
+        // group in order of its first service.
+        let mut by_cause: Vec<(String, Vec<String>)> = Vec::new();
+        let mut cause_group: FxHashMap<&str, usize> = FxHashMap::default();
         for &(service, _) in &went_down {
             let state = &self.states[service.index()];
-            if state.phase != Phase::Up && !causes.contains(&state.cause) {
-                causes.push(state.cause.clone());
+            if state.phase == Phase::Up {
+                continue;
             }
+            let group = *cause_group.entry(&state.cause).or_insert_with(|| {
+                by_cause.push((state.cause.clone(), Vec::new()));
+                by_cause.len() - 1
+            });
+            by_cause[group].1.push(self.name(service));
         }
-        for cause in causes {
-            let services = went_down
-                .iter()
-                .filter(|(s, _)| {
-                    let state = &self.states[s.index()];
-                    state.phase != Phase::Up && state.cause == cause
-                })
-                .map(|&(s, _)| self.name(s))
-                .collect();
-            self.note(Happening::Down { services, cause });
-        }
-        let mut needs: Vec<ServiceId> = Vec::new();
+        let mut by_need: Vec<(ServiceId, Vec<String>)> = Vec::new();
+        let mut need_group: FxHashMap<ServiceId, usize> = FxHashMap::default();
         for &(service, missing) in &went_down {
             if let (Phase::Up, Some(need)) = (self.states[service.index()].phase, missing) {
-                if !needs.contains(&need) {
-                    needs.push(need);
-                }
+                let group = *need_group.entry(need).or_insert_with(|| {
+                    by_need.push((need, Vec::new()));
+                    by_need.len() - 1
+                });
+                by_need[group].1.push(self.name(service));
             }
         }
-        for need in needs {
-            let services = went_down
-                .iter()
-                .filter(|&&(s, m)| self.states[s.index()].phase == Phase::Up && m == Some(need))
-                .map(|&(s, _)| self.name(s))
-                .collect();
+        for (cause, services) in by_cause {
+            self.note(Happening::Down { services, cause });
+        }
+        for (need, services) in by_need {
             self.note(Happening::Unavailable {
                 services,
                 need: self.name(need),
@@ -1090,9 +1142,17 @@ impl<'p> Engine<'p> {
             let services = came_back.iter().map(|&s| self.name(s)).collect();
             self.note(Happening::Back { services });
         }
-        // Boot what is restored and no longer waits for a need.
-        for k in 0..self.order.len() {
-            let service = self.order[k];
+        // Boot what is restored and no longer waits for a need: only a service that was
+        // just restored, or one whose need just came back, can have stopped waiting.
+        let mut ready: Vec<usize> = changed
+            .iter()
+            .chain(came_back.iter().flat_map(|s| &self.dependents[s.index()]))
+            .map(|s| self.rank[s.index()])
+            .collect();
+        ready.sort_unstable();
+        ready.dedup();
+        for rank in ready {
+            let service = self.order[rank];
             if self.states[service.index()].phase != Phase::Restored {
                 continue;
             }
@@ -1103,8 +1163,8 @@ impl<'p> Engine<'p> {
             if is_waiting {
                 continue;
             }
-            let state = &mut self.states[service.index()];
-            state.phase = Phase::Booting;
+            self.set_phase(service, Phase::Booting);
+            let state = &self.states[service.index()];
             let at = now.saturating_add(state.boot);
             let attempt = state.attempt;
             self.push(at, Action::Booted(service, attempt));
