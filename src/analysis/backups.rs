@@ -34,7 +34,11 @@ impl Facts {
             }
         }
         Facts {
-            intervals: plan.backups.iter().map(rpo::restore_interval).collect(),
+            intervals: plan
+                .backups
+                .iter()
+                .map(|b| rpo::restore_interval(b))
+                .collect(),
             services,
         }
     }

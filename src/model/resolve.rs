@@ -90,6 +90,17 @@ pub fn resolve(files: Vec<(FileId, ast::File)>) -> (Plan, Vec<Diagnostic>) {
     (plan, resolver.diagnostics)
 }
 
+/// Lowered declarations of the numerous kinds, each in its own allocation: those are
+/// small enough to reuse the memory of the syntax tree freed while lowering, where
+/// one vector of them all is a fresh mapping from the system as large as the model.
+/// (Collecting into a vector made here, not by `collect`, which would keep the syntax
+/// tree's list of items as the vector's buffer.)
+fn boxed<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<Box<T>> {
+    let mut list = Vec::with_capacity(lowered.len());
+    list.extend(lowered.map(Box::new));
+    list
+}
+
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
 /// once and then dropped.
@@ -764,11 +775,12 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .map(|i| self.server(&i))
             .collect();
-        let vms = declarations
-            .take("vm")
-            .into_iter()
-            .map(|i| self.vm(&i, &servers))
-            .collect();
+        let vms = boxed(
+            declarations
+                .take("vm")
+                .into_iter()
+                .map(|i| self.vm(&i, &servers)),
+        );
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
             name: name.into(),
@@ -786,16 +798,18 @@ impl<'a> Resolver<'a> {
             scenarios: Vec::new(),
             allows,
         };
-        plan.services = declarations
-            .take("service")
-            .into_iter()
-            .map(|i| self.service(&i, &plan))
-            .collect();
-        plan.backups = declarations
-            .take("backup")
-            .into_iter()
-            .map(|i| self.backup(&i))
-            .collect();
+        plan.services = boxed(
+            declarations
+                .take("service")
+                .into_iter()
+                .map(|i| self.service(&i, &plan)),
+        );
+        plan.backups = boxed(
+            declarations
+                .take("backup")
+                .into_iter()
+                .map(|i| self.backup(&i)),
+        );
         plan.standbys = declarations
             .take("standby")
             .into_iter()
