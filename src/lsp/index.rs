@@ -49,7 +49,7 @@ impl Index {
                 declares: Some(kind),
             });
             let description = item.properties.iter().find_map(|p| match &p.value {
-                Value::Str(s) if p.key == "description" => Some(s.value.clone()),
+                Value::Str(s) if p.key() == "description" => Some(s.value.clone()),
                 _ => None,
             });
             self.declarations.push(Declaration {

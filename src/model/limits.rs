@@ -91,7 +91,7 @@ fn check_scenario(scenario: &ast::Item, limits: &Limits, diagnostics: &mut Vec<D
         if let Some(extra) = scenario
             .properties
             .iter()
-            .filter(|p| p.key == key)
+            .filter(|p| p.key() == key)
             .nth(limit)
         {
             diagnostics.push(

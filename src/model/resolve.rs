@@ -173,11 +173,11 @@ struct Props<'a> {
 
 impl<'a> Props<'a> {
     fn own(&self, key: &str) -> Option<&'a Property> {
-        self.own.iter().find(|p| p.key == key)
+        self.own.iter().find(|p| p.key() == key)
     }
 
     fn default(&self, key: &str) -> Option<&'a Property> {
-        self.defaults.iter().copied().find(|p| p.key == key)
+        self.defaults.iter().copied().find(|p| p.key() == key)
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -191,13 +191,13 @@ impl<'a> Props<'a> {
         let own: Vec<_> = self
             .own
             .iter()
-            .filter(|p| p.key == key)
+            .filter(|p| p.key() == key)
             .map(|p| &p.value)
             .collect();
         if own.is_empty() {
             self.defaults
                 .iter()
-                .filter(|p| p.key == key)
+                .filter(|p| p.key() == key)
                 .map(|p| &p.value)
                 .collect()
         } else {
@@ -385,11 +385,11 @@ impl<'a> Resolver<'a> {
         let mut duplicates = Vec::new();
         for property in &item.properties {
             let repeatable = spec
-                .and_then(|s| s.property(property.key))
+                .and_then(|s| s.property(property.key()))
                 .is_some_and(|p| p.is_repeatable);
             if !repeatable {
-                if let Some(first) = list.iter().find(|p| p.key == property.key) {
-                    duplicates.push((first.key_span(), property.key_span(), property.key));
+                if let Some(first) = list.iter().find(|p| p.key() == property.key()) {
+                    duplicates.push((first.key_span(), property.key_span(), property.key()));
                     continue;
                 }
             }
@@ -612,7 +612,7 @@ impl<'a> Resolver<'a> {
         let values = props
             .own
             .iter()
-            .filter(|p| p.key == "allow")
+            .filter(|p| p.key() == "allow")
             .map(|p| &p.value);
         let values: Vec<&Value> = values.collect();
         values.into_iter().filter_map(|v| self.allow(v)).collect()
@@ -675,7 +675,7 @@ impl<'a> Resolver<'a> {
                         .find(|p| p.index == property.index)
                         .expect("a key seen before");
                     let d = duplicate_property(
-                        property.key,
+                        property.key(),
                         first.key_span(),
                         property.key_span(),
                         item.name_text(),

@@ -1,5 +1,6 @@
 //! The syntax tree: what was written, with spans; no names resolved, no defaults applied.
 
+use super::schema;
 use crate::source::{Span, Spanned};
 use compact_str::CompactString;
 
@@ -45,24 +46,33 @@ impl Item {
     }
 }
 
-/// `key value`, one property of a declaration. Kept small (80 bytes): a large plan
+/// `key value`, one property of a declaration. Kept small (64 bytes): a large plan
 /// holds millions of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
-    /// The key: always one of the schema's keys, so its text is not copied. It starts
-    /// the property's span, so its own span is not stored either.
-    pub key: &'static str,
+    /// Its declaration's schema, as a position in `schema::ITEMS`: the key is always
+    /// one of the schema's, so it is found there rather than stored (16 bytes each).
+    pub item: u8,
     /// Position of the key in its declaration's schema (`schema::ItemSpec::properties`).
     pub index: u8,
     pub value: Value,
+    /// From the key, which starts it, to the value's end.
     pub span: Span,
 }
 
+// Millions of properties make up most of a large plan's syntax tree.
+const _: () = assert!(std::mem::size_of::<Property>() <= 64);
+
 impl Property {
+    /// The key, as the schema spells it.
+    pub fn key(&self) -> &'static str {
+        schema::ITEMS[self.item as usize].properties[self.index as usize].key
+    }
+
     /// Where the key is written.
     pub fn key_span(&self) -> Span {
         Span {
-            end: self.span.start + self.key.len() as u32,
+            end: self.span.start + self.key().len() as u32,
             ..self.span
         }
     }

@@ -3,7 +3,7 @@
 
 use super::ast::{self, Date, File, Ident, Item, MinuteOfWeek, Property, Rollback, Value, Window};
 use super::lexer::{self, LexError, Token, TokenKind};
-use super::schema::{self, ItemSpec, PropertySpec, Shape};
+use super::schema::{self, ItemSpec, Shape};
 use super::units;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
@@ -67,7 +67,9 @@ pub fn parse_property(
         .then(|| spec.properties.iter().position(|p| p.key == word))
         .flatten();
     let property = match index {
-        Some(index) => parser.property(&spec.properties[index], index as u8).ok(),
+        Some(index) => parser
+            .property(spec, schema::position(spec), index as u8)
+            .ok(),
         None => {
             parser.unknown_property(spec, token);
             None
@@ -594,6 +596,7 @@ impl<'a> Parser<'a> {
             return (Vec::new(), children);
         }
         let first = self.property_stack.len();
+        let item = schema::position(spec);
         self.bump();
         let open_span = self.span(open);
         loop {
@@ -620,7 +623,7 @@ impl<'a> Parser<'a> {
                 TokenKind::Word => {
                     let word = self.text(token);
                     if let Some(index) = spec.properties.iter().position(|p| p.key == word) {
-                        match self.property(&spec.properties[index], index as u8) {
+                        match self.property(spec, item, index as u8) {
                             Ok(p) => self.property_stack.push(p),
                             Err(Reported) => self.recover_after_value(spec),
                         }
@@ -687,12 +690,13 @@ impl<'a> Parser<'a> {
     }
 
     /// property ::= KEY value
-    fn property(&mut self, spec: &PropertySpec, index: u8) -> Parsed<Property> {
+    fn property(&mut self, spec: &ItemSpec, item: u8, index: u8) -> Parsed<Property> {
+        let property = &spec.properties[index as usize];
         let token = self.bump();
         let key_span = self.span(token);
-        let value = self.value(spec.shape, spec.key)?;
+        let value = self.value(property.shape, property.key)?;
         Ok(Property {
-            key: spec.key,
+            item,
             index,
             span: self.span_from(key_span),
             value,

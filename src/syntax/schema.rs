@@ -394,6 +394,20 @@ pub static SCENARIO: ItemSpec = ItemSpec {
     children: &[],
 };
 
+/// Every declaration's schema; a property names its declaration by position here.
+pub static ITEMS: &[&ItemSpec] = &[
+    &PLAN, &TIER, &ROLE, &SITE, &STORAGE, &SERVER, &VM, &SERVICE, &BACKUP, &STANDBY, &ROLLOUT,
+    &SCENARIO, &STAGE, &CHANGE,
+];
+
+/// The position of a declaration's schema in `ITEMS`.
+pub fn position(spec: &ItemSpec) -> u8 {
+    ITEMS
+        .iter()
+        .position(|s| std::ptr::eq(*s, spec))
+        .expect("every schema is listed in ITEMS") as u8
+}
+
 /// Declarations that stand at the top of a file and have a `{ }` body.
 pub static TOP_LEVEL: &[&ItemSpec] = &[
     &PLAN, &TIER, &ROLE, &SITE, &STORAGE, &SERVER, &VM, &SERVICE, &BACKUP, &STANDBY, &ROLLOUT,
@@ -418,4 +432,24 @@ pub fn top_level_keywords() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|s| s.keyword)
         .chain(OTHER_TOP_LEVEL.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declaration_schema_has_a_position() {
+        // A property finds its key through `ITEMS`: a schema missing there would panic.
+        for keyword in top_level_keywords().chain(["stage", "change"]) {
+            if let Some(spec) = item(keyword) {
+                assert_eq!(ITEMS[position(spec) as usize].keyword, keyword);
+            }
+        }
+        for spec in ITEMS {
+            for child in spec.children {
+                assert!(item(child).is_some_and(|c| ITEMS.iter().any(|s| std::ptr::eq(*s, c))));
+            }
+        }
+    }
 }
