@@ -104,9 +104,16 @@ fn boxed<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<Box<T>> {
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
 /// once and then dropped.
+///
+/// Declarations stay where the parser put them and are listed by position: moving
+/// them into lists per keyword copied every item while the whole tree was alive.
 #[derive(Default)]
 struct Declarations {
-    by_keyword: HashMap<&'static str, Vec<Item>>,
+    /// Each file's items; a declaration is moved out (leaving an empty item) to be
+    /// lowered.
+    files: Vec<Vec<Item>>,
+    /// Per keyword, where its declarations are as (file, item), in source order.
+    by_keyword: HashMap<&'static str, Vec<(u32, u32)>>,
     /// Every named declaration as (keyword, position in its list), in source order: the
     /// order names are declared in, so "first declared here" means first in the text.
     source_order: Vec<(&'static str, u32)>,
@@ -116,11 +123,11 @@ impl Declarations {
     fn sort(files: Vec<(FileId, ast::File)>) -> (Vec<Item>, Declarations) {
         let mut settings = Vec::new();
         let mut declarations = Declarations::default();
-        for (_, file) in files {
-            for item in file.items {
+        for (file_index, (_, mut file)) in files.into_iter().enumerate() {
+            for (index, item) in file.items.iter_mut().enumerate() {
                 match item.keyword.text.as_str() {
                     "include" => {}
-                    "allow" | "plan" | "defaults" => settings.push(item),
+                    "allow" | "plan" | "defaults" => settings.push(vacate(item)),
                     keyword => {
                         // Unknown keywords were reported by the parser.
                         let Some(spec) = schema::item(keyword) else {
@@ -130,22 +137,52 @@ impl Declarations {
                         declarations
                             .source_order
                             .push((spec.keyword, list.len() as u32));
-                        list.push(item);
+                        list.push((file_index as u32, index as u32));
                     }
                 }
             }
+            declarations.files.push(file.items);
         }
         (settings, declarations)
     }
 
-    fn get(&self, keyword: &str, index: u32) -> &Item {
-        &self.by_keyword[keyword][index as usize]
+    /// Every named declaration.
+    fn all(&self) -> impl Iterator<Item = &Item> {
+        self.by_keyword
+            .values()
+            .flatten()
+            .map(|&(file, item)| &self.files[file as usize][item as usize])
     }
 
-    /// The declarations of one keyword, handed over to be lowered.
-    fn take(&mut self, keyword: &str) -> Vec<Item> {
-        self.by_keyword.remove(keyword).unwrap_or_default()
+    fn get(&self, keyword: &str, index: u32) -> &Item {
+        let (file, item) = self.by_keyword[keyword][index as usize];
+        &self.files[file as usize][item as usize]
     }
+
+    /// The declarations of one keyword, moved out one by one to be lowered.
+    fn take<'d>(&'d mut self, keyword: &str) -> impl ExactSizeIterator<Item = Item> + 'd {
+        let positions = self.by_keyword.remove(keyword).unwrap_or_default();
+        let files = &mut self.files;
+        positions
+            .into_iter()
+            .map(move |(file, item)| vacate(&mut files[file as usize][item as usize]))
+    }
+}
+
+/// Move an item out of the syntax tree, leaving an empty one that owns no memory.
+fn vacate(item: &mut Item) -> Item {
+    let empty = Item {
+        keyword: Ident {
+            text: CompactString::const_new(""),
+            span: Span::default(),
+        },
+        name: None,
+        properties: Vec::new(),
+        children: Vec::new(),
+        value: None,
+        span: Span::default(),
+    };
+    std::mem::replace(item, empty)
 }
 
 #[derive(Default)]
@@ -354,9 +391,7 @@ impl<'a> Resolver<'a> {
 
     fn collect(&mut self, settings: &'a [Item], declarations: &Declarations) {
         let count: usize = declarations
-            .by_keyword
-            .values()
-            .flatten()
+            .all()
             .map(|i| {
                 1 + i
                     .children
@@ -750,37 +785,18 @@ impl<'a> Resolver<'a> {
 
     fn build(&mut self, declarations: &mut Declarations) -> Plan {
         let settings_and_name = self.settings();
-        let tiers = declarations
-            .take("tier")
-            .into_iter()
-            .map(|i| self.tier(&i))
-            .collect();
-        let roles = declarations
-            .take("role")
-            .into_iter()
-            .map(|i| self.role(&i))
-            .collect();
-        let sites = declarations
-            .take("site")
-            .into_iter()
-            .map(|i| self.site(&i))
-            .collect();
+        let tiers = declarations.take("tier").map(|i| self.tier(&i)).collect();
+        let roles = declarations.take("role").map(|i| self.role(&i)).collect();
+        let sites = declarations.take("site").map(|i| self.site(&i)).collect();
         let storage = declarations
             .take("storage")
-            .into_iter()
             .map(|i| self.storage(&i))
             .collect();
         let servers: Vec<Server> = declarations
             .take("server")
-            .into_iter()
             .map(|i| self.server(&i))
             .collect();
-        let vms = boxed(
-            declarations
-                .take("vm")
-                .into_iter()
-                .map(|i| self.vm(&i, &servers)),
-        );
+        let vms = boxed(declarations.take("vm").map(|i| self.vm(&i, &servers)));
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
             name: name.into(),
@@ -801,28 +817,19 @@ impl<'a> Resolver<'a> {
         plan.services = boxed(
             declarations
                 .take("service")
-                .into_iter()
                 .map(|i| self.service(&i, &plan)),
         );
-        plan.backups = boxed(
-            declarations
-                .take("backup")
-                .into_iter()
-                .map(|i| self.backup(&i)),
-        );
+        plan.backups = boxed(declarations.take("backup").map(|i| self.backup(&i)));
         plan.standbys = declarations
             .take("standby")
-            .into_iter()
             .map(|i| self.standby(&i))
             .collect();
         plan.rollouts = declarations
             .take("rollout")
-            .into_iter()
             .map(|i| self.rollout(&i))
             .collect();
         plan.scenarios = declarations
             .take("scenario")
-            .into_iter()
             .map(|i| self.scenario(&i, &plan))
             .collect();
         plan
