@@ -215,6 +215,18 @@ impl<'a> Parser<'a> {
         token.kind == TokenKind::Word && self.text(token) == word
     }
 
+    /// After `rotate N`, whether the `media` next is the `media` property (`media tape`)
+    /// rather than the optional last word of `rotate N media`: a kind of medium follows
+    /// it, except in `snapshot every …`, a schedule.
+    fn starts_media_property(&mut self) -> bool {
+        let kind = self.peek_at(1);
+        let after = self.peek_at(2);
+        let word = self.text(kind);
+        kind.kind == TokenKind::Word
+            && schema::MEDIA_KINDS.contains(&word)
+            && !(word == "snapshot" && self.is_word(after, "every"))
+    }
+
     fn eat_word(&mut self, word: &str) -> Option<Token> {
         {
             let token = self.peek();
@@ -759,7 +771,12 @@ impl<'a> Parser<'a> {
             }
             Shape::Rotate => {
                 let count = self.int()?;
-                self.eat_word("media");
+                // `rotate 2 media`, but `rotate 2` then `media tape` is two properties:
+                // line breaks carry no meaning, so the word after `media` decides.
+                let next = self.peek();
+                if self.is_word(next, "media") && !self.starts_media_property() {
+                    self.bump();
+                }
                 Value::Rotate(count)
             }
             Shape::Offsite => {

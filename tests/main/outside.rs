@@ -1,0 +1,55 @@
+//! Plans written by hand from the book alone, by a reviewer who had not read the source:
+//! each test pins a place where drplan and the book disagreed.
+
+use crate::test_builder::Test;
+
+/// A small clean estate the tests below add to.
+const ESTATE: &str = "
+    plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+    role ops { kind owner }
+    site hq { kind office }
+    site vault { kind vault }
+    server host { site hq  allow single-point-of-failure \"one host on purpose\" }
+    service app { on host  data 10GB }
+";
+
+fn estate(more: &str) -> String {
+    format!(
+        "{}{}",
+        crate::test_builder::unindent(ESTATE),
+        crate::test_builder::unindent(more)
+    )
+}
+
+/// Line breaks carry no meaning, so `rotate 2` followed by `media tape` is two
+/// properties, not `rotate 2 media` and an unknown property `tape`.
+#[test]
+fn rotate_then_media_is_two_properties() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup tapes {
+              of app
+              full every 1d at 01:00
+              to vault
+              rotate 5
+              media tape
+              keep 30d
+              tested every 30d
+            }
+            backup snaps {
+              of app
+              rotate 2 media snapshot every 1d at 02:00
+              to vault
+              keep 30d
+              tested every 30d
+            }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .stdout("no problems in 1 file\n")
+        .run();
+    let formatted =
+        drplan::fmt::format_source("backup b { rotate 5 media tape }\n").expect("parses");
+    assert_eq!(formatted, "backup b {\n  rotate 5\n  media tape\n}\n");
+}
