@@ -1141,6 +1141,35 @@ impl<'a> Parser<'a> {
         Reported
     }
 
+    /// A number with no unit whose unit stands apart on the same line (`150 MB/s`,
+    /// `5000 /h`, `2 %`): only word units of size and duration may.
+    fn detached_unit(
+        &mut self,
+        span: Span,
+        what: &str,
+        example: &str,
+        is_unit: fn(&str) -> bool,
+    ) -> Option<Reported> {
+        let source = self.source;
+        let rest = source[self.last_end..].trim_start_matches([' ', '\t']);
+        if !is_unit(rest) {
+            return None;
+        }
+        let unit = rest
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '}' | '#'))
+            .next()
+            .unwrap_or_default();
+        let digits = &source[span.start as usize..span.end as usize];
+        self.report(
+            Diagnostic::new(Code::InvalidUnit, format!("{what} needs its unit attached"))
+                .primary(span, format!("expected {what}, like `{example}`"))
+                .help(format!(
+                    "write the unit right after the digits, with no space: `{digits}{unit}`; only units of size and duration may stand apart"
+                )),
+        );
+        Some(Reported)
+    }
+
     fn int(&mut self) -> Parsed<Spanned<u64>> {
         let (token, _, unit) = self.number_token("a whole number", &[])?;
         let span = self.span(token);
@@ -1284,6 +1313,18 @@ impl<'a> Parser<'a> {
     fn rate(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a rate, like `150MB/s`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            let is_unit = |rest: &str| {
+                let word: &str = rest
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .next()
+                    .unwrap_or("");
+                units::size_unit(word).is_some() && rest[word.len()..].starts_with('/')
+            };
+            if let Some(reported) = self.detached_unit(span, "rate", "150MB/s", is_unit) {
+                return Err(reported);
+            }
+        }
         let Some(multiplier) = units::rate_unit(unit) else {
             return Err(self.wrong_unit(
                 span,
@@ -1303,6 +1344,13 @@ impl<'a> Parser<'a> {
     fn probability(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a probability, like `0.02` or `2%`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            if let Some(reported) =
+                self.detached_unit(span, "probability", "2%", |rest| rest.starts_with('%'))
+            {
+                return Err(reported);
+            }
+        }
         let p = match unit {
             "" => value,
             "%" => value / 100.0,
@@ -1330,6 +1378,13 @@ impl<'a> Parser<'a> {
     fn cost(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a cost per hour, like `5000/h`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            if let Some(reported) =
+                self.detached_unit(span, "cost", "5000/h", |rest| rest.starts_with('/'))
+            {
+                return Err(reported);
+            }
+        }
         let per_hour = match unit {
             "/h" => value,
             "/d" => value / 24.0,

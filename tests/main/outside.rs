@@ -53,3 +53,24 @@ fn rotate_then_media_is_two_properties() {
         drplan::fmt::format_source("backup b { rotate 5 media tape }\n").expect("parses");
     assert_eq!(formatted, "backup b {\n  rotate 5\n  media tape\n}\n");
 }
+
+/// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
+/// an error that says so and shows the attached form, not "rate needs a unit".
+#[test]
+fn a_detached_rate_unit_is_explained() {
+    Test::new()
+        .plan(&estate(
+            "
+            service other { on host  change-rate 40 GiB/h  downtime-cost 5000 /h  fail-probability 2 % }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("rate needs its unit attached")
+        .stdout_contains("`40GiB/h`")
+        .stdout_contains("cost needs its unit attached")
+        .stdout_contains("`5000/h`")
+        .stdout_contains("probability needs its unit attached")
+        .stdout_contains("`2%`")
+        .run();
+}
