@@ -2,7 +2,7 @@
 
 use crate::model::{ChangeId, Plan, RolloutId};
 use crate::source::SourceMap;
-use crate::syntax::units::{format_duration, format_time_of_week};
+use crate::syntax::units::{format_duration_literal, format_time_of_week};
 use std::fmt::Write;
 
 /// Render `rollout` with its changes regrouped into `stages`. Rollout properties and
@@ -59,7 +59,7 @@ pub fn render(
             let _ = writeln!(out, "    roles {}", roles.join(", "));
         }
         if let Some(soak) = origins.iter().find_map(|s| s.soak) {
-            let _ = writeln!(out, "    soak {}", format_duration(soak).replace(' ', ""));
+            let _ = writeln!(out, "    soak {}", format_duration_literal(soak));
         }
         for &id in members {
             let text = sources.text(plan.change(id).declaration);

@@ -54,6 +54,45 @@ fn rotate_then_media_is_two_properties() {
     assert_eq!(formatted, "backup b {\n  rotate 5\n  media tape\n}\n");
 }
 
+/// A help that shows plan text shows a duration the language accepts: `90m`, not
+/// `1h 30m` (one number and one unit).
+#[test]
+fn suggested_plan_text_has_one_unit_durations() {
+    let output = Test::new()
+        .plan(
+            "
+            plan p { owner ops  escalation ops  rto 1d  rpo 90m  test-every 30h }
+            role ops { kind owner }
+            site hq { kind office }
+            site away { kind vault }
+            storage nas { kind nas  site hq }
+            server host { site hq  allow single-point-of-failure \"one host\" }
+            service app { on host  data 10GB }
+            backup bk {
+              of app
+              full every 1d at 01:00
+              to nas
+              rotate 2 media
+              offsite away every 36h
+              keep 20h
+              tested every 36h
+            }
+            ",
+        )
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("`incremental every 90m`")
+        .stdout_contains("`offsite away every 90m`")
+        .stdout_contains("`tested every 30h`")
+        .stdout_contains("`keep 36h`")
+        .run();
+    assert!(
+        !output.stdout.contains("every 1h 30m`") && !output.stdout.contains("`keep 1d"),
+        "{}",
+        output.stdout
+    );
+}
+
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
 /// an error that says so and shows the attached form, not "rate needs a unit".
 #[test]

@@ -7,7 +7,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
     Backup, BackupId, Location, Media, Offsite, Schedule, Seconds, ServiceId, SiteId, StorageId,
 };
-use crate::syntax::units::format_duration;
+use crate::syntax::units::{format_duration, format_duration_literal};
 
 /// The shortest gap between restore points a backup can actually be restored from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -291,7 +291,7 @@ pub(super) fn check_service(
             diagnostic.help(format!(
                 "take restore points at least every {} on storage that does not fail with {what} (for example `incremental every {}` on a backup array, with a `full` to base it on), or raise the rpo",
                 format_duration(rpo),
-                format_duration(rpo)
+                format_duration_literal(rpo)
             )),
             [Subject::Service(service_id)],
         ));
@@ -349,7 +349,7 @@ pub(super) fn check_service(
                     format_duration(offsite.every),
                     format_duration(newest.age),
                     plan.sites[offsite.site.id.index()].name,
-                    format_duration(rpo)
+                    format_duration_literal(rpo)
                 );
             } else {
                 help = format!(
