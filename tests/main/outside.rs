@@ -13,6 +13,10 @@ const ESTATE: &str = "
     service app { on host  data 10GB }
 ";
 
+/// A backup of `app` that passes every backup rule.
+const BACKUP: &str =
+    "backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }\n";
+
 fn estate(more: &str) -> String {
     format!(
         "{}{}",
@@ -91,6 +95,61 @@ fn suggested_plan_text_has_one_unit_durations() {
         "{}",
         output.stdout
     );
+}
+
+/// `--suggest-stages` names its stages after their rollout: stage names share the
+/// plan's one namespace, so `stage-1` in two rollouts could not be pasted back. A soak
+/// it copies is one duration (`36h`, not `1d12h`).
+#[test]
+fn suggested_stages_of_two_rollouts_paste_back_cleanly() {
+    let rollouts = "
+        rollout first {
+          window sat 00:00 .. sun 24:00
+          stage both {
+            go-no-go sun 12:00
+            soak 36h
+            change app-upgrade { on app  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+            change host-firmware { on host  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+        rollout second {
+          window sat 00:00 .. sun 24:00
+          stage only {
+            go-no-go sun 12:00
+            change app-config { on app  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+    ";
+    let output = Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollouts}")))
+        .args(["check", "--suggest-stages", "plan.dr"])
+        .status(1)
+        .stdout_contains("stage first-stage-1 {")
+        .stdout_contains("stage first-stage-2 {")
+        .stdout_contains("stage second-stage-1 {")
+        .stdout_contains("soak 36h")
+        .run();
+    // The suggestions, each from its `rollout` line to its closing brace.
+    let suggestions: Vec<&str> = output
+        .stdout
+        .split("# suggested staging for rollout")
+        .skip(1)
+        .map(|block| {
+            let start = block.find("\nrollout ").expect("a rollout") + 1;
+            let end = start + block[start..].find("\n}\n").expect("its end") + 3;
+            &block[start..end]
+        })
+        .collect();
+    assert_eq!(suggestions.len(), 2, "{}", output.stdout);
+    Test::new()
+        .plan(&format!(
+            "{}{BACKUP}{}",
+            crate::test_builder::unindent(ESTATE),
+            suggestions.concat()
+        ))
+        .args(["check", "plan.dr"])
+        .stdout("no problems in 1 file\n")
+        .run();
 }
 
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
