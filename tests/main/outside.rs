@@ -152,6 +152,29 @@ fn suggested_stages_of_two_rollouts_paste_back_cleanly() {
         .run();
 }
 
+/// Differentials with no full, written to a site that survives: the backup is not lost,
+/// it has nothing to restore, and the label and help say that.
+#[test]
+fn rpo_unmet_tells_an_unrestorable_backup_from_a_lost_one() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  differential every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::differential-without-full")
+        .stdout_contains("what survives has no `full` or `snapshot` to restore")
+        .stdout_contains("give the backup a `full`")
+        .run();
+    assert!(
+        !output.stdout.contains("every backup is lost with it"),
+        "{}",
+        output.stdout
+    );
+}
+
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
 /// an error that says so and shows the attached form, not "rate needs a unit".
 #[test]
