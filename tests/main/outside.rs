@@ -152,6 +152,35 @@ fn suggested_stages_of_two_rollouts_paste_back_cleanly() {
         .run();
 }
 
+/// `media disk` written to a cloud bucket counts as cloud media: the label says so, and
+/// the help does not suggest the `media disk` the backup already has without saying where.
+#[test]
+fn three_two_one_names_the_medium_it_counted() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            site region { kind cloud }
+            storage bucket { kind cloud  site region }
+            service critical-app { on host  data 10GB  criticality critical }
+            backup bk { of app, critical-app  full every 1d at 01:00  to bucket  keep 30d  tested every 30d }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .run();
+    let text = output
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for wanted in [
+        "backups only on `cloud`",
+        "a copy on cloud (`media disk` written to the cloud)",
+        "(`media disk`, written to a storage that is not in the cloud)",
+    ] {
+        assert!(text.contains(wanted), "no {wanted:?} in\n{}", output.stdout);
+    }
+}
+
 /// Differentials with no full, written to a site that survives: the backup is not lost,
 /// it has nothing to restore, and the label and help say that.
 #[test]
