@@ -152,6 +152,51 @@ fn suggested_stages_of_two_rollouts_paste_back_cleanly() {
         .run();
 }
 
+/// A `random over` scenario scripts no failure: there is nothing to recover from, so it
+/// gets no runbook (it had one that said "Declare a disaster when:  are down").
+#[test]
+fn a_random_scenario_has_no_runbook() {
+    let plan = estate(
+        "
+        backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+        scenario year { random over 1y }
+        scenario fire {
+          at sat 02:00 fail hq
+          expect app rto 2d
+          activation \"smoke\"
+          reconstitution \"rebuilt\"
+        }
+        ",
+    );
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "year"])
+        .status(2)
+        .stderr_contains("scenario `year` has no scripted failures")
+        .run();
+    // The only scenario with failures is the one a bare `runbook` picks.
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("# Runbook: Recover from scenario fire of plan p")
+        .stdout_contains("up to 2 steps at once")
+        .run();
+}
+
+#[test]
+fn a_runbook_counts_one_step_at_once_in_the_singular() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            scenario fire { at sat 02:00 fail hq  restore-parallelism 1  activation \"a\"  reconstitution \"b\" }
+            ",
+        ))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("up to 1 step at once")
+        .run();
+}
+
 /// `media disk` written to a cloud bucket counts as cloud media: the label says so, and
 /// the help does not suggest the `media disk` the backup already has without saying where.
 #[test]
