@@ -197,6 +197,36 @@ fn a_runbook_counts_one_step_at_once_in_the_singular() {
         .run();
 }
 
+/// An edge from a node to the site cluster it stands in is drawn to the site's point:
+/// `lhead` there makes Graphviz warn "tail is inside head cluster" and drop the clip.
+#[test]
+fn an_edge_to_the_own_site_has_no_lhead() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            standby spare { site hq  covers hq  runs physical  ready-in 1h }
+            standby truck { covers hq  runs physical  ready-in 1d }
+            ",
+        ))
+        .args(["graph", "plan.dr"])
+        .run();
+    let edge = |from: &str, to: &str| {
+        output
+            .stdout
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with(&format!("\"{from}\" -> \"{to}\""))
+            })
+            .unwrap_or_else(|| panic!("no edge {from} -> {to}:\n{}", output.stdout))
+            .to_string()
+    };
+    assert!(!edge("backup:bk", "site:vault").contains("lhead"));
+    assert!(!edge("standby:spare", "site:hq").contains("lhead"));
+    assert!(edge("standby:truck", "site:hq").contains("lhead=\"cluster_site:hq\""));
+}
+
 /// `media disk` written to a cloud bucket counts as cloud media: the label says so, and
 /// the help does not suggest the `media disk` the backup already has without saying where.
 #[test]
