@@ -227,6 +227,34 @@ fn an_edge_to_the_own_site_has_no_lhead() {
     assert!(edge("standby:truck", "site:hq").contains("lhead=\"cluster_site:hq\""));
 }
 
+/// Output larger than a pipe's buffer, read by nobody: the commands that printed with
+/// `print!` panicked with "failed printing to stdout: Broken pipe" under `| head`.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let mut services = String::new();
+    for i in 0..1500 {
+        services.push_str(&format!("service app{i} {{ on host  needs app }}\n"));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("plan.dr"), estate(&services)).expect("write");
+    for args in [
+        vec!["graph", "plan.dr"],
+        vec!["graph", "plan.dr", "--format", "mermaid"],
+    ] {
+        let mut child = crate::test_builder::drplan()
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run drplan");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 /// `media disk` written to a cloud bucket counts as cloud media: the label says so, and
 /// the help does not suggest the `media disk` the backup already has without saying where.
 #[test]
