@@ -175,7 +175,11 @@ fn human(plan: &Plan, results: &Results) -> String {
         out.push('\n');
     }
     if let Some(report) = &results.exact {
-        out.push_str(&emit::exact::human(report, results.monte_carlo.as_ref()));
+        out.push_str(&emit::exact::human(
+            plan,
+            report,
+            results.monte_carlo.as_ref(),
+        ));
     }
     if results.is_exact_over_limit {
         out.push_str(&format!(

@@ -307,6 +307,44 @@ fn rpo_unmet_tells_an_unrestorable_backup_from_a_lost_one() {
     );
 }
 
+/// The exact table's basis says `fail-probability` for a component given one (it said
+/// "over the mission"), and a service that fails over gets no Monte Carlo figure beside
+/// the exact one: a trial counts the switch-over as down, the exact analysis does not.
+#[test]
+fn the_exact_table_compares_like_with_like() {
+    let output = Test::new()
+        .plan(
+            "
+            plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+            role ops { kind owner }
+            site hq { kind office }
+            site dr { kind colo }
+            server a { site hq  fail-probability 5%  allow single-point-of-failure \"x\" }
+            server b { site hq  mtbf 5y }
+            server b-dr { site dr  fail-probability 1% }
+            service x { on a  data 1GB }
+            service y { on b  failover b-dr after 30m  data 1GB }
+            service z { on a  needs y }
+            backup bk { of x, y  full every 1d at 01:00  to dr  keep 30d  tested every 30d }
+            scenario year { random over 1y }
+            ",
+        )
+        .args(["simulate", "plan.dr", "--trials", "500"])
+        .run();
+    let row = |name: &str| {
+        output
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")) && l.contains("e-"))
+            .unwrap_or_else(|| panic!("no exact row for {name}:\n{}", output.stdout))
+            .to_string()
+    };
+    assert!(row("x").ends_with("fail-probability"), "{}", row("x"));
+    assert!(row("x").contains('('), "x is comparable: {}", row("x"));
+    assert!(row("y").contains('—'), "y fails over: {}", row("y"));
+    assert!(row("z").contains('—'), "z needs y: {}", row("z"));
+}
+
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
 /// an error that says so and shows the attached form, not "rate needs a unit".
 #[test]
