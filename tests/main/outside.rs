@@ -345,6 +345,27 @@ fn the_exact_table_compares_like_with_like() {
     assert!(row("z").contains('—'), "z needs y: {}", row("z"));
 }
 
+/// An included file is shown by a tidy path: `shared/roles.dr`, not
+/// `plan/../shared/roles.dr` (which a SARIF consumer cannot map to the repository).
+#[test]
+fn included_files_are_shown_without_dot_dot() {
+    let output = Test::new()
+        .file("plan/estate.dr", "include \"../shared/roles.dr\"\nplan p { owner ops  escalation ops  rto 1d  rpo 1d }\n")
+        .file("shared/roles.dr", "role ops { kind owner  colour blue }\n")
+        .args(["check", "plan"])
+        .status(1)
+        .stdout_contains("shared/roles.dr:1:")
+        .run();
+    assert!(!output.stdout.contains(".."), "{}", output.stdout);
+    Test::new()
+        .file("plan/estate.dr", "include \"../shared/roles.dr\"\nplan p { owner ops  escalation ops  rto 1d  rpo 1d }\n")
+        .file("shared/roles.dr", "role ops { kind owner  colour blue }\n")
+        .args(["check", "--format", "sarif", "plan"])
+        .status(1)
+        .stdout_contains("\"uri\": \"shared/roles.dr\"")
+        .run();
+}
+
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
 /// an error that says so and shows the attached form, not "rate needs a unit".
 #[test]
