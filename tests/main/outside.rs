@@ -366,6 +366,32 @@ fn included_files_are_shown_without_dot_dot() {
         .run();
 }
 
+/// `--compare` names timeline entries by event and subject: by position they were
+/// compared with whatever event moved into that place, and the restore that started
+/// and the one that finished shared one row.
+#[test]
+fn compare_names_timeline_entries_by_event() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            standby truck { covers hq  runs physical  ready-in 1d }
+            scenario fire { at sat 02:00 fail hq  activation \"a\"  reconstitution \"b\" }
+            ",
+        ))
+        .args([
+            "simulate",
+            "plan.dr",
+            "--set",
+            "standby.truck.ready-in=4h",
+            "--compare",
+        ])
+        .stdout_contains("timeline[restore-started app].time.seconds")
+        .stdout_contains("timeline[restored app].time.seconds")
+        .stdout_lacks("timeline[app]")
+        .run();
+}
+
 /// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
 /// an error that says so and shows the attached form, not "rate needs a unit".
 #[test]
