@@ -412,3 +412,92 @@ fn a_detached_rate_unit_is_explained() {
         .stdout_contains("`2%`")
         .run();
 }
+
+/// The clean test plans, the hand-written ones included, through the independent tools
+/// the book names: Graphviz renders the DOT without a warning, every runbook's JSON
+/// validates against book/src/runbook.schema.json and every script passes shellcheck
+/// (each tool when installed). The example-plan tests cover `plans/` only.
+#[test]
+fn clean_cases_pass_the_independent_tools() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let has = |tool: &str, flag: &str| Command::new(tool).arg(flag).output().is_ok();
+    let (has_dot, has_shellcheck) = (has("dot", "-V"), has("shellcheck", "--version"));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("book/src/runbook.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a usable schema");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("tests/cases/ok"))
+        .expect("tests/cases/ok")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "dr"))
+        .collect();
+    paths.sort();
+    let run = |args: &[&str]| {
+        let output = crate::test_builder::drplan()
+            .args(args)
+            .output()
+            .expect("run drplan");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {output:?}");
+        output.stdout
+    };
+    for path in paths {
+        let file = path.to_str().expect("a UTF-8 path");
+        if has_dot {
+            let mut dot = Command::new("dot")
+                .args(["-Tsvg", "-o", "/dev/null"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run dot");
+            let text = run(&["graph", file]);
+            dot.stdin.take().unwrap().write_all(&text).unwrap();
+            let output = dot.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                output.status.success() && stderr.is_empty(),
+                "{file}: Graphviz says:\n{stderr}"
+            );
+        }
+        let plan = drplan::compile(drplan::load::load(&path))
+            .plan
+            .expect("a clean plan resolves");
+        let subjects = plan
+            .scenarios
+            .iter()
+            .filter(|s| !s.events.is_empty())
+            .map(|s| ("--scenario", s.name.to_string()))
+            .chain(
+                plan.rollouts
+                    .iter()
+                    .map(|r| ("--rollout", r.name.to_string())),
+            );
+        for (flag, name) in subjects {
+            let json = run(&["runbook", file, flag, &name, "--format", "json"]);
+            let value: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{file} {flag} {name}: {errors:#?}");
+            if has_shellcheck {
+                let mut lint = Command::new("shellcheck")
+                    .arg("-")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("run shellcheck");
+                let script = run(&["runbook", file, flag, &name, "--format", "sh"]);
+                lint.stdin.take().unwrap().write_all(&script).unwrap();
+                let output = lint.wait_with_output().unwrap();
+                assert!(
+                    output.status.success(),
+                    "{file} {flag} {name}: shellcheck says:\n{}",
+                    String::from_utf8_lossy(&output.stdout)
+                );
+            }
+        }
+    }
+}
