@@ -501,3 +501,15 @@ fn clean_cases_pass_the_independent_tools() {
         }
     }
 }
+
+/// A size in a message is the size as written, `10GB`, as the timelines show it, not
+/// converted to `9.3GiB`.
+#[test]
+fn no_backup_states_the_size_as_written() {
+    Test::new()
+        .plan(ESTATE)
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("`app` holds 10GB of data and no backup covers it")
+        .run();
+}

@@ -3,10 +3,10 @@
 
 use super::list_names;
 use super::rpo::{fate, location_name, Fate, Loss};
+use crate::analysis::estimate::format_bytes;
 use crate::analysis::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Location, Media, ServiceId, SiteId, SiteKind, StorageKind};
-use crate::syntax::units::format_size;
 use std::collections::BTreeSet;
 
 /// Backups named in labels of one diagnostic before the rest are left out.
@@ -22,7 +22,8 @@ pub(super) fn check_no_backup(context: &Context, service_id: ServiceId, out: &mu
         format!(
             "`{}` holds {} of data and no backup covers it",
             service.name,
-            format_size(data)
+            // As written (`10GB`), not converted (`9.3GiB`), like the timelines.
+            format_bytes(data)
         ),
     )
     .primary(
