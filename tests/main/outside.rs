@@ -513,3 +513,37 @@ fn no_backup_states_the_size_as_written() {
         .stdout_contains("`app` holds 10GB of data and no backup covers it")
         .run();
 }
+
+/// runbook.md said a plan with errors gets no runbook; a safety finding (here a change
+/// with no rollback) does not stop it, as for `graph` and `simulate`: only a plan that
+/// does not compile does.
+#[test]
+fn a_runbook_is_written_despite_safety_findings_but_not_for_a_broken_plan() {
+    let rollout = "
+        rollout r {
+          window sat 00:00 .. sat 12:00
+          stage one {
+            go-no-go sat 10:00
+            change c { on app  takes 1h  snapshot before  precheck \"p\"  verify smoke }
+          }
+        }
+    ";
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollout}")))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::missing-rollback")
+        .run();
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollout}")))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("# Runbook")
+        .run();
+    Test::new()
+        .plan(&estate(&format!(
+            "{BACKUP}{rollout}service x {{ on nowhere }}\n"
+        )))
+        .args(["runbook", "plan.dr"])
+        .status(1)
+        .run();
+}
