@@ -307,7 +307,7 @@ impl Walk {
         for (relative, span) in includes.into_iter().rev() {
             self.todo.push(Step::Load {
                 path: base.join(&relative),
-                shown: shown_base.join(&relative),
+                shown: tidy(&shown_base.join(&relative)),
                 included_at: Some(span),
             });
         }
@@ -328,4 +328,26 @@ impl Walk {
         loaded.sources.set_name(id, shown.display().to_string());
         id
     }
+}
+
+/// A shown path without its `.` parts and with each `dir/..` pair taken out, so an
+/// include of `../shared/roles.dr` from `plan/` shows as `shared/roles.dr`, as a
+/// person (and a SARIF consumer mapping results to a repository) expects. Only the
+/// name shown: files are still read by the path as joined.
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            _ => out.push(part),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }

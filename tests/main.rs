@@ -33,6 +33,8 @@ mod guards;
 mod inputs;
 #[path = "main/lsp.rs"]
 mod lsp;
+#[path = "main/outside.rs"]
+mod outside;
 #[path = "main/parser_props.rs"]
 mod parser_props;
 #[path = "main/report.rs"]

@@ -92,7 +92,7 @@ pub fn simulate_compiled(compiled: &Compiled) {
     serde_json::to_string(&estimate).expect("a Monte Carlo report serializes");
     // Past its node limit the analysis is a diagnostic, which is fine here: no panic.
     if let Ok(exact) = exact::analyse(plan, graph, &exact::Options::new(mission)) {
-        emit::exact::human(&exact, Some(&estimate));
+        emit::exact::human(plan, &exact, Some(&estimate));
     }
 }
 

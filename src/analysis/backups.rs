@@ -9,7 +9,7 @@ pub(crate) mod rpo;
 use super::{list_names, Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{BackupId, Criticality, Seconds, ServiceId};
-use crate::syntax::units::format_duration;
+use crate::syntax::units::{format_duration, format_duration_literal};
 use rpo::Interval;
 
 /// Facts about every backup, computed once per check.
@@ -97,7 +97,7 @@ fn check_tested(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
             out.push(Finding::new(
                 diagnostic.help(format!(
                     "restore it to a scratch machine and check the data, then declare `tested every {}` (the plan's `test-every`) or more often",
-                    format_duration(required)
+                    format_duration_literal(required)
                 )),
                 [Subject::Backup(id)],
             ));
@@ -123,7 +123,7 @@ fn check_tested(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
             .help(format!(
                 "test-restore it at least every {} (`tested every {}`), or change the plan's `test-every`",
                 format_duration(required),
-                format_duration(required)
+                format_duration_literal(required)
             )),
             [Subject::Backup(id)],
         )),
@@ -221,7 +221,7 @@ fn check_retention(context: &Context, facts: &Facts, id: BackupId, out: &mut Vec
         diagnostic.help(format!(
             "keep restore points at least {} (`keep {}`)",
             format_duration(*longest),
-            format_duration(*longest)
+            format_duration_literal(*longest)
         )),
         [Subject::Backup(id)],
     ));

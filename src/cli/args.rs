@@ -53,8 +53,8 @@ pub enum Command {
     /// times, gates and rollbacks, as Markdown, a bash script or JSON.
     ///
     /// Without --scenario or --rollout, the plan's only scenario or rollout is used.
-    /// Exit status: 0 when the runbook was written, 1 when the plan has errors, 2 for
-    /// usage or I/O problems (an unknown name, a file that cannot be written).
+    /// Exit status: 0 when the runbook was written, 1 when the plan does not compile, 2
+    /// for usage or I/O problems (an unknown name, a file that cannot be written).
     Runbook(RunbookArgs),
     /// Run a runbook (`drplan runbook --format json`) step by step with a resumable journal.
     ///

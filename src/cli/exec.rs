@@ -7,6 +7,7 @@ use super::{EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use drplan::exec::journal::{self, Journal, Record, Replay, StopReason, JOURNAL_VERSION};
 use drplan::exec::{self, history, resume, validate, Console, Event, Options, Outcome, Stream};
 use drplan::runbook::document::{Runbook, Step};
+use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -58,8 +59,8 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
         let replay = read_journal(&journal_path, &digest)?;
         let history = history::build(&runbook, &replay);
         match args.format {
-            ReportFormat::Md => print!("{}", history::markdown(&history)),
-            ReportFormat::Json => print!("{}", history::json(&history)),
+            ReportFormat::Md => super::output::print_stdout(&history::markdown(&history)),
+            ReportFormat::Json => super::output::print_stdout(&history::json(&history)),
         }
         return Ok(EXIT_OK);
     }
@@ -268,7 +269,9 @@ fn print_rollback(runbook: &Runbook, step: &Step) {
 }
 
 fn print_dry_run(runbook: &Runbook, drill: bool) {
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{}: {} ({} step(s), at most {} at once){}",
         runbook.name,
         runbook.title,
@@ -277,7 +280,7 @@ fn print_dry_run(runbook: &Runbook, drill: bool) {
         if drill { ", as a drill" } else { "" }
     );
     for (number, wave) in exec::dry_run_waves(runbook, drill).iter().enumerate() {
-        println!("\nwave {}:", number + 1);
+        let _ = writeln!(out, "\nwave {}:", number + 1);
         for (i, planned) in wave {
             let step = &runbook.steps[*i];
             let mut notes = Vec::new();
@@ -292,23 +295,26 @@ fn print_dry_run(runbook: &Runbook, drill: bool) {
             } else {
                 format!(" [{}]", notes.join(", "))
             };
-            println!("  {}: {}{notes}", step.id, step.title);
-            println!("      {}", planned.text());
+            let _ = writeln!(out, "  {}: {}{notes}", step.id, step.title);
+            let _ = writeln!(out, "      {}", planned.text());
             if let Some(gate) = &step.gate {
-                println!(
+                let _ = writeln!(
+                    out,
                     "      gate: {} (every {} s, up to {} s)",
                     gate.command, gate.interval_seconds, gate.timeout_seconds
                 );
             }
             if let Some(probe) = &step.stop_if {
-                println!(
+                let _ = writeln!(
+                    out,
                     "      stop if this fails: {} (every {} s)",
                     probe.command, probe.interval_seconds
                 );
             }
         }
     }
-    println!("\ndry run: nothing was run and no journal was written");
+    let _ = writeln!(out, "\ndry run: nothing was run and no journal was written");
+    super::output::print_stdout(&out);
 }
 
 /// Read and check a journal of this runbook.

@@ -151,6 +151,6 @@ fn format_stdin(check: bool, color: bool, outcome: &mut Outcome) {
             outcome.has_unformatted = true;
         }
     } else {
-        print!("{formatted}");
+        super::output::print_stdout(&formatted);
     }
 }

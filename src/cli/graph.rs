@@ -44,7 +44,7 @@ pub fn run(args: &GraphArgs, color: bool) -> i32 {
         GraphFormat::Json => json::render(&drawing),
     };
     match &args.output {
-        None => print!("{text}"),
+        None => super::output::print_stdout(&text),
         Some(path) => {
             if let Err(error) = write_atomically(path, text.as_bytes(), Permissions::Keep) {
                 eprintln!("error: cannot write `{}`: {error}", path.display());

@@ -4,6 +4,12 @@
 use std::io::Write;
 use std::path::Path;
 
+/// Write to stdout; a reader that went away (`| head`) is not an error worth a panic,
+/// as `print!` would make it.
+pub fn print_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// Who may run the file written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permissions {

@@ -81,12 +81,17 @@ fn select(plan: &Plan, args: &RunbookArgs) -> Result<Subject, String> {
         message
     };
     if let Some(name) = &args.scenario {
-        return plan
+        let index = plan
             .scenarios
             .iter()
             .position(|s| s.name == *name)
-            .map(|i| Subject::Scenario(ScenarioId(i as u32)))
-            .ok_or_else(|| unknown("scenario", name, scenarios().collect()));
+            .ok_or_else(|| unknown("scenario", name, scenarios().collect()))?;
+        if plan.scenarios[index].events.is_empty() {
+            return Err(format!(
+                "error: scenario `{name}` has no scripted failures (`at …`): a runbook recovers from what a scenario's events take down, and a `random over` scenario names none"
+            ));
+        }
+        return Ok(Subject::Scenario(ScenarioId(index as u32)));
     }
     if let Some(name) = &args.rollout {
         return plan
@@ -96,11 +101,16 @@ fn select(plan: &Plan, args: &RunbookArgs) -> Result<Subject, String> {
             .map(|i| Subject::Rollout(RolloutId(i as u32)))
             .ok_or_else(|| unknown("rollout", name, rollouts().collect()));
     }
-    match (plan.scenarios.len(), plan.rollouts.len()) {
-        (1, 0) => Ok(Subject::Scenario(ScenarioId(0))),
+    // Only scenarios with scripted failures have something to recover from.
+    let scripted: Vec<usize> = (0..plan.scenarios.len())
+        .filter(|&i| !plan.scenarios[i].events.is_empty())
+        .collect();
+    let scenarios = || scripted.iter().map(|&i| plan.scenarios[i].name.as_str());
+    match (scripted.len(), plan.rollouts.len()) {
+        (1, 0) => Ok(Subject::Scenario(ScenarioId(scripted[0] as u32))),
         (0, 1) => Ok(Subject::Rollout(RolloutId(0))),
         (0, 0) => Err(
-            "error: the plan declares no scenario and no rollout to write a runbook for"
+            "error: the plan declares no scenario with scripted failures (`at …`) and no rollout to write a runbook for"
                 .to_string(),
         ),
         _ => {

@@ -11,7 +11,7 @@ use drplan::simulate::{exact, monte_carlo, scripted};
 use drplan::{emit, Compiled};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// Mission time of a Monte Carlo run when neither the scenario nor `--mission` gives one.
@@ -175,7 +175,11 @@ fn human(plan: &Plan, results: &Results) -> String {
         out.push('\n');
     }
     if let Some(report) = &results.exact {
-        out.push_str(&emit::exact::human(report, results.monte_carlo.as_ref()));
+        out.push_str(&emit::exact::human(
+            plan,
+            report,
+            results.monte_carlo.as_ref(),
+        ));
     }
     if results.is_exact_over_limit {
         out.push_str(&format!(
@@ -189,9 +193,8 @@ fn human(plan: &Plan, results: &Results) -> String {
     out
 }
 
-/// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
 fn emit_text(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    super::output::print_stdout(text);
 }
 
 pub fn run_command(args: &SimulateArgs, color: bool) -> i32 {

@@ -75,7 +75,7 @@ codes! {
     InvalidQuorum = "invalid-quorum", Error, "a quorum that its hosts cannot meet";
     NotAHypervisor = "not-a-hypervisor", Error, "a vm placed on a server with no hypervisor";
     InvalidWindow = "invalid-window", Error, "a window that starts and ends at the same time";
-    UnknownAllow = "unknown-allow", Warning, "an `allow` names a code that does not exist";
+    UnknownAllow = "unknown-allow", Warning, "an `allow` names a code that does not exist or cannot be allowed";
     SelfReference = "self-reference", Error, "a declaration refers to itself";
     // Safety analysis: the big bang (story 001).
     BigBang = "big-bang", Error, "coupled changes share one stage";

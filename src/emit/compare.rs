@@ -34,15 +34,51 @@ fn flatten(value: &Value, path: &str, out: &mut BTreeMap<String, f64>) {
             }
         }
         Value::Array(items) => {
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
             for (index, item) in items.iter().enumerate() {
-                let label = ["name", "service", "scenario", "component"]
-                    .iter()
-                    .find_map(|k| item.get(*k).and_then(Value::as_str))
-                    .map_or_else(|| index.to_string(), str::to_string);
+                let mut label = label(item).unwrap_or_else(|| index.to_string());
+                // Two entries with one label (a restore started, then aborted and
+                // started again) stay apart, numbered in order.
+                let count = seen.entry(label.clone()).or_insert(0);
+                *count += 1;
+                if *count > 1 {
+                    label = format!("{label} #{count}");
+                }
                 flatten(item, &format!("{path}[{label}]"), out);
             }
         }
         Value::Null | Value::String(_) => {}
+    }
+}
+
+/// What names an array element across the two runs: its `name`, `service`, `scenario`
+/// or `component`; a timeline entry by its event and what it is about
+/// (`restore-started cms-sites`), since positions shift when the timing changes.
+fn label(item: &Value) -> Option<String> {
+    let text = |key: &str| item.get(key).and_then(Value::as_str);
+    let subject = [
+        "name",
+        "service",
+        "scenario",
+        "component",
+        "backup",
+        "change",
+    ]
+    .iter()
+    .find_map(|k| text(k).map(str::to_string))
+    .or_else(|| {
+        let names: Vec<&str> = item
+            .get("services")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        Some(names.join(", "))
+    });
+    match (text("event"), subject) {
+        (Some(event), Some(subject)) => Some(format!("{event} {subject}")),
+        (Some(event), None) => Some(event.to_string()),
+        (None, subject) => subject,
     }
 }
 

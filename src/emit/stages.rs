@@ -2,7 +2,8 @@
 
 use crate::model::{ChangeId, Plan, RolloutId};
 use crate::source::SourceMap;
-use crate::syntax::units::{format_duration, format_time_of_week};
+use crate::syntax::units::{format_duration_literal, format_time_of_week};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// Render `rollout` with its changes regrouped into `stages`. Rollout properties and
@@ -33,8 +34,17 @@ pub fn render(
             let _ = writeln!(out, "  {line}");
         }
     }
+    let mut taken = taken_names(plan, rollout);
     for (number, members) in stages.iter().enumerate() {
-        let _ = writeln!(out, "  stage stage-{} {{", number + 1);
+        // Names share one namespace: `stage-1` in every rollout would clash.
+        let mut name = format!("{}-stage-{}", data.name, number + 1);
+        let mut suffix = 1;
+        while taken.contains(name.as_str()) {
+            suffix += 1;
+            name = format!("{}-stage-{}-{suffix}", data.name, number + 1);
+        }
+        let _ = writeln!(out, "  stage {name} {{");
+        taken.insert(name);
         let origins: Vec<&crate::model::Stage> = {
             let mut seen: Vec<u32> = members.iter().map(|id| id.stage).collect();
             seen.dedup();
@@ -59,7 +69,7 @@ pub fn render(
             let _ = writeln!(out, "    roles {}", roles.join(", "));
         }
         if let Some(soak) = origins.iter().find_map(|s| s.soak) {
-            let _ = writeln!(out, "    soak {}", format_duration(soak).replace(' ', ""));
+            let _ = writeln!(out, "    soak {}", format_duration_literal(soak));
         }
         for &id in members {
             let text = sources.text(plan.change(id).declaration);
@@ -77,6 +87,36 @@ pub fn render(
     }
     out.push_str("}\n");
     out
+}
+
+/// Every name the plan declares, but for the stages of `rollout` that hold changes:
+/// those are the ones the suggestion replaces.
+fn taken_names(plan: &Plan, rollout: RolloutId) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut add = |name: &str| {
+        names.insert(name.to_string());
+    };
+    add(&plan.name);
+    plan.tiers.iter().for_each(|d| add(&d.name));
+    plan.roles.iter().for_each(|d| add(&d.name));
+    plan.sites.iter().for_each(|d| add(&d.name));
+    plan.storage.iter().for_each(|d| add(&d.name));
+    plan.servers.iter().for_each(|d| add(&d.name));
+    plan.vms.iter().for_each(|d| add(&d.name));
+    plan.services.iter().for_each(|d| add(&d.name));
+    plan.backups.iter().for_each(|d| add(&d.name));
+    plan.standbys.iter().for_each(|d| add(&d.name));
+    plan.scenarios.iter().for_each(|d| add(&d.name));
+    for (index, other) in plan.rollouts.iter().enumerate() {
+        add(&other.name);
+        for stage in &other.stages {
+            if index != rollout.index() || stage.changes.is_empty() {
+                add(&stage.name);
+            }
+            stage.changes.iter().for_each(|c| add(&c.name));
+        }
+    }
+    names
 }
 
 /// Re-indent a declaration: its first line at `indent`, later lines keeping their

@@ -217,6 +217,18 @@ impl<'a> Parser<'a> {
         token.kind == TokenKind::Word && self.text(token) == word
     }
 
+    /// After `rotate N`, whether the `media` next is the `media` property (`media tape`)
+    /// rather than the optional last word of `rotate N media`: a kind of medium follows
+    /// it, except in `snapshot every …`, a schedule.
+    fn starts_media_property(&mut self) -> bool {
+        let kind = self.peek_at(1);
+        let after = self.peek_at(2);
+        let word = self.text(kind);
+        kind.kind == TokenKind::Word
+            && schema::MEDIA_KINDS.contains(&word)
+            && !(word == "snapshot" && self.is_word(after, "every"))
+    }
+
     fn eat_word(&mut self, word: &str) -> Option<Token> {
         {
             let token = self.peek();
@@ -763,7 +775,12 @@ impl<'a> Parser<'a> {
             }
             Shape::Rotate => {
                 let count = self.int()?;
-                self.eat_word("media");
+                // `rotate 2 media`, but `rotate 2` then `media tape` is two properties:
+                // line breaks carry no meaning, so the word after `media` decides.
+                let next = self.peek();
+                if self.is_word(next, "media") && !self.starts_media_property() {
+                    self.bump();
+                }
                 Value::Rotate(count)
             }
             Shape::Offsite => {
@@ -1128,6 +1145,35 @@ impl<'a> Parser<'a> {
         Reported
     }
 
+    /// A number with no unit whose unit stands apart on the same line (`150 MB/s`,
+    /// `5000 /h`, `2 %`): only word units of size and duration may.
+    fn detached_unit(
+        &mut self,
+        span: Span,
+        what: &str,
+        example: &str,
+        is_unit: fn(&str) -> bool,
+    ) -> Option<Reported> {
+        let source = self.source;
+        let rest = source[self.last_end..].trim_start_matches([' ', '\t']);
+        if !is_unit(rest) {
+            return None;
+        }
+        let unit = rest
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '}' | '#'))
+            .next()
+            .unwrap_or_default();
+        let digits = &source[span.start as usize..span.end as usize];
+        self.report(
+            Diagnostic::new(Code::InvalidUnit, format!("{what} needs its unit attached"))
+                .primary(span, format!("expected {what}, like `{example}`"))
+                .help(format!(
+                    "write the unit right after the digits, with no space: `{digits}{unit}`; only units of size and duration may stand apart"
+                )),
+        );
+        Some(Reported)
+    }
+
     fn int(&mut self) -> Parsed<Spanned<u64>> {
         let (token, _, unit) = self.number_token("a whole number", &[])?;
         let span = self.span(token);
@@ -1271,6 +1317,18 @@ impl<'a> Parser<'a> {
     fn rate(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a rate, like `150MB/s`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            let is_unit = |rest: &str| {
+                let word: &str = rest
+                    .split(|c: char| !c.is_ascii_alphabetic())
+                    .next()
+                    .unwrap_or("");
+                units::size_unit(word).is_some() && rest[word.len()..].starts_with('/')
+            };
+            if let Some(reported) = self.detached_unit(span, "rate", "150MB/s", is_unit) {
+                return Err(reported);
+            }
+        }
         let Some(multiplier) = units::rate_unit(unit) else {
             return Err(self.wrong_unit(
                 span,
@@ -1290,6 +1348,13 @@ impl<'a> Parser<'a> {
     fn probability(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a probability, like `0.02` or `2%`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            if let Some(reported) =
+                self.detached_unit(span, "probability", "2%", |rest| rest.starts_with('%'))
+            {
+                return Err(reported);
+            }
+        }
         let p = match unit {
             "" => value,
             "%" => value / 100.0,
@@ -1317,6 +1382,13 @@ impl<'a> Parser<'a> {
     fn cost(&mut self) -> Parsed<Spanned<f64>> {
         let (token, value, unit) = self.number_token("a cost per hour, like `5000/h`", &[])?;
         let span = self.span(token);
+        if unit.is_empty() {
+            if let Some(reported) =
+                self.detached_unit(span, "cost", "5000/h", |rest| rest.starts_with('/'))
+            {
+                return Err(reported);
+            }
+        }
         let per_hour = match unit {
             "/h" => value,
             "/d" => value / 24.0,

@@ -100,6 +100,8 @@ pub const HYPERVISORS: &[&str] = &["esxi", "hyper-v", "kvm", "xen", "proxmox", "
 pub const VERIFY_KINDS: &[&str] = &["smoke", "load-test", "integrity", "manual"];
 pub const ROLLBACK_KINDS: &[&str] = &["restore-snapshot", "restore-backup", "none"];
 /// The laws a `Spread` value may name.
+/// What a backup's copies are on (`media …`).
+pub const MEDIA_KINDS: &[&str] = &["tape", "disk", "cloud", "snapshot", "replica"];
 pub const SPREAD_LAWS: &[&str] = &["uniform", "triangular", "lognormal"];
 pub const EVENT_ACTIONS: &[&str] = &["fail", "corrupt", "fail-verify"];
 pub const DEFAULTS_KINDS: &[&str] = &[
@@ -279,10 +281,7 @@ pub static BACKUP: ItemSpec = ItemSpec {
         one("incremental", Schedule),
         one("snapshot", Schedule),
         one("to", Name),
-        one(
-            "media",
-            Choice(&["tape", "disk", "cloud", "snapshot", "replica"]),
-        ),
+        one("media", Choice(MEDIA_KINDS)),
         one("rotate", Rotate),
         one("offsite", Offsite),
         one("keep", Duration),

@@ -87,6 +87,19 @@ pub fn format_duration(seconds: u64) -> String {
         .join(" ")
 }
 
+/// A duration as plan text: one number and the largest unit that divides it (`90m`,
+/// `36h`), for suggestions meant to be pasted into a plan. `format_duration` writes
+/// `1h 30m`, which reads well but is not a duration the language accepts.
+pub fn format_duration_literal(seconds: u64) -> String {
+    [(86_400, "d"), (3600, "h"), (60, "m")]
+        .into_iter()
+        .find(|(size, _)| seconds > 0 && seconds % size == 0)
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(size, unit)| format!("{}{unit}", seconds / size),
+        )
+}
+
 /// `fri 18:00` from minutes since Monday 00:00.
 pub fn format_time_of_week(minute: u32) -> String {
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

@@ -3,10 +3,10 @@
 
 use super::list_names;
 use super::rpo::{fate, location_name, Fate, Loss};
+use crate::analysis::estimate::format_bytes;
 use crate::analysis::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Location, Media, ServiceId, SiteId, SiteKind, StorageKind};
-use crate::syntax::units::format_size;
 use std::collections::BTreeSet;
 
 /// Backups named in labels of one diagnostic before the rest are left out.
@@ -22,7 +22,8 @@ pub(super) fn check_no_backup(context: &Context, service_id: ServiceId, out: &mu
         format!(
             "`{}` holds {} of data and no backup covers it",
             service.name,
-            format_size(data)
+            // As written (`10GB`), not converted (`9.3GiB`), like the timelines.
+            format_bytes(data)
         ),
     )
     .primary(
@@ -141,6 +142,19 @@ fn is_cloud(context: &Context, location: Location) -> bool {
     }
 }
 
+/// The medium a backup's copies count as: a copy written to the cloud is cloud media,
+/// and a snapshot lives on the live data's own storage (a copy, but not another medium).
+fn written_medium(context: &Context, backup: &crate::model::Backup) -> Option<Medium> {
+    match backup.media {
+        _ if backup.to.is_some_and(|to| is_cloud(context, to.id)) => Some(Medium::Cloud),
+        Media::Snapshot => None,
+        Media::Disk => Some(Medium::Disk),
+        Media::Tape => Some(Medium::Tape),
+        Media::Cloud => Some(Medium::Cloud),
+        Media::Replica => Some(Medium::Replica),
+    }
+}
+
 /// `three-two-one`: a critical service needs three copies (the live data counts), on
 /// two kinds of media, one of them off site.
 pub(super) fn check_three_two_one(
@@ -157,15 +171,7 @@ pub(super) fn check_three_two_one(
     for &id in backups {
         let backup = &plan.backups[id.index()];
         copies += 1;
-        // A snapshot lives on the live data's own storage: a copy, but not another medium.
-        let written = match backup.media {
-            _ if backup.to.is_some_and(|to| is_cloud(context, to.id)) => Some(Medium::Cloud),
-            Media::Snapshot => None,
-            Media::Disk => Some(Medium::Disk),
-            Media::Tape => Some(Medium::Tape),
-            Media::Cloud => Some(Medium::Cloud),
-            Media::Replica => Some(Medium::Replica),
-        };
+        let written = written_medium(context, backup);
         media.extend(written);
         if let Some(offsite) = backup.offsite {
             copies += 1;
@@ -216,7 +222,16 @@ pub(super) fn check_three_two_one(
     );
     for &id in backups.iter().take(MAX_LABELLED_BACKUPS) {
         let backup = &plan.backups[id.index()];
-        let mut label = format!("a copy on {}", media_name(backup.media));
+        // Named as counted: `media disk` written to a cloud bucket is a copy on cloud.
+        let mut label = match written_medium(context, backup) {
+            Some(Medium::Cloud) if backup.media != Media::Cloud => {
+                format!(
+                    "a copy on cloud (`media {}` written to the cloud)",
+                    media_name(backup.media)
+                )
+            }
+            _ => format!("a copy on {}", media_name(backup.media)),
+        };
         if let Some(offsite) = backup.offsite {
             label.push_str(&format!(
                 ", and one at `{}`",
@@ -234,9 +249,15 @@ pub(super) fn check_three_two_one(
         let other = [Medium::Disk, Medium::Tape, Medium::Cloud]
             .into_iter()
             .find(|m| !media.contains(m))
-            .map_or("tape", |m| m.name());
+            .unwrap_or(Medium::Tape);
+        let outside = if media.contains(&Medium::Cloud) {
+            ", written to a storage that is not in the cloud"
+        } else {
+            ""
+        };
         fixes.push(format!(
-            "keep one backup on another kind of medium (`media {other}`)"
+            "keep one backup on another kind of medium (`media {}`{outside})",
+            other.name()
         ));
     }
     if !has_offsite_copy {

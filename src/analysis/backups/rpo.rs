@@ -7,7 +7,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{
     Backup, BackupId, Location, Media, Offsite, Schedule, Seconds, ServiceId, SiteId, StorageId,
 };
-use crate::syntax::units::format_duration;
+use crate::syntax::units::{format_duration, format_duration_literal};
 
 /// The shortest gap between restore points a backup can actually be restored from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -264,13 +264,25 @@ pub(super) fn check_service(
         } else {
             "is lost"
         };
+        // No restore point: every backup is lost, or the ones that survive have nothing
+        // to restore (differentials with no `full` under them).
+        let survives_unrestorable = newest_kept.is_none()
+            && backups.iter().any(|&id| {
+                facts.intervals[id.index()].is_none()
+                    && fate(context, &plan.backups[id.index()], loss) != Fate::Lost
+            });
+        let none_label = if survives_unrestorable {
+            "what survives has no `full` or `snapshot` to restore"
+        } else {
+            "every backup is lost with it"
+        };
         let mut diagnostic = data_loss(
             Code::RpoUnmet,
             service,
             rpo,
             newest_kept.as_ref(),
             &format!("{what} {is_lost}"),
-            ("restore point", "every backup is lost with it"),
+            ("restore point", none_label),
         );
         if let Some(newest) = &newest_kept {
             diagnostic = label_newest(context, diagnostic, newest);
@@ -287,12 +299,17 @@ pub(super) fn check_service(
                     diagnostic.secondary(backup.span, format!("{where_}: lost with {what}"));
             }
         }
-        out.push(Finding::new(
-            diagnostic.help(format!(
+        let help = if survives_unrestorable {
+            "give the backup a `full` (or a primary `snapshot`) schedule for its differentials and incrementals to build on".to_string()
+        } else {
+            format!(
                 "take restore points at least every {} on storage that does not fail with {what} (for example `incremental every {}` on a backup array, with a `full` to base it on), or raise the rpo",
                 format_duration(rpo),
-                format_duration(rpo)
-            )),
+                format_duration_literal(rpo)
+            )
+        };
+        out.push(Finding::new(
+            diagnostic.help(help),
             [Subject::Service(service_id)],
         ));
     }
@@ -349,7 +366,7 @@ pub(super) fn check_service(
                     format_duration(offsite.every),
                     format_duration(newest.age),
                     plan.sites[offsite.site.id.index()].name,
-                    format_duration(rpo)
+                    format_duration_literal(rpo)
                 );
             } else {
                 help = format!(

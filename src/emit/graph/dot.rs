@@ -153,7 +153,9 @@ pub fn render(drawing: &Drawing) -> String {
             kind if kind.is_recovery() => attributes.push_str(", style=dashed"),
             _ => {}
         }
-        if to.kind == NodeKind::Site {
+        // An edge to a site ends at its cluster, unless it starts inside it (a backup
+        // written to the site it stands at): Graphviz cannot clip that edge and warns.
+        if to.kind == NodeKind::Site && from.site != Some(edge.to) {
             let _ = write!(attributes, ", lhead={}", cluster_id(to));
         }
         if drawing.is_dimmed(edge) {

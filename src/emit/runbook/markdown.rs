@@ -22,11 +22,14 @@ pub fn markdown(runbook: &Runbook) -> String {
     if let Some(rto) = runbook.rto_seconds {
         let _ = write!(out, " · RTO {}", format_duration(rto));
     }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let _ = writeln!(
         out,
-        " · up to {} steps at once · {} steps\n",
+        " · up to {} step{} at once · {} step{}\n",
         runbook.parallelism,
-        runbook.steps.len()
+        plural(runbook.parallelism as usize),
+        runbook.steps.len(),
+        plural(runbook.steps.len())
     );
     let _ = writeln!(
         out,

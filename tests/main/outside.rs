@@ -1,0 +1,549 @@
+//! Plans written by hand from the book alone, by a reviewer who had not read the source:
+//! each test pins a place where drplan and the book disagreed.
+
+use crate::test_builder::Test;
+
+/// A small clean estate the tests below add to.
+const ESTATE: &str = "
+    plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+    role ops { kind owner }
+    site hq { kind office }
+    site vault { kind vault }
+    server host { site hq  allow single-point-of-failure \"one host on purpose\" }
+    service app { on host  data 10GB }
+";
+
+/// A backup of `app` that passes every backup rule.
+const BACKUP: &str =
+    "backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }\n";
+
+fn estate(more: &str) -> String {
+    format!(
+        "{}{}",
+        crate::test_builder::unindent(ESTATE),
+        crate::test_builder::unindent(more)
+    )
+}
+
+/// Line breaks carry no meaning, so `rotate 2` followed by `media tape` is two
+/// properties, not `rotate 2 media` and an unknown property `tape`.
+#[test]
+fn rotate_then_media_is_two_properties() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup tapes {
+              of app
+              full every 1d at 01:00
+              to vault
+              rotate 5
+              media tape
+              keep 30d
+              tested every 30d
+            }
+            backup snaps {
+              of app
+              rotate 2 media snapshot every 1d at 02:00
+              to vault
+              keep 30d
+              tested every 30d
+            }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .stdout("no problems in 1 file\n")
+        .run();
+    let formatted =
+        drplan::fmt::format_source("backup b { rotate 5 media tape }\n").expect("parses");
+    assert_eq!(formatted, "backup b {\n  rotate 5\n  media tape\n}\n");
+}
+
+/// A help that shows plan text shows a duration the language accepts: `90m`, not
+/// `1h 30m` (one number and one unit).
+#[test]
+fn suggested_plan_text_has_one_unit_durations() {
+    let output = Test::new()
+        .plan(
+            "
+            plan p { owner ops  escalation ops  rto 1d  rpo 90m  test-every 30h }
+            role ops { kind owner }
+            site hq { kind office }
+            site away { kind vault }
+            storage nas { kind nas  site hq }
+            server host { site hq  allow single-point-of-failure \"one host\" }
+            service app { on host  data 10GB }
+            backup bk {
+              of app
+              full every 1d at 01:00
+              to nas
+              rotate 2 media
+              offsite away every 36h
+              keep 20h
+              tested every 36h
+            }
+            ",
+        )
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("`incremental every 90m`")
+        .stdout_contains("`offsite away every 90m`")
+        .stdout_contains("`tested every 30h`")
+        .stdout_contains("`keep 36h`")
+        .run();
+    assert!(
+        !output.stdout.contains("every 1h 30m`") && !output.stdout.contains("`keep 1d"),
+        "{}",
+        output.stdout
+    );
+}
+
+/// `--suggest-stages` names its stages after their rollout: stage names share the
+/// plan's one namespace, so `stage-1` in two rollouts could not be pasted back. A soak
+/// it copies is one duration (`36h`, not `1d12h`).
+#[test]
+fn suggested_stages_of_two_rollouts_paste_back_cleanly() {
+    let rollouts = "
+        rollout first {
+          window sat 00:00 .. sun 24:00
+          stage both {
+            go-no-go sun 12:00
+            soak 36h
+            change app-upgrade { on app  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+            change host-firmware { on host  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+        rollout second {
+          window sat 00:00 .. sun 24:00
+          stage only {
+            go-no-go sun 12:00
+            change app-config { on app  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+    ";
+    let output = Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollouts}")))
+        .args(["check", "--suggest-stages", "plan.dr"])
+        .status(1)
+        .stdout_contains("stage first-stage-1 {")
+        .stdout_contains("stage first-stage-2 {")
+        .stdout_contains("stage second-stage-1 {")
+        .stdout_contains("soak 36h")
+        .run();
+    // The suggestions, each from its `rollout` line to its closing brace.
+    let suggestions: Vec<&str> = output
+        .stdout
+        .split("# suggested staging for rollout")
+        .skip(1)
+        .map(|block| {
+            let start = block.find("\nrollout ").expect("a rollout") + 1;
+            let end = start + block[start..].find("\n}\n").expect("its end") + 3;
+            &block[start..end]
+        })
+        .collect();
+    assert_eq!(suggestions.len(), 2, "{}", output.stdout);
+    Test::new()
+        .plan(&format!(
+            "{}{BACKUP}{}",
+            crate::test_builder::unindent(ESTATE),
+            suggestions.concat()
+        ))
+        .args(["check", "plan.dr"])
+        .stdout("no problems in 1 file\n")
+        .run();
+}
+
+/// A `random over` scenario scripts no failure: there is nothing to recover from, so it
+/// gets no runbook (it had one that said "Declare a disaster when:  are down").
+#[test]
+fn a_random_scenario_has_no_runbook() {
+    let plan = estate(
+        "
+        backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+        scenario year { random over 1y }
+        scenario fire {
+          at sat 02:00 fail hq
+          expect app rto 2d
+          activation \"smoke\"
+          reconstitution \"rebuilt\"
+        }
+        ",
+    );
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "year"])
+        .status(2)
+        .stderr_contains("scenario `year` has no scripted failures")
+        .run();
+    // The only scenario with failures is the one a bare `runbook` picks.
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("# Runbook: Recover from scenario fire of plan p")
+        .stdout_contains("up to 2 steps at once")
+        .run();
+}
+
+#[test]
+fn a_runbook_counts_one_step_at_once_in_the_singular() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            scenario fire { at sat 02:00 fail hq  restore-parallelism 1  activation \"a\"  reconstitution \"b\" }
+            ",
+        ))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("up to 1 step at once")
+        .run();
+}
+
+/// An edge from a node to the site cluster it stands in is drawn to the site's point:
+/// `lhead` there makes Graphviz warn "tail is inside head cluster" and drop the clip.
+#[test]
+fn an_edge_to_the_own_site_has_no_lhead() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            standby spare { site hq  covers hq  runs physical  ready-in 1h }
+            standby truck { covers hq  runs physical  ready-in 1d }
+            ",
+        ))
+        .args(["graph", "plan.dr"])
+        .run();
+    let edge = |from: &str, to: &str| {
+        output
+            .stdout
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with(&format!("\"{from}\" -> \"{to}\""))
+            })
+            .unwrap_or_else(|| panic!("no edge {from} -> {to}:\n{}", output.stdout))
+            .to_string()
+    };
+    assert!(!edge("backup:bk", "site:vault").contains("lhead"));
+    assert!(!edge("standby:spare", "site:hq").contains("lhead"));
+    assert!(edge("standby:truck", "site:hq").contains("lhead=\"cluster_site:hq\""));
+}
+
+/// Output larger than a pipe's buffer, read by nobody: the commands that printed with
+/// `print!` panicked with "failed printing to stdout: Broken pipe" under `| head`.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let mut services = String::new();
+    for i in 0..1500 {
+        services.push_str(&format!("service app{i} {{ on host  needs app }}\n"));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("plan.dr"), estate(&services)).expect("write");
+    for args in [
+        vec!["graph", "plan.dr"],
+        vec!["graph", "plan.dr", "--format", "mermaid"],
+    ] {
+        let mut child = crate::test_builder::drplan()
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run drplan");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// `media disk` written to a cloud bucket counts as cloud media: the label says so, and
+/// the help does not suggest the `media disk` the backup already has without saying where.
+#[test]
+fn three_two_one_names_the_medium_it_counted() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            site region { kind cloud }
+            storage bucket { kind cloud  site region }
+            service critical-app { on host  data 10GB  criticality critical }
+            backup bk { of app, critical-app  full every 1d at 01:00  to bucket  keep 30d  tested every 30d }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .run();
+    let text = output
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for wanted in [
+        "backups only on `cloud`",
+        "a copy on cloud (`media disk` written to the cloud)",
+        "(`media disk`, written to a storage that is not in the cloud)",
+    ] {
+        assert!(text.contains(wanted), "no {wanted:?} in\n{}", output.stdout);
+    }
+}
+
+/// Differentials with no full, written to a site that survives: the backup is not lost,
+/// it has nothing to restore, and the label and help say that.
+#[test]
+fn rpo_unmet_tells_an_unrestorable_backup_from_a_lost_one() {
+    let output = Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  differential every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::differential-without-full")
+        .stdout_contains("what survives has no `full` or `snapshot` to restore")
+        .stdout_contains("give the backup a `full`")
+        .run();
+    assert!(
+        !output.stdout.contains("every backup is lost with it"),
+        "{}",
+        output.stdout
+    );
+}
+
+/// The exact table's basis says `fail-probability` for a component given one (it said
+/// "over the mission"), and a service that fails over gets no Monte Carlo figure beside
+/// the exact one: a trial counts the switch-over as down, the exact analysis does not.
+#[test]
+fn the_exact_table_compares_like_with_like() {
+    let output = Test::new()
+        .plan(
+            "
+            plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+            role ops { kind owner }
+            site hq { kind office }
+            site dr { kind colo }
+            server a { site hq  fail-probability 5%  allow single-point-of-failure \"x\" }
+            server b { site hq  mtbf 5y }
+            server b-dr { site dr  fail-probability 1% }
+            service x { on a  data 1GB }
+            service y { on b  failover b-dr after 30m  data 1GB }
+            service z { on a  needs y }
+            backup bk { of x, y  full every 1d at 01:00  to dr  keep 30d  tested every 30d }
+            scenario year { random over 1y }
+            ",
+        )
+        .args(["simulate", "plan.dr", "--trials", "500"])
+        .run();
+    let row = |name: &str| {
+        output
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")) && l.contains("e-"))
+            .unwrap_or_else(|| panic!("no exact row for {name}:\n{}", output.stdout))
+            .to_string()
+    };
+    assert!(row("x").ends_with("fail-probability"), "{}", row("x"));
+    assert!(row("x").contains('('), "x is comparable: {}", row("x"));
+    assert!(row("y").contains('—'), "y fails over: {}", row("y"));
+    assert!(row("z").contains('—'), "z needs y: {}", row("z"));
+}
+
+/// An included file is shown by a tidy path: `shared/roles.dr`, not
+/// `plan/../shared/roles.dr` (which a SARIF consumer cannot map to the repository).
+#[test]
+fn included_files_are_shown_without_dot_dot() {
+    let output = Test::new()
+        .file("plan/estate.dr", "include \"../shared/roles.dr\"\nplan p { owner ops  escalation ops  rto 1d  rpo 1d }\n")
+        .file("shared/roles.dr", "role ops { kind owner  colour blue }\n")
+        .args(["check", "plan"])
+        .status(1)
+        .stdout_contains("shared/roles.dr:1:")
+        .run();
+    assert!(!output.stdout.contains(".."), "{}", output.stdout);
+    Test::new()
+        .file("plan/estate.dr", "include \"../shared/roles.dr\"\nplan p { owner ops  escalation ops  rto 1d  rpo 1d }\n")
+        .file("shared/roles.dr", "role ops { kind owner  colour blue }\n")
+        .args(["check", "--format", "sarif", "plan"])
+        .status(1)
+        .stdout_contains("\"uri\": \"shared/roles.dr\"")
+        .run();
+}
+
+/// `--compare` names timeline entries by event and subject: by position they were
+/// compared with whatever event moved into that place, and the restore that started
+/// and the one that finished shared one row.
+#[test]
+fn compare_names_timeline_entries_by_event() {
+    Test::new()
+        .plan(&estate(
+            "
+            backup bk { of app  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+            standby truck { covers hq  runs physical  ready-in 1d }
+            scenario fire { at sat 02:00 fail hq  activation \"a\"  reconstitution \"b\" }
+            ",
+        ))
+        .args([
+            "simulate",
+            "plan.dr",
+            "--set",
+            "standby.truck.ready-in=4h",
+            "--compare",
+        ])
+        .stdout_contains("timeline[restore-started app].time.seconds")
+        .stdout_contains("timeline[restored app].time.seconds")
+        .stdout_lacks("timeline[app]")
+        .run();
+}
+
+/// Only units of size and duration may stand apart from their number: `40 GiB/h` gets
+/// an error that says so and shows the attached form, not "rate needs a unit".
+#[test]
+fn a_detached_rate_unit_is_explained() {
+    Test::new()
+        .plan(&estate(
+            "
+            service other { on host  change-rate 40 GiB/h  downtime-cost 5000 /h  fail-probability 2 % }
+            ",
+        ))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("rate needs its unit attached")
+        .stdout_contains("`40GiB/h`")
+        .stdout_contains("cost needs its unit attached")
+        .stdout_contains("`5000/h`")
+        .stdout_contains("probability needs its unit attached")
+        .stdout_contains("`2%`")
+        .run();
+}
+
+/// The clean test plans, the hand-written ones included, through the independent tools
+/// the book names: Graphviz renders the DOT without a warning, every runbook's JSON
+/// validates against book/src/runbook.schema.json and every script passes shellcheck
+/// (each tool when installed). The example-plan tests cover `plans/` only.
+#[test]
+fn clean_cases_pass_the_independent_tools() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let has = |tool: &str, flag: &str| Command::new(tool).arg(flag).output().is_ok();
+    let (has_dot, has_shellcheck) = (has("dot", "-V"), has("shellcheck", "--version"));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("book/src/runbook.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a usable schema");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(root.join("tests/cases/ok"))
+        .expect("tests/cases/ok")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "dr"))
+        .collect();
+    paths.sort();
+    let run = |args: &[&str]| {
+        let output = crate::test_builder::drplan()
+            .args(args)
+            .output()
+            .expect("run drplan");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {output:?}");
+        output.stdout
+    };
+    for path in paths {
+        let file = path.to_str().expect("a UTF-8 path");
+        if has_dot {
+            let mut dot = Command::new("dot")
+                .args(["-Tsvg", "-o", "/dev/null"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run dot");
+            let text = run(&["graph", file]);
+            dot.stdin.take().unwrap().write_all(&text).unwrap();
+            let output = dot.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                output.status.success() && stderr.is_empty(),
+                "{file}: Graphviz says:\n{stderr}"
+            );
+        }
+        let plan = drplan::compile(drplan::load::load(&path))
+            .plan
+            .expect("a clean plan resolves");
+        let subjects = plan
+            .scenarios
+            .iter()
+            .filter(|s| !s.events.is_empty())
+            .map(|s| ("--scenario", s.name.to_string()))
+            .chain(
+                plan.rollouts
+                    .iter()
+                    .map(|r| ("--rollout", r.name.to_string())),
+            );
+        for (flag, name) in subjects {
+            let json = run(&["runbook", file, flag, &name, "--format", "json"]);
+            let value: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{file} {flag} {name}: {errors:#?}");
+            if has_shellcheck {
+                let mut lint = Command::new("shellcheck")
+                    .arg("-")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("run shellcheck");
+                let script = run(&["runbook", file, flag, &name, "--format", "sh"]);
+                lint.stdin.take().unwrap().write_all(&script).unwrap();
+                let output = lint.wait_with_output().unwrap();
+                assert!(
+                    output.status.success(),
+                    "{file} {flag} {name}: shellcheck says:\n{}",
+                    String::from_utf8_lossy(&output.stdout)
+                );
+            }
+        }
+    }
+}
+
+/// A size in a message is the size as written, `10GB`, as the timelines show it, not
+/// converted to `9.3GiB`.
+#[test]
+fn no_backup_states_the_size_as_written() {
+    Test::new()
+        .plan(ESTATE)
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("`app` holds 10GB of data and no backup covers it")
+        .run();
+}
+
+/// runbook.md said a plan with errors gets no runbook; a safety finding (here a change
+/// with no rollback) does not stop it, as for `graph` and `simulate`: only a plan that
+/// does not compile does.
+#[test]
+fn a_runbook_is_written_despite_safety_findings_but_not_for_a_broken_plan() {
+    let rollout = "
+        rollout r {
+          window sat 00:00 .. sat 12:00
+          stage one {
+            go-no-go sat 10:00
+            change c { on app  takes 1h  snapshot before  precheck \"p\"  verify smoke }
+          }
+        }
+    ";
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollout}")))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("drplan::missing-rollback")
+        .run();
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{rollout}")))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("# Runbook")
+        .run();
+    Test::new()
+        .plan(&estate(&format!(
+            "{BACKUP}{rollout}service x {{ on nowhere }}\n"
+        )))
+        .args(["runbook", "plan.dr"])
+        .status(1)
+        .run();
+}
