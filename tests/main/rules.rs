@@ -132,3 +132,17 @@ fn unlike_hardware_is_one_finding_per_server_naming_its_standbys() {
     let (rendered, _) = check(&path);
     insta::assert_snapshot!(rendered);
 }
+
+#[test]
+fn no_backup_suggests_a_backup_tested_as_often_as_the_plan_asks() {
+    // Pasted as is, the example must not trip `untested-backup` on a stricter plan.
+    let plan = "plan p { rto 4h  rpo 1d  owner ops  escalation ops  test-every 7d }\n\
+                role ops { kind owner }\nserver h { }\nservice db { on h  data 10GB }\n";
+    crate::test_builder::Test::new()
+        .plan(plan)
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("backup db-nightly { of db  full every 1d at 01:00")
+        .stdout_contains("tested every 7d }`")
+        .run();
+}

@@ -7,6 +7,7 @@ use crate::analysis::estimate::format_bytes;
 use crate::analysis::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Location, Media, ServiceId, SiteId, SiteKind, StorageKind};
+use crate::syntax::units::format_duration_literal;
 use std::collections::BTreeSet;
 
 /// Backups named in labels of one diagnostic before the rest are left out.
@@ -39,9 +40,12 @@ pub(super) fn check_no_backup(context: &Context, service_id: ServiceId, out: &mu
             ),
         );
     }
+    // Monthly, or as often as the plan's `test-every` asks, so that the example passes
+    // the untested-backup rule as pasted.
+    let tested = format_duration_literal(plan.settings.test_every.min(30 * 86_400));
     out.push(Finding::new(
         diagnostic.help(format!(
-            "add a backup, for example `backup {}-nightly {{ of {}  full every 1d at 01:00  to STORAGE  tested every 30d }}`",
+            "add a backup, for example `backup {}-nightly {{ of {}  full every 1d at 01:00  to STORAGE  tested every {tested} }}`",
             service.name, service.name
         )),
         [Subject::Service(service_id)],
