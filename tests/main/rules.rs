@@ -9,16 +9,21 @@ fn rules_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases/rules")
 }
 
-/// Codes produced by `drplan check FILE` run from the file's folder.
-fn check(path: &Path) -> (String, Vec<Code>) {
+/// The diagnostics of `drplan check --format json FILE` run from the file's folder.
+fn check_json(path: &Path) -> serde_json::Value {
     let output = drplan()
         .args(["check", "--format", "json"])
         .arg(path.file_name().expect("a file"))
         .current_dir(path.parent().expect("a folder"))
         .output()
         .expect("run drplan");
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+}
+
+/// Codes produced by `drplan check FILE` run from the file's folder.
+fn check(path: &Path) -> (String, Vec<Code>) {
+    let json = check_json(path);
     let codes = json["diagnostics"]
         .as_array()
         .expect("diagnostics")
@@ -95,13 +100,7 @@ fn unlike_hardware_is_one_finding_per_server_naming_its_standbys() {
     // Two servers covered by eight unlike standbys (one allows the finding): two
     // findings, not sixteen, each labelling the seven standbys that do not allow it.
     let path = rules_dir().join("unlike-hardware/many-standbys.dr");
-    let output = drplan()
-        .args(["check", "--format", "json"])
-        .arg(path.file_name().expect("a file"))
-        .current_dir(path.parent().expect("a folder"))
-        .output()
-        .expect("run drplan");
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let json = check_json(&path);
     let findings: Vec<&serde_json::Value> = json["diagnostics"]
         .as_array()
         .expect("diagnostics")
