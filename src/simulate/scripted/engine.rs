@@ -19,6 +19,7 @@ use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
     RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
 };
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
@@ -114,6 +115,14 @@ pub(super) struct Engine<'p> {
     /// Services in recovery order: what others need first, then the more critical.
     order: Vec<ServiceId>,
     rank: Vec<usize>,
+    /// The services that need each service: whose availability its own can change.
+    dependents: Vec<Vec<ServiceId>>,
+    /// Services whose phase changed since the last settle: where it starts looking.
+    changed: Vec<ServiceId>,
+    /// Ranks of the services queued for a restore slot, so the next is found at once.
+    queued: BTreeSet<usize>,
+    /// Per service, its `needs` entries whose service is unavailable now.
+    unavailable_needs: Vec<u32>,
     wiped: BTreeSet<Component>,
     dead: BTreeSet<Component>,
     swappable: BTreeSet<ServerId>,
@@ -146,6 +155,12 @@ impl<'p> Engine<'p> {
         let mut rank = vec![0; plan.services.len()];
         for (k, s) in order.iter().enumerate() {
             rank[s.index()] = k;
+        }
+        let mut dependents = vec![Vec::new(); plan.services.len()];
+        for (k, service) in plan.services.iter().enumerate() {
+            for need in &service.needs {
+                dependents[need.id.index()].push(ServiceId(k as u32));
+            }
         }
         let states = plan
             .services
@@ -182,6 +197,10 @@ impl<'p> Engine<'p> {
             states,
             order,
             rank,
+            dependents,
+            changed: Vec::new(),
+            queued: BTreeSet::new(),
+            unavailable_needs: vec![0; plan.services.len()],
             wiped: BTreeSet::new(),
             dead: BTreeSet::new(),
             swappable: BTreeSet::new(),
@@ -215,6 +234,21 @@ impl<'p> Engine<'p> {
 
     fn scenario(&self) -> &'p crate::model::Scenario {
         &self.plan.scenarios[self.scenario.index()]
+    }
+
+    /// Move a service to `phase`, keeping the queue of restores and the services the
+    /// next settle must look at in step.
+    fn set_phase(&mut self, service: ServiceId, phase: Phase) {
+        let rank = self.rank[service.index()];
+        let state = &mut self.states[service.index()];
+        if state.phase == Phase::Queued {
+            self.queued.remove(&rank);
+        }
+        if phase == Phase::Queued {
+            self.queued.insert(rank);
+        }
+        state.phase = phase;
+        self.changed.push(service);
     }
 
     fn name(&self, service: ServiceId) -> String {
@@ -288,9 +322,9 @@ impl<'p> Engine<'p> {
             Action::Ready(batch) => self.ready(batch),
             Action::RestoreDone(service, attempt) => self.restore_done(service, attempt),
             Action::Booted(service, attempt) => {
-                let state = &mut self.states[service.index()];
+                let state = &self.states[service.index()];
                 if state.attempt == attempt && state.phase == Phase::Booting {
-                    state.phase = Phase::Up;
+                    self.set_phase(service, Phase::Up);
                     self.settle();
                 }
             }
@@ -299,9 +333,8 @@ impl<'p> Engine<'p> {
                 let services = self.changes[k].services.clone();
                 let mut done = Vec::new();
                 for s in services {
-                    let state = &mut self.states[s.index()];
-                    if state.phase == Phase::Waiting {
-                        state.phase = Phase::Restored;
+                    if self.states[s.index()].phase == Phase::Waiting {
+                        self.set_phase(s, Phase::Restored);
                         done.push(self.name(s));
                     }
                 }
@@ -488,9 +521,9 @@ impl<'p> Engine<'p> {
             },
             other => other,
         };
+        self.set_phase(service, Phase::Waiting);
         let state = &mut self.states[service.index()];
         state.was_lost = true;
-        state.phase = Phase::Waiting;
         state.cause = cause;
         state.job = job;
         match place {
@@ -647,7 +680,7 @@ impl<'p> Engine<'p> {
         let mut batches: std::collections::BTreeMap<Seconds, Vec<ServiceId>> =
             std::collections::BTreeMap::new();
         for service in services {
-            let state = &mut self.states[service.index()];
+            let state = &self.states[service.index()];
             if state.phase != Phase::Waiting {
                 continue;
             }
@@ -657,8 +690,8 @@ impl<'p> Engine<'p> {
                     batches.entry(at).or_default().push(service);
                 }
                 None => {
-                    state.phase = Phase::Stuck;
                     let reason = state.recovery.clone();
+                    self.set_phase(service, Phase::Stuck);
                     self.note(Happening::NotRecovered {
                         service: self.name(service),
                         reason,
@@ -702,36 +735,33 @@ impl<'p> Engine<'p> {
 
     /// Queue a waiting service's restore, start its slot-free revert, or mark it restored.
     fn start_job(&mut self, service: ServiceId) {
-        let state = &mut self.states[service.index()];
+        let state = &self.states[service.index()];
         match state.job {
-            Some(job) if job.uses_slot => state.phase = Phase::Queued,
+            Some(job) if job.uses_slot => self.set_phase(service, Phase::Queued),
             Some(job) => {
-                state.phase = Phase::Restoring;
                 let at = self.now.saturating_add(job.seconds).saturating_add(VERIFY);
                 let attempt = state.attempt;
+                self.set_phase(service, Phase::Restoring);
                 self.push(at, Action::RestoreDone(service, attempt));
             }
-            None => state.phase = Phase::Restored,
+            None => self.set_phase(service, Phase::Restored),
         }
     }
 
     /// Start queued restores while slots are free, in recovery order.
     fn pump(&mut self) {
         while self.restoring < self.slots {
-            let Some(&service) = self
-                .order
-                .iter()
-                .find(|s| self.states[s.index()].phase == Phase::Queued)
-            else {
+            let Some(&rank) = self.queued.first() else {
                 return;
             };
-            let state = &mut self.states[service.index()];
+            let service = self.order[rank];
+            let state = &self.states[service.index()];
             let Some(job) = state.job else {
-                state.phase = Phase::Restored;
+                self.set_phase(service, Phase::Restored);
                 continue;
             };
-            state.phase = Phase::Restoring;
             let attempt = state.attempt;
+            self.set_phase(service, Phase::Restoring);
             self.restoring += 1;
             let at = self.now.saturating_add(job.seconds).saturating_add(VERIFY);
             self.push(at, Action::RestoreDone(service, attempt));
@@ -752,12 +782,13 @@ impl<'p> Engine<'p> {
     }
 
     fn restore_done(&mut self, service: ServiceId, attempt: u32) {
-        let state = &mut self.states[service.index()];
+        let state = &self.states[service.index()];
         if state.attempt != attempt || state.phase != Phase::Restoring {
             return;
         }
-        state.phase = Phase::Restored;
-        if state.job.is_some_and(|j| j.uses_slot) {
+        let uses_slot = state.job.is_some_and(|j| j.uses_slot);
+        self.set_phase(service, Phase::Restored);
+        if uses_slot {
             self.restoring -= 1;
         }
         self.note(Happening::Restored {
@@ -800,16 +831,16 @@ impl<'p> Engine<'p> {
             let new_job = replacement.map(|p| self.job_from(service, p));
             let state = &mut self.states[k];
             state.attempt += 1;
+            state.job = new_job;
             match new_job {
-                Some(job) => {
-                    state.job = Some(job);
+                Some(_) => {
                     if was_restoring {
-                        state.phase = Phase::Queued;
+                        self.set_phase(service, Phase::Queued);
                     }
                 }
                 None => {
-                    state.job = None;
-                    state.phase = Phase::Stuck;
+                    self.set_phase(service, Phase::Stuck);
+                    let state = &mut self.states[k];
                     state.recovery = "no usable restore point of it survives".to_string();
                     let reason = state.recovery.clone();
                     self.note(Happening::NotRecovered {
@@ -869,12 +900,13 @@ impl<'p> Engine<'p> {
         let index = self.changes.len();
         let mut services = Vec::new();
         for service in self.touched(change) {
-            let state = &mut self.states[service.index()];
+            let state = &self.states[service.index()];
             if state.was_lost || state.phase != Phase::Up {
                 continue;
             }
+            self.set_phase(service, Phase::Waiting);
+            let state = &mut self.states[service.index()];
             state.was_lost = true;
-            state.phase = Phase::Waiting;
             state.cause = format!("`{}` failed its verification", record.name);
             state.rollback = Some(index);
             state.lost_at = self.now;
@@ -994,8 +1026,8 @@ impl<'p> Engine<'p> {
     }
 
     fn stuck(&mut self, service: ServiceId, reason: String) {
+        self.set_phase(service, Phase::Stuck);
         let state = &mut self.states[service.index()];
-        state.phase = Phase::Stuck;
         state.recovery.clone_from(&reason);
         self.note(Happening::NotRecovered {
             service: self.name(service),
@@ -1004,29 +1036,54 @@ impl<'p> Engine<'p> {
     }
 
     /// Recompute availability in recovery order; note what went down or came back, and
-    /// boot restored services whose needs are all available.
+    /// boot restored services whose needs are all available. Only what changed is
+    /// looked at: the services whose phase moved since the last settle, then the
+    /// dependents of each service whose availability flipped (a settle per event over
+    /// every service made a replay quadratic in the services it lost).
     fn settle(&mut self) {
         let plan = self.plan;
+        let changed = std::mem::take(&mut self.changed);
         let mut went_down: Vec<(ServiceId, Option<ServiceId>)> = Vec::new();
         let mut came_back: Vec<ServiceId> = Vec::new();
-        for k in 0..self.order.len() {
-            let service = self.order[k];
-            let needs = &plan.services[service.index()].needs;
-            let missing = needs
-                .iter()
-                .map(|n| n.id)
-                .find(|n| !self.states[n.index()].is_available);
+        // Popped lowest rank first, and a flip only adds higher ranks (what needs it):
+        // each service is decided after all it needs, as one pass in order would.
+        let mut pending: BTreeSet<usize> = changed.iter().map(|s| self.rank[s.index()]).collect();
+        while let Some(rank) = pending.pop_first() {
+            let service = self.order[rank];
             let state = &self.states[service.index()];
-            let is_available = state.phase == Phase::Up && missing.is_none();
-            if is_available != state.is_available {
+            let is_available =
+                state.phase == Phase::Up && self.unavailable_needs[service.index()] == 0;
+            if is_available == state.is_available {
+                continue;
+            }
+            if is_available {
+                came_back.push(service);
+            } else {
+                // The need it waits for matters only while it runs (and is not lost).
+                let missing = (state.phase == Phase::Up)
+                    .then(|| {
+                        plan.services[service.index()]
+                            .needs
+                            .iter()
+                            .map(|n| n.id)
+                            .find(|n| !self.states[n.index()].is_available)
+                    })
+                    .flatten();
+                went_down.push((service, missing));
+            }
+            self.states[service.index()].is_available = is_available;
+            for &dependent in &self.dependents[service.index()] {
+                let count = &mut self.unavailable_needs[dependent.index()];
                 if is_available {
-                    came_back.push(service);
+                    *count -= 1;
                 } else {
-                    went_down.push((service, missing));
+                    *count += 1;
+                }
+                let later = self.rank[dependent.index()];
+                if later > rank {
+                    pending.insert(later);
                 }
             }
-            let state = &mut self.states[service.index()];
-            state.is_available = is_available;
         }
         went_down.sort_by_key(|&(s, _)| s);
         came_back.sort_unstable();
@@ -1045,39 +1102,37 @@ impl<'p> Engine<'p> {
             }
             state.back_at = None;
         }
-        // Lost services first, grouped by cause; then the unavailable, by need.
-        let mut causes: Vec<String> = Vec::new();
-        for &(service, _) in &went_down {
-            let state = &self.states[service.index()];
-            if state.phase != Phase::Up && !causes.contains(&state.cause) {
-                causes.push(state.cause.clone());
-            }
-        }
-        for cause in causes {
-            let services = went_down
-                .iter()
-                .filter(|(s, _)| {
-                    let state = &self.states[s.index()];
-                    state.phase != Phase::Up && state.cause == cause
-                })
-                .map(|&(s, _)| self.name(s))
-                .collect();
-            self.note(Happening::Down { services, cause });
-        }
-        let mut needs: Vec<ServiceId> = Vec::new();
+        // Lost services first, grouped by cause (in first-seen order); then the
+        // unavailable, by need.
+        let mut by_cause: Vec<(String, Vec<String>)> = Vec::new();
+        let mut cause_slot: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut by_need: Vec<(ServiceId, Vec<String>)> = Vec::new();
+        let mut need_slot: FxHashMap<ServiceId, usize> = FxHashMap::default();
         for &(service, missing) in &went_down {
-            if let (Phase::Up, Some(need)) = (self.states[service.index()].phase, missing) {
-                if !needs.contains(&need) {
-                    needs.push(need);
+            let state = &self.states[service.index()];
+            let name = plan.services[service.index()].name.to_string();
+            match (state.phase, missing) {
+                (Phase::Up, Some(need)) => {
+                    let slot = *need_slot.entry(need).or_insert_with(|| {
+                        by_need.push((need, Vec::new()));
+                        by_need.len() - 1
+                    });
+                    by_need[slot].1.push(name);
+                }
+                (Phase::Up, None) => {}
+                _ => {
+                    let slot = *cause_slot.entry(state.cause.as_str()).or_insert_with(|| {
+                        by_cause.push((state.cause.clone(), Vec::new()));
+                        by_cause.len() - 1
+                    });
+                    by_cause[slot].1.push(name);
                 }
             }
         }
-        for need in needs {
-            let services = went_down
-                .iter()
-                .filter(|&&(s, m)| self.states[s.index()].phase == Phase::Up && m == Some(need))
-                .map(|&(s, _)| self.name(s))
-                .collect();
+        for (cause, services) in by_cause {
+            self.note(Happening::Down { services, cause });
+        }
+        for (need, services) in by_need {
             self.note(Happening::Unavailable {
                 services,
                 need: self.name(need),
@@ -1090,21 +1145,23 @@ impl<'p> Engine<'p> {
             let services = came_back.iter().map(|&s| self.name(s)).collect();
             self.note(Happening::Back { services });
         }
-        // Boot what is restored and no longer waits for a need.
-        for k in 0..self.order.len() {
-            let service = self.order[k];
-            if self.states[service.index()].phase != Phase::Restored {
-                continue;
-            }
-            let is_waiting = plan.services[service.index()]
-                .needs
-                .iter()
-                .any(|n| !self.states[n.id.index()].is_available);
-            if is_waiting {
-                continue;
-            }
-            let state = &mut self.states[service.index()];
-            state.phase = Phase::Booting;
+        // Boot what is restored and no longer waits for a need. Only a service restored
+        // since the last settle, or one whose need just came back, can be newly ready.
+        let mut ready: Vec<usize> = changed
+            .iter()
+            .chain(came_back.iter().flat_map(|s| &self.dependents[s.index()]))
+            .filter(|s| {
+                self.states[s.index()].phase == Phase::Restored
+                    && self.unavailable_needs[s.index()] == 0
+            })
+            .map(|s| self.rank[s.index()])
+            .collect();
+        ready.sort_unstable();
+        ready.dedup();
+        for rank in ready {
+            let service = self.order[rank];
+            self.set_phase(service, Phase::Booting);
+            let state = &self.states[service.index()];
             let at = now.saturating_add(state.boot);
             let attempt = state.attempt;
             self.push(at, Action::Booted(service, attempt));
