@@ -17,7 +17,8 @@ use crate::analysis::Context;
 use crate::graph::Graph;
 use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
-    RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
+    RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, VmId,
+    MINUTES_PER_WEEK,
 };
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
@@ -123,6 +124,12 @@ pub(super) struct Engine<'p> {
     queued: BTreeSet<usize>,
     /// Per service, its `needs` entries whose service is unavailable now.
     unavailable_needs: Vec<u32>,
+    /// The services on each server or vm, and the vms on each server's local disk: a
+    /// failure looks only at what it touches, not at the whole plan.
+    hosted_on: FxHashMap<Component, Vec<ServiceId>>,
+    local_vms: FxHashMap<ServerId, Vec<VmId>>,
+    /// Services with fewer hosts than their quorum: down at any failure.
+    short_of_quorum: Vec<ServiceId>,
     wiped: BTreeSet<Component>,
     dead: BTreeSet<Component>,
     swappable: BTreeSet<ServerId>,
@@ -157,9 +164,27 @@ impl<'p> Engine<'p> {
             rank[s.index()] = k;
         }
         let mut dependents = vec![Vec::new(); plan.services.len()];
+        let mut hosted_on: FxHashMap<Component, Vec<ServiceId>> = FxHashMap::default();
+        let mut short_of_quorum = Vec::new();
         for (k, service) in plan.services.iter().enumerate() {
+            let id = ServiceId(k as u32);
             for need in &service.needs {
-                dependents[need.id.index()].push(ServiceId(k as u32));
+                dependents[need.id.index()].push(id);
+            }
+            for host in &service.hosts {
+                hosted_on
+                    .entry(Self::host_component(host.id))
+                    .or_default()
+                    .push(id);
+            }
+            if (service.hosts.len() as u64) < service.quorum.max(1) {
+                short_of_quorum.push(id);
+            }
+        }
+        let mut local_vms: FxHashMap<ServerId, Vec<VmId>> = FxHashMap::default();
+        for (k, vm) in plan.vms.iter().enumerate() {
+            if let Some(host) = vm.host.filter(|_| vm.storage.is_empty()) {
+                local_vms.entry(host.id).or_default().push(VmId(k as u32));
             }
         }
         let states = plan
@@ -201,6 +226,9 @@ impl<'p> Engine<'p> {
             changed: Vec::new(),
             queued: BTreeSet::new(),
             unavailable_needs: vec![0; plan.services.len()],
+            hosted_on,
+            local_vms,
+            short_of_quorum,
             wiped: BTreeSet::new(),
             dead: BTreeSet::new(),
             swappable: BTreeSet::new(),
@@ -376,13 +404,14 @@ impl<'p> Engine<'p> {
             component: self.plan.component_name(target).to_string(),
             disk_only,
         });
+        // What this failure wipes that was not wiped before.
+        let mut newly_wiped: Vec<Component> = Vec::new();
         match (target, disk_only) {
             (Component::Server(server), true) => {
-                self.wiped.insert(target);
-                for (k, vm) in self.plan.vms.iter().enumerate() {
-                    if vm.host.map(|h| h.id) == Some(server) && vm.storage.is_empty() {
-                        self.wiped
-                            .insert(Component::Vm(crate::model::VmId(k as u32)));
+                let vms = self.local_vms.get(&server).into_iter().flatten();
+                for component in std::iter::once(target).chain(vms.map(|&v| Component::Vm(v))) {
+                    if self.wiped.insert(component) {
+                        newly_wiped.push(component);
                     }
                 }
                 if !self.dead.contains(&target) {
@@ -395,8 +424,10 @@ impl<'p> Engine<'p> {
                     if let Component::Server(s) = component {
                         self.swappable.remove(s);
                     }
+                    if self.wiped.insert(*component) {
+                        newly_wiped.push(*component);
+                    }
                 }
-                self.wiped.extend(below.iter().copied());
                 self.dead.extend(below);
                 if let Component::Site(site) = target {
                     self.failed_sites.insert(site);
@@ -411,9 +442,24 @@ impl<'p> Engine<'p> {
         } else {
             format!("`{}` failed", self.plan.component_name(target))
         };
+        // Only these can fall short of their quorum now: any other service has the
+        // hosts it had at the last failure, which it survived (or it was lost then).
+        let mut exposed: Vec<ServiceId> = newly_wiped
+            .iter()
+            .filter_map(|c| self.hosted_on.get(c))
+            .flatten()
+            .chain(&self.short_of_quorum)
+            .copied()
+            .chain(match target {
+                Component::Service(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        exposed.sort_unstable();
+        exposed.dedup();
         let mut group = Vec::new();
-        for k in 0..self.plan.services.len() {
-            let id = ServiceId(k as u32);
+        for id in exposed {
+            let k = id.index();
             if self.states[k].was_lost || self.states[k].phase != Phase::Up {
                 continue;
             }
