@@ -130,6 +130,8 @@ pub(super) struct Engine<'p> {
     local_vms: FxHashMap<ServerId, Vec<VmId>>,
     /// Services with fewer hosts than their quorum: down at any failure.
     short_of_quorum: Vec<ServiceId>,
+    /// The standbys that cover each server or site, in written order.
+    covers: FxHashMap<Covered, Vec<StandbyId>>,
     wiped: BTreeSet<Component>,
     dead: BTreeSet<Component>,
     swappable: BTreeSet<ServerId>,
@@ -181,6 +183,15 @@ impl<'p> Engine<'p> {
                 short_of_quorum.push(id);
             }
         }
+        let mut covers: FxHashMap<Covered, Vec<StandbyId>> = FxHashMap::default();
+        for (k, standby) in plan.standbys.iter().enumerate() {
+            for covered in &standby.covers {
+                covers
+                    .entry(covered.id)
+                    .or_default()
+                    .push(StandbyId(k as u32));
+            }
+        }
         let mut local_vms: FxHashMap<ServerId, Vec<VmId>> = FxHashMap::default();
         for (k, vm) in plan.vms.iter().enumerate() {
             if let Some(host) = vm.host.filter(|_| vm.storage.is_empty()) {
@@ -229,6 +240,7 @@ impl<'p> Engine<'p> {
             hosted_on,
             local_vms,
             short_of_quorum,
+            covers,
             wiped: BTreeSet::new(),
             dead: BTreeSet::new(),
             swappable: BTreeSet::new(),
@@ -590,18 +602,17 @@ impl<'p> Engine<'p> {
     /// Standbys that replace a server, directly or through its site, in written order.
     fn covering(&self, server: ServerId) -> Vec<StandbyId> {
         let site = self.plan.servers[server.index()].site.map(|s| s.id);
-        (0..self.plan.standbys.len())
-            .map(|k| StandbyId(k as u32))
-            .filter(|s| {
-                self.plan.standbys[s.index()]
-                    .covers
-                    .iter()
-                    .any(|c| match c.id {
-                        Covered::Server(x) => x == server,
-                        Covered::Site(x) => Some(x) == site,
-                    })
-            })
-            .collect()
+        let mut found: Vec<StandbyId> = self
+            .covers
+            .get(&Covered::Server(server))
+            .into_iter()
+            .chain(site.and_then(|s| self.covers.get(&Covered::Site(s))))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     fn is_standby_lost(&self, standby: StandbyId) -> bool {
