@@ -507,7 +507,7 @@ pub enum StandbyKind {
 }
 
 /// What a standby replaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "id")]
 pub enum Covered {
     Server(ServerId),

@@ -10,6 +10,7 @@
 //! - people's steps with no figure in the plan (a pre-check, a call) count as 0s.
 
 pub mod document;
+mod index;
 mod rollout;
 mod scenario;
 
@@ -18,6 +19,9 @@ pub use scenario::scenario;
 
 use crate::model::{Plan, RoleId, RoleKind, Seconds};
 use document::{Action, Contact, Drill, Gate, Phase, Step};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A command is killed and its step failed after no less than this.
 pub const MIN_TIMEOUT: Seconds = 10 * 60;
@@ -85,13 +89,15 @@ fn set_timeouts(steps: &mut [Step]) {
 #[derive(Default)]
 struct Contacts {
     roles: Vec<(RoleId, &'static str)>,
+    /// The roles already added (a runbook adds one per service).
+    added: FxHashSet<RoleId>,
 }
 
 impl Contacts {
     /// Add a role; `relation` is the kind used when the role declares none.
     fn add(&mut self, role: Option<RoleId>, relation: &'static str) {
         if let Some(role) = role {
-            if !self.roles.iter().any(|(r, _)| *r == role) {
+            if self.added.insert(role) {
                 self.roles.push((role, relation));
             }
         }
@@ -135,25 +141,47 @@ fn who(plan: &Plan, role: Option<RoleId>) -> Option<String> {
 }
 
 /// Order steps so each comes after all of its `after`, earliest clock first, ties in
-/// the order built (Kahn's algorithm, deterministic).
+/// the order built (Kahn's algorithm, deterministic). Ids are looked up in a map and
+/// the ready steps kept in a heap: a runbook has steps per lost service, and scans of
+/// every step for each one made large runbooks quadratic.
 fn sort_steps(steps: Vec<Step>) -> Vec<Step> {
-    let index_of = |id: &str| steps.iter().position(|s| s.id == id);
-    let mut waiting: Vec<usize> = steps
-        .iter()
-        .map(|s| s.after.iter().filter(|a| index_of(a).is_some()).count())
+    let mut with_id: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, step) in steps.iter().enumerate() {
+        with_id.entry(step.id.as_str()).or_default().push(i);
+    }
+    // Each `after` that names a step counts, repeats too; a step done releases each
+    // step that waits for its id once.
+    let mut waiting = vec![0usize; steps.len()];
+    let mut released: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, step) in steps.iter().enumerate() {
+        let mut named: Vec<&str> = step
+            .after
+            .iter()
+            .map(String::as_str)
+            .filter(|a| with_id.contains_key(a))
+            .collect();
+        waiting[i] = named.len();
+        named.sort_unstable();
+        named.dedup();
+        for id in named {
+            for &j in &with_id[id] {
+                released[j].push(i);
+            }
+        }
+    }
+    let key = |i: usize| Reverse((steps[i].phase == Phase::Rollback, steps[i].clock_seconds, i));
+    let mut ready: BinaryHeap<_> = (0..steps.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(key)
         .collect();
-    let mut done = vec![false; steps.len()];
     let mut order = Vec::with_capacity(steps.len());
     while order.len() < steps.len() {
-        let next = (0..steps.len())
-            .filter(|&i| !done[i] && waiting[i] == 0)
-            .min_by_key(|&i| (steps[i].phase == Phase::Rollback, steps[i].clock_seconds, i))
-            .expect("step dependencies form no cycle");
-        done[next] = true;
+        let Reverse((_, _, next)) = ready.pop().expect("step dependencies form no cycle");
         order.push(next);
-        for (i, step) in steps.iter().enumerate() {
-            if step.after.iter().any(|a| *a == steps[next].id) {
-                waiting[i] -= 1;
+        for &i in &released[next] {
+            waiting[i] -= 1;
+            if waiting[i] == 0 {
+                ready.push(key(i));
             }
         }
     }
@@ -167,14 +195,23 @@ fn sort_steps(steps: Vec<Step>) -> Vec<Step> {
 /// The clock of steps without one from the simulation: the latest end of what they
 /// come after, plus their own expected time.
 fn fill_clock(steps: &mut [Step], from: usize) {
+    let mut clocks: Vec<Seconds> = steps.iter().map(|s| s.clock_seconds).collect();
+    // The first step of each id, as a search from the start would find.
+    let mut first_with_id: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, step) in steps.iter().enumerate() {
+        first_with_id.entry(step.id.as_str()).or_insert(i);
+    }
     for i in from..steps.len() {
         let start = steps[i]
             .after
             .iter()
-            .filter_map(|a| steps.iter().find(|s| s.id == *a))
-            .map(|s| s.clock_seconds)
+            .filter_map(|a| first_with_id.get(a.as_str()))
+            .map(|&j| clocks[j])
             .max()
             .unwrap_or(0);
-        steps[i].clock_seconds = start + steps[i].expected_seconds;
+        clocks[i] = start + steps[i].expected_seconds;
+    }
+    for (step, clock) in steps.iter_mut().zip(clocks).skip(from) {
+        step.clock_seconds = clock;
     }
 }

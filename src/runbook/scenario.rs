@@ -3,12 +3,14 @@
 //! (`simulate::scripted`), so a runbook's clock and the simulator never disagree.
 
 use super::document::{Action, Drill, Phase, Runbook, RunbookKind, Step, FORMAT_VERSION};
+use super::index::PlanIndex;
 use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Contacts};
 use crate::analysis::estimate::format_bytes;
 use crate::graph::Graph;
 use crate::model::{Plan, ScenarioId, Seconds, ServiceId};
 use crate::simulate::scripted::{self, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND};
 use crate::syntax::units::{format_duration, format_rate};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 
 /// What the replay says about one service.
@@ -42,12 +44,13 @@ struct RestoreTrace {
 pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     let record = &plan.scenarios[id.index()];
     let report = scripted::run(plan, graph, id);
-    let service_id = |name: &str| {
-        plan.services
-            .iter()
-            .position(|s| s.name == name)
-            .map(|i| ServiceId(i as u32))
-    };
+    let index = PlanIndex::new(plan);
+    let service_id = |name: &str| index.service(name);
+    // The replay's result per service; the first, as `Report::service` finds it.
+    let mut reported: FxHashMap<&str, &scripted::ServiceReport> = FxHashMap::default();
+    for r in &report.services {
+        reported.entry(r.service.as_str()).or_insert(r);
+    }
 
     let mut traces: BTreeMap<ServiceId, Trace> = BTreeMap::new();
     let mut detected: Option<Seconds> = None;
@@ -177,10 +180,11 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     if let Some(e) = who(plan, escalation) {
         calls.push(format!("escalation {e}"));
     }
+    let mut called: FxHashSet<String> = calls.iter().cloned().collect();
     for &s in &order {
         if let Some(o) = who(plan, plan.services[s.index()].owner.map(|r| r.id)) {
             let call = format!("owner of {} {o}", name(s));
-            if !calls.contains(&call) {
+            if called.insert(call.clone()) {
                 calls.push(call);
             }
         }
@@ -228,6 +232,8 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     let mut ready_step: BTreeMap<ServiceId, String> = BTreeMap::new();
     let mut up_step: BTreeMap<ServiceId, String> = BTreeMap::new();
     let mut failbacks: Vec<(ServiceId, String, Seconds)> = Vec::new();
+    // A standby, disk swap or rollback is one step however many services it serves.
+    let mut placed: FxHashSet<String> = FxHashSet::default();
     let mut restores = 0;
     for &s in &order {
         let trace = &traces[&s];
@@ -261,10 +267,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         let mut previous = "notify".to_string();
         if let Some((at, _, venue)) = &trace.place {
             if let Some(place_step) =
-                place_step(plan, s, *at, venue, &no_go, detect_at, &escalate_to, &steps)
+                place_step(plan, &index, s, *at, venue, &no_go, detect_at, &escalate_to)
             {
                 previous = place_step.id.clone();
-                if !steps.iter().any(|x| x.id == place_step.id) {
+                if placed.insert(place_step.id.clone()) {
                     steps.push(place_step);
                 }
                 match venue {
@@ -278,10 +284,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         }
         if let Some(restore) = &trace.restore {
             restores += 1;
-            let backup = restore
-                .backup
-                .as_ref()
-                .and_then(|b| plan.backups.iter().find(|x| x.name == *b));
+            let backup = restore.backup.as_ref().and_then(|b| index.backup(b));
             let what = match (restore.data, restore.rate) {
                 (Some(data), Some(rate)) => format!(
                     " ({}; expected {} at {})",
@@ -344,15 +347,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                 Some(command) => Drill::Substitute { command },
                 None => Drill::Skip,
             };
-            let others: Vec<String> = plan
-                .backups
+            let others: Vec<String> = index
+                .backups_of(s)
                 .iter()
                 .filter(|b| Some(b.name.as_str()) != restore.backup.as_deref())
-                .filter(|b| {
-                    b.subjects.iter().any(
-                        |x| matches!(x.id, crate::model::BackupSubject::Service(id) if id == s),
-                    )
-                })
                 .map(|b| b.name.to_string())
                 .collect();
             restore_step.on_failure = format!(
@@ -411,24 +409,36 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         up_step.insert(s, previous);
     }
     // Dependencies between the lost services: a service starts once what it needs is up.
-    for &s in &order {
-        let Some(up) = up_step.get(&s) else { continue };
-        // Only a service's own steps wait for its needs (not a shared standby or the call).
-        let own = format!(".{}", plan.services[s.index()].name);
-        if !up.ends_with(&own) || up.starts_with("standby.") {
-            continue;
+    let mut waits: Vec<(usize, Vec<String>)> = Vec::new();
+    {
+        let mut first_with_id: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, x) in steps.iter().enumerate() {
+            first_with_id.entry(x.id.as_str()).or_insert(i);
         }
-        let needs: Vec<String> = plan.services[s.index()]
-            .needs
-            .iter()
-            .filter_map(|n| up_step.get(&n.id))
-            .cloned()
-            .collect();
-        if let Some(first) = steps.iter_mut().find(|x| x.id == *up) {
-            for need in needs {
-                if !first.after.contains(&need) && need != first.id {
-                    first.after.push(need);
-                }
+        for &s in &order {
+            let Some(up) = up_step.get(&s) else { continue };
+            // Only a service's own steps wait for its needs (not a shared standby or the call).
+            let own = format!(".{}", plan.services[s.index()].name);
+            if !up.ends_with(&own) || up.starts_with("standby.") {
+                continue;
+            }
+            let needs: Vec<String> = plan.services[s.index()]
+                .needs
+                .iter()
+                .filter_map(|n| up_step.get(&n.id))
+                .cloned()
+                .collect();
+            if let Some(&first) = first_with_id.get(up.as_str()) {
+                waits.push((first, needs));
+            }
+        }
+    }
+    for (first, needs) in waits {
+        let first = &mut steps[first];
+        let mut listed: FxHashSet<String> = first.after.iter().cloned().collect();
+        for need in needs {
+            if need != first.id && listed.insert(need.clone()) {
+                first.after.push(need);
             }
         }
     }
@@ -468,8 +478,8 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                 if trace.restore.is_some() {
                     text.push_str(" and an integrity check of the restored data");
                 }
-                if let Some(lost) = report
-                    .service(&service.name)
+                if let Some(lost) = reported
+                    .get(service.name.as_str())
                     .and_then(|r| r.data_lost)
                     .filter(|&l| l > 0)
                 {
@@ -544,14 +554,29 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     steps.push(validate);
     // Fail back in reverse dependency order: what needs others first.
     let moved: Vec<ServiceId> = failbacks.iter().map(|(s, _, _)| *s).collect();
+    let is_moved: FxHashSet<ServiceId> = moved.iter().copied().collect();
+    // Per moved service, the moved services that need it, in the order they moved.
+    let mut dependants_of: FxHashMap<ServiceId, Vec<ServiceId>> = FxHashMap::default();
+    for &d in &moved {
+        for need in &plan.services[d.index()].needs {
+            if is_moved.contains(&need.id) {
+                let dependants = dependants_of.entry(need.id).or_default();
+                // A need written twice still makes one dependant.
+                if dependants.last() != Some(&d) {
+                    dependants.push(d);
+                }
+            }
+        }
+    }
     let mut last_failback = vec!["validate".to_string()];
     for (s, place, after) in failbacks.iter().rev() {
         let service = &plan.services[s.index()];
         let trace = &traces[s];
         let copy = trace.restore.as_ref().map_or(0, |r| r.seconds);
-        let dependants: Vec<String> = moved
-            .iter()
-            .filter(|d| plan.services[d.index()].needs.iter().any(|n| n.id == *s))
+        let dependants: Vec<String> = dependants_of
+            .get(s)
+            .into_iter()
+            .flatten()
             .map(|d| format!("failback.{}", plan.services[d.index()].name))
             .collect();
         let mut failback = step(
@@ -588,9 +613,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         last_failback = moved
             .iter()
             .filter(|s| {
-                !moved
+                !plan.services[s.index()]
+                    .needs
                     .iter()
-                    .any(|d| plan.services[s.index()].needs.iter().any(|n| n.id == *d))
+                    .any(|n| is_moved.contains(&n.id))
             })
             .map(|s| format!("failback.{}", plan.services[s.index()].name))
             .collect();
@@ -683,13 +709,13 @@ fn hosts(plan: &Plan, service: ServiceId) -> String {
 #[allow(clippy::too_many_arguments)]
 fn place_step(
     plan: &Plan,
+    index: &PlanIndex,
     service: ServiceId,
     at: Seconds,
     venue: &Venue,
     no_go: &[(String, String)],
     detect_at: Seconds,
     escalate_to: &str,
-    steps: &[Step],
 ) -> Option<Step> {
     let record = &plan.services[service.index()];
     let owner = record
@@ -697,10 +723,7 @@ fn place_step(
         .or(plan.settings.owner)
         .map(|r| plan.roles[r.id.index()].name.to_string());
     if let Venue::Standby(name) = venue {
-        let standby = plan.standbys.iter().find(|s| s.name == name)?;
-        if let Some(existing) = steps.iter().find(|s| s.id == format!("standby.{name}")) {
-            return Some(existing.clone());
-        }
+        let standby = index.standby(name)?;
         let mut activate = step(
             format!("standby.{name}"),
             Phase::Recovery,

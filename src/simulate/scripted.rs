@@ -19,6 +19,7 @@ use crate::model::{
     StandbyId, MINUTES_PER_WEEK,
 };
 use petgraph::Direction;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -95,9 +96,17 @@ pub fn blast_radius(plan: &Plan, graph: &Graph, scenario: ScenarioId) -> BlastRa
             }
         }
     }
+    // By name, the first written as a search would find it: one search per lost
+    // service made a large loss quadratic.
+    let mut service_id: FxHashMap<&str, ServiceId> = FxHashMap::default();
+    for (k, service) in plan.services.iter().enumerate() {
+        service_id
+            .entry(service.name.as_str())
+            .or_insert(ServiceId(k as u32));
+    }
     for lost in &report.services {
-        if let Some(k) = plan.services.iter().position(|s| s.name == lost.service) {
-            radius.down.insert(Component::Service(ServiceId(k as u32)));
+        if let Some(&id) = service_id.get(lost.service.as_str()) {
+            radius.down.insert(Component::Service(id));
         }
     }
     for (k, standby) in plan.standbys.iter().enumerate() {

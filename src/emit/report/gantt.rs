@@ -6,6 +6,7 @@ use super::svg::{clip, hours, Anchor, HourAxis, Svg};
 use crate::model::{Plan, Seconds};
 use crate::simulate::scripted::{Happening, Report};
 use crate::syntax::units::format_duration;
+use rustc_hash::FxHashMap;
 
 const LABEL_WIDTH: f64 = 170.0;
 const PLOT_WIDTH: f64 = 740.0;
@@ -75,85 +76,131 @@ pub(super) struct Segment {
     pub end: Option<Seconds>,
 }
 
-fn lists(services: &[String], name: &str) -> bool {
-    services.iter().any(|s| s == name)
+/// One service's outage as the timeline is read: its bars so far, and the phase it is
+/// in since when.
+#[derive(Default)]
+struct Outage {
+    bars: Vec<Segment>,
+    open: Option<(Phase, Seconds)>,
+    /// The last timeline entry that moved it: an entry naming it twice moves it once.
+    last_entry: Option<usize>,
 }
 
-/// The phases of one service's outage, read off the timeline.
-pub(super) fn segments(report: &Report, service: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut open: Option<(Phase, Seconds)> = None;
-    let mut switch = |open: &mut Option<(Phase, Seconds)>, next: Option<Phase>, at: Seconds| {
-        if let Some((phase, start)) = open.take() {
+impl Outage {
+    /// End the open phase at `at` and start `next` (none: the service is back).
+    fn switch(&mut self, next: Option<Phase>, at: Seconds) {
+        if let Some((phase, start)) = self.open.take() {
             let phase = match (phase, next) {
                 (Phase::Down, Some(Phase::Lead)) => Phase::Detection,
                 (phase, _) => phase,
             };
             if at > start {
-                out.push(Segment {
+                self.bars.push(Segment {
                     phase,
                     start,
                     end: Some(at),
                 });
             }
         }
-        *open = next.map(|phase| (phase, at));
-    };
-    for entry in &report.timeline {
-        let at = entry.time.seconds;
-        let next = match &entry.event {
-            Happening::Down { services, .. } if lists(services, service) => Some(Phase::Down),
-            Happening::Unavailable { services, .. } if lists(services, service) => {
-                Some(Phase::Dependency)
-            }
-            Happening::Detected { services } if lists(services, service) => Some(Phase::Lead),
-            Happening::PlaceReady { services, .. } if lists(services, service) => {
-                Some(Phase::Queued)
-            }
-            Happening::RestoreStarted { service: s, .. } if s == service => Some(Phase::Restore),
-            Happening::RestoreAborted { service: s, .. } if s == service => {
-                if let Some((Phase::Restore, start)) = open {
-                    open = Some((Phase::Aborted, start));
+        self.open = next.map(|phase| (phase, at));
+    }
+
+    /// What a timeline entry that names this service does to it.
+    fn apply(&mut self, entry: usize, event: &Happening, at: Seconds) {
+        if self.last_entry == Some(entry) {
+            return;
+        }
+        self.last_entry = Some(entry);
+        let next = match event {
+            Happening::Down { .. } => Phase::Down,
+            Happening::Unavailable { .. } => Phase::Dependency,
+            Happening::Detected { .. } => Phase::Lead,
+            Happening::PlaceReady { .. } => Phase::Queued,
+            Happening::RestoreStarted { .. } => Phase::Restore,
+            Happening::RestoreAborted { .. } => {
+                if let Some((Phase::Restore, start)) = self.open {
+                    self.open = Some((Phase::Aborted, start));
                 }
-                Some(Phase::Queued)
+                Phase::Queued
             }
-            Happening::Restored { service: s } if s == service => Some(Phase::Boot),
-            Happening::Back { services } if lists(services, service) => {
-                switch(&mut open, None, at);
-                continue;
-            }
-            Happening::NotRecovered { service: s, .. } if s == service => Some(Phase::Stuck),
-            _ => continue,
+            Happening::Restored { .. } => Phase::Boot,
+            Happening::Back { .. } => return self.switch(None, at),
+            Happening::NotRecovered { .. } => Phase::Stuck,
+            Happening::Failed { .. }
+            | Happening::Corrupted { .. }
+            | Happening::VerificationFailed { .. }
+            | Happening::NoGo { .. } => return,
         };
         // A service already down that a later failure lists again keeps its phase.
-        if matches!(next, Some(Phase::Down | Phase::Dependency)) && open.is_some() {
-            continue;
+        if matches!(next, Phase::Down | Phase::Dependency) && self.open.is_some() {
+            return;
         }
-        switch(&mut open, next, at);
+        self.switch(Some(next), at);
     }
-    if let Some((phase, start)) = open {
-        out.push(Segment {
-            phase,
-            start,
-            end: None,
-        });
+
+    fn finish(mut self) -> Vec<Segment> {
+        if let Some((phase, start)) = self.open {
+            self.bars.push(Segment {
+                phase,
+                start,
+                end: None,
+            });
+        }
+        self.bars
     }
-    out
+}
+
+/// The services a timeline entry names.
+fn named(event: &Happening) -> &[String] {
+    match event {
+        Happening::Down { services, .. }
+        | Happening::Unavailable { services, .. }
+        | Happening::Detected { services }
+        | Happening::PlaceReady { services, .. }
+        | Happening::Back { services } => services,
+        Happening::RestoreStarted { service, .. }
+        | Happening::RestoreAborted { service, .. }
+        | Happening::Restored { service }
+        | Happening::NotRecovered { service, .. } => std::slice::from_ref(service),
+        Happening::Failed { .. }
+        | Happening::Corrupted { .. }
+        | Happening::VerificationFailed { .. }
+        | Happening::NoGo { .. } => &[],
+    }
+}
+
+/// The phases of each service's outage, in the order given, read off the timeline in
+/// one pass (a pass per service made the chart quadratic in the services down).
+pub(super) fn segments(report: &Report, services: &[&str]) -> Vec<Vec<Segment>> {
+    let mut slot: FxHashMap<&str, usize> = FxHashMap::default();
+    for &service in services {
+        let next = slot.len();
+        slot.entry(service).or_insert(next);
+    }
+    let mut outages: Vec<Outage> = (0..slot.len()).map(|_| Outage::default()).collect();
+    for (k, entry) in report.timeline.iter().enumerate() {
+        for service in named(&entry.event) {
+            if let Some(&s) = slot.get(service.as_str()) {
+                outages[s].apply(k, &entry.event, entry.time.seconds);
+            }
+        }
+    }
+    let bars: Vec<Vec<Segment>> = outages.into_iter().map(Outage::finish).collect();
+    services.iter().map(|s| bars[slot[s]].clone()).collect()
 }
 
 /// The Gantt chart of one scenario.
 pub(super) fn svg(plan: &Plan, report: &Report) -> String {
-    let rows: Vec<(&str, Vec<Segment>, Option<Seconds>)> = report
-        .services
+    // Each service's own RTO, by name (the first written, as a search would find).
+    let mut rto_of: FxHashMap<&str, Option<Seconds>> = FxHashMap::default();
+    for service in &plan.services {
+        rto_of.entry(service.name.as_str()).or_insert(service.rto);
+    }
+    let names: Vec<&str> = report.services.iter().map(|s| s.service.as_str()).collect();
+    let rows: Vec<(&str, Vec<Segment>, Option<Seconds>)> = names
         .iter()
-        .map(|s| {
-            let rto = plan
-                .services
-                .iter()
-                .find(|p| p.name == s.service)
-                .and_then(|p| p.rto);
-            (s.service.as_str(), segments(report, &s.service), rto)
-        })
+        .zip(segments(report, &names))
+        .map(|(&name, bars)| (name, bars, rto_of.get(name).copied().flatten()))
         .collect();
     let last_event = report.timeline.last().map_or(0, |e| e.time.seconds);
     let plan_rto = plan.settings.rto;

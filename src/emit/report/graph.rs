@@ -166,14 +166,19 @@ pub(super) fn svg(plan: &Plan, graph: &Graph) -> String {
         })
         .collect();
     let max_depth = nodes.iter().map(|n| n.depth).max().unwrap_or(0);
+    // The nodes of each cell (a row within a band), row by row from the bottom, then
+    // band by band, in node order: grouped once, as a scan of every node for each
+    // cell grows with rows × bands × nodes (a long `needs` chain, many sites).
+    let mut by_cell: Vec<usize> = (0..nodes.len()).collect();
+    by_cell.sort_by_key(|&i| (nodes[i].depth, nodes[i].band));
+    let cells: Vec<&[usize]> = by_cell
+        .chunk_by(|&a, &b| (nodes[a].depth, nodes[a].band) == (nodes[b].depth, nodes[b].band))
+        .collect();
     // Band widths: the most nodes any row puts in the band.
     let mut columns = vec![0usize; band_count];
-    let mut per_cell = vec![vec![0usize; max_depth + 1]; band_count];
-    for node in &nodes {
-        per_cell[node.band][node.depth] += 1;
-    }
-    for (band, rows) in per_cell.iter().enumerate() {
-        columns[band] = rows.iter().copied().max().unwrap_or(0);
+    for cell in &cells {
+        let band = nodes[cell[0]].band;
+        columns[band] = columns[band].max(cell.len());
     }
     let shown: Vec<usize> = (0..band_count)
         .filter(|&b| b < plan.sites.len() || columns[b] > 0)
@@ -190,33 +195,31 @@ pub(super) fn svg(plan: &Plan, graph: &Graph) -> String {
     // Rows bottom-up; within a band, order by the mean position of what each node
     // depends on (already placed), then by declaration.
     let mut position = vec![f64::NAN; graph.graph.node_count()];
-    for level in 0..=max_depth {
-        for band in 0..band_count {
-            let mut cell: Vec<(f64, NodeIndex)> = nodes
-                .iter()
-                .filter(|n| n.depth == level && n.band == band)
-                .map(|n| {
-                    let below: Vec<f64> = graph
-                        .graph
-                        .edges(n.index)
-                        .filter(|e| is_drawn(e.weight().0))
-                        .map(|e| position[e.target().index()])
-                        .filter(|p| !p.is_nan())
-                        .collect();
-                    let key = if below.is_empty() {
-                        f64::INFINITY
-                    } else {
-                        below.iter().sum::<f64>() / below.len() as f64
-                    };
-                    (key, n.index)
-                })
-                .collect();
-            cell.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let offset = (columns[band] - cell.len()) as f64 * CELL_WIDTH / 2.0;
-            for (slot, (_, index)) in cell.iter().enumerate() {
-                position[index.index()] =
-                    band_left[band] + offset + (slot as f64 + 0.5) * CELL_WIDTH;
-            }
+    for members in &cells {
+        let band = nodes[members[0]].band;
+        let mut cell: Vec<(f64, NodeIndex)> = members
+            .iter()
+            .map(|&i| {
+                let n = &nodes[i];
+                let below: Vec<f64> = graph
+                    .graph
+                    .edges(n.index)
+                    .filter(|e| is_drawn(e.weight().0))
+                    .map(|e| position[e.target().index()])
+                    .filter(|p| !p.is_nan())
+                    .collect();
+                let key = if below.is_empty() {
+                    f64::INFINITY
+                } else {
+                    below.iter().sum::<f64>() / below.len() as f64
+                };
+                (key, n.index)
+            })
+            .collect();
+        cell.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let offset = (columns[band] - cell.len()) as f64 * CELL_WIDTH / 2.0;
+        for (slot, (_, index)) in cell.iter().enumerate() {
+            position[index.index()] = band_left[band] + offset + (slot as f64 + 0.5) * CELL_WIDTH;
         }
     }
     for node in &mut nodes {

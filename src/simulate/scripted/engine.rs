@@ -17,7 +17,8 @@ use crate::analysis::Context;
 use crate::graph::Graph;
 use crate::model::{
     BackupId, ChangeId, Component, Covered, Criticality, EventKind, FailoverTarget, Host, Plan,
-    RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, MINUTES_PER_WEEK,
+    RollbackPlan, ScenarioId, Seconds, ServerId, ServiceId, SiteId, StandbyId, VmId,
+    MINUTES_PER_WEEK,
 };
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
@@ -115,15 +116,22 @@ pub(super) struct Engine<'p> {
     /// Services in recovery order: what others need first, then the more critical.
     order: Vec<ServiceId>,
     rank: Vec<usize>,
-    /// Per service, the services that need it.
+    /// The services that need each service: whose availability its own can change.
     dependents: Vec<Vec<ServiceId>>,
-    /// Services whose phase changed since the last `settle`: only they, and what needs
-    /// them, can change availability (a pass over every service per event was
-    /// quadratic in a site loss).
+    /// Services whose phase changed since the last settle: where it starts looking.
     changed: Vec<ServiceId>,
-    is_changed: Vec<bool>,
-    /// Ranks of the queued services, so the next restore is found without a scan.
+    /// Ranks of the services queued for a restore slot, so the next is found at once.
     queued: BTreeSet<usize>,
+    /// Per service, its `needs` entries whose service is unavailable now.
+    unavailable_needs: Vec<u32>,
+    /// The services on each server or vm, and the vms on each server's local disk: a
+    /// failure looks only at what it touches, not at the whole plan.
+    hosted_on: FxHashMap<Component, Vec<ServiceId>>,
+    local_vms: FxHashMap<ServerId, Vec<VmId>>,
+    /// Services with fewer hosts than their quorum: down at any failure.
+    short_of_quorum: Vec<ServiceId>,
+    /// The standbys that cover each server or site, in written order.
+    covers: FxHashMap<Covered, Vec<StandbyId>>,
     wiped: BTreeSet<Component>,
     dead: BTreeSet<Component>,
     swappable: BTreeSet<ServerId>,
@@ -158,9 +166,36 @@ impl<'p> Engine<'p> {
             rank[s.index()] = k;
         }
         let mut dependents = vec![Vec::new(); plan.services.len()];
+        let mut hosted_on: FxHashMap<Component, Vec<ServiceId>> = FxHashMap::default();
+        let mut short_of_quorum = Vec::new();
         for (k, service) in plan.services.iter().enumerate() {
+            let id = ServiceId(k as u32);
             for need in &service.needs {
-                dependents[need.id.index()].push(ServiceId(k as u32));
+                dependents[need.id.index()].push(id);
+            }
+            for host in &service.hosts {
+                hosted_on
+                    .entry(Self::host_component(host.id))
+                    .or_default()
+                    .push(id);
+            }
+            if (service.hosts.len() as u64) < service.quorum.max(1) {
+                short_of_quorum.push(id);
+            }
+        }
+        let mut covers: FxHashMap<Covered, Vec<StandbyId>> = FxHashMap::default();
+        for (k, standby) in plan.standbys.iter().enumerate() {
+            for covered in &standby.covers {
+                covers
+                    .entry(covered.id)
+                    .or_default()
+                    .push(StandbyId(k as u32));
+            }
+        }
+        let mut local_vms: FxHashMap<ServerId, Vec<VmId>> = FxHashMap::default();
+        for (k, vm) in plan.vms.iter().enumerate() {
+            if let Some(host) = vm.host.filter(|_| vm.storage.is_empty()) {
+                local_vms.entry(host.id).or_default().push(VmId(k as u32));
             }
         }
         let states = plan
@@ -200,8 +235,12 @@ impl<'p> Engine<'p> {
             rank,
             dependents,
             changed: Vec::new(),
-            is_changed: vec![false; plan.services.len()],
             queued: BTreeSet::new(),
+            unavailable_needs: vec![0; plan.services.len()],
+            hosted_on,
+            local_vms,
+            short_of_quorum,
+            covers,
             wiped: BTreeSet::new(),
             dead: BTreeSet::new(),
             swappable: BTreeSet::new(),
@@ -235,6 +274,21 @@ impl<'p> Engine<'p> {
 
     fn scenario(&self) -> &'p crate::model::Scenario {
         &self.plan.scenarios[self.scenario.index()]
+    }
+
+    /// Move a service to `phase`, keeping the queue of restores and the services the
+    /// next settle must look at in step.
+    fn set_phase(&mut self, service: ServiceId, phase: Phase) {
+        let rank = self.rank[service.index()];
+        let state = &mut self.states[service.index()];
+        if state.phase == Phase::Queued {
+            self.queued.remove(&rank);
+        }
+        if phase == Phase::Queued {
+            self.queued.insert(rank);
+        }
+        state.phase = phase;
+        self.changed.push(service);
     }
 
     fn name(&self, service: ServiceId) -> String {
@@ -362,13 +416,14 @@ impl<'p> Engine<'p> {
             component: self.plan.component_name(target).to_string(),
             disk_only,
         });
+        // What this failure wipes that was not wiped before.
+        let mut newly_wiped: Vec<Component> = Vec::new();
         match (target, disk_only) {
             (Component::Server(server), true) => {
-                self.wiped.insert(target);
-                for (k, vm) in self.plan.vms.iter().enumerate() {
-                    if vm.host.map(|h| h.id) == Some(server) && vm.storage.is_empty() {
-                        self.wiped
-                            .insert(Component::Vm(crate::model::VmId(k as u32)));
+                let vms = self.local_vms.get(&server).into_iter().flatten();
+                for component in std::iter::once(target).chain(vms.map(|&v| Component::Vm(v))) {
+                    if self.wiped.insert(component) {
+                        newly_wiped.push(component);
                     }
                 }
                 if !self.dead.contains(&target) {
@@ -381,8 +436,10 @@ impl<'p> Engine<'p> {
                     if let Component::Server(s) = component {
                         self.swappable.remove(s);
                     }
+                    if self.wiped.insert(*component) {
+                        newly_wiped.push(*component);
+                    }
                 }
-                self.wiped.extend(below.iter().copied());
                 self.dead.extend(below);
                 if let Component::Site(site) = target {
                     self.failed_sites.insert(site);
@@ -397,9 +454,24 @@ impl<'p> Engine<'p> {
         } else {
             format!("`{}` failed", self.plan.component_name(target))
         };
+        // Only these can fall short of their quorum now: any other service has the
+        // hosts it had at the last failure, which it survived (or it was lost then).
+        let mut exposed: Vec<ServiceId> = newly_wiped
+            .iter()
+            .filter_map(|c| self.hosted_on.get(c))
+            .flatten()
+            .chain(&self.short_of_quorum)
+            .copied()
+            .chain(match target {
+                Component::Service(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        exposed.sort_unstable();
+        exposed.dedup();
         let mut group = Vec::new();
-        for k in 0..self.plan.services.len() {
-            let id = ServiceId(k as u32);
+        for id in exposed {
+            let k = id.index();
             if self.states[k].was_lost || self.states[k].phase != Phase::Up {
                 continue;
             }
@@ -530,18 +602,17 @@ impl<'p> Engine<'p> {
     /// Standbys that replace a server, directly or through its site, in written order.
     fn covering(&self, server: ServerId) -> Vec<StandbyId> {
         let site = self.plan.servers[server.index()].site.map(|s| s.id);
-        (0..self.plan.standbys.len())
-            .map(|k| StandbyId(k as u32))
-            .filter(|s| {
-                self.plan.standbys[s.index()]
-                    .covers
-                    .iter()
-                    .any(|c| match c.id {
-                        Covered::Server(x) => x == server,
-                        Covered::Site(x) => Some(x) == site,
-                    })
-            })
-            .collect()
+        let mut found: Vec<StandbyId> = self
+            .covers
+            .get(&Covered::Server(server))
+            .into_iter()
+            .chain(site.and_then(|s| self.covers.get(&Covered::Site(s))))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     fn is_standby_lost(&self, standby: StandbyId) -> bool {
@@ -666,7 +737,7 @@ impl<'p> Engine<'p> {
         let mut batches: std::collections::BTreeMap<Seconds, Vec<ServiceId>> =
             std::collections::BTreeMap::new();
         for service in services {
-            let state = &mut self.states[service.index()];
+            let state = &self.states[service.index()];
             if state.phase != Phase::Waiting {
                 continue;
             }
@@ -886,15 +957,16 @@ impl<'p> Engine<'p> {
         let index = self.changes.len();
         let mut services = Vec::new();
         for service in self.touched(change) {
-            let state = &mut self.states[service.index()];
+            let state = &self.states[service.index()];
             if state.was_lost || state.phase != Phase::Up {
                 continue;
             }
+            self.set_phase(service, Phase::Waiting);
+            let state = &mut self.states[service.index()];
             state.was_lost = true;
             state.cause = format!("`{}` failed its verification", record.name);
             state.rollback = Some(index);
             state.lost_at = self.now;
-            self.set_phase(service, Phase::Waiting);
             services.push(service);
         }
         self.changes.push(FailedChange {
@@ -1020,67 +1092,54 @@ impl<'p> Engine<'p> {
         });
     }
 
-    /// Move a service to another phase, remembering it for `settle` and `pump`.
-    fn set_phase(&mut self, service: ServiceId, phase: Phase) {
-        let k = service.index();
-        let was = std::mem::replace(&mut self.states[k].phase, phase);
-        if was == phase {
-            return;
-        }
-        if was == Phase::Queued {
-            self.queued.remove(&self.rank[k]);
-        }
-        if phase == Phase::Queued {
-            self.queued.insert(self.rank[k]);
-        }
-        if !self.is_changed[k] {
-            self.is_changed[k] = true;
-            self.changed.push(service);
-        }
-    }
-
     /// Recompute availability in recovery order; note what went down or came back, and
-    /// boot what is restored and no longer waits. Only services whose phase changed, and
-    /// what needs those whose availability changed, are looked at.
+    /// boot restored services whose needs are all available. Only what changed is
+    /// looked at: the services whose phase moved since the last settle, then the
+    /// dependents of each service whose availability flipped (a settle per event over
+    /// every service made a replay quadratic in the services it lost).
     fn settle(&mut self) {
         let plan = self.plan;
         let changed = std::mem::take(&mut self.changed);
-        for service in &changed {
-            self.is_changed[service.index()] = false;
-        }
         let mut went_down: Vec<(ServiceId, Option<ServiceId>)> = Vec::new();
         let mut came_back: Vec<ServiceId> = Vec::new();
-        // Needs come before what needs them in recovery order, so visiting by rank
-        // sees every need settled first, as one pass over all services in order did.
-        let mut visit: BinaryHeap<Reverse<usize>> = changed
-            .iter()
-            .map(|s| Reverse(self.rank[s.index()]))
-            .collect();
-        let mut last = None;
-        while let Some(Reverse(rank)) = visit.pop() {
-            if last == Some(rank) {
-                continue;
-            }
-            last = Some(rank);
+        // Popped lowest rank first, and a flip only adds higher ranks (what needs it):
+        // each service is decided after all it needs, as one pass in order would.
+        let mut pending: BTreeSet<usize> = changed.iter().map(|s| self.rank[s.index()]).collect();
+        while let Some(rank) = pending.pop_first() {
             let service = self.order[rank];
-            let needs = &plan.services[service.index()].needs;
-            let missing = needs
-                .iter()
-                .map(|n| n.id)
-                .find(|n| !self.states[n.index()].is_available);
-            let state = &mut self.states[service.index()];
-            let is_available = state.phase == Phase::Up && missing.is_none();
+            let state = &self.states[service.index()];
+            let is_available =
+                state.phase == Phase::Up && self.unavailable_needs[service.index()] == 0;
             if is_available == state.is_available {
                 continue;
             }
-            state.is_available = is_available;
             if is_available {
                 came_back.push(service);
             } else {
+                // The need it waits for matters only while it runs (and is not lost).
+                let missing = (state.phase == Phase::Up)
+                    .then(|| {
+                        plan.services[service.index()]
+                            .needs
+                            .iter()
+                            .map(|n| n.id)
+                            .find(|n| !self.states[n.index()].is_available)
+                    })
+                    .flatten();
                 went_down.push((service, missing));
             }
-            for dependent in &self.dependents[service.index()] {
-                visit.push(Reverse(self.rank[dependent.index()]));
+            self.states[service.index()].is_available = is_available;
+            for &dependent in &self.dependents[service.index()] {
+                let count = &mut self.unavailable_needs[dependent.index()];
+                if is_available {
+                    *count -= 1;
+                } else {
+                    *count += 1;
+                }
+                let later = self.rank[dependent.index()];
+                if later > rank {
+                    pending.insert(later);
+                }
             }
         }
         went_down.sort_by_key(|&(s, _)| s);
@@ -1100,30 +1159,31 @@ impl<'p> Engine<'p> {
             }
             state.back_at = None;
         }
-        // Lost services first, grouped by cause; then the unavailable, by need; each
-        // group in order of its first service.
+        // Lost services first, grouped by cause (in first-seen order); then the
+        // unavailable, by need.
         let mut by_cause: Vec<(String, Vec<String>)> = Vec::new();
-        let mut cause_group: FxHashMap<&str, usize> = FxHashMap::default();
-        for &(service, _) in &went_down {
-            let state = &self.states[service.index()];
-            if state.phase == Phase::Up {
-                continue;
-            }
-            let group = *cause_group.entry(&state.cause).or_insert_with(|| {
-                by_cause.push((state.cause.clone(), Vec::new()));
-                by_cause.len() - 1
-            });
-            by_cause[group].1.push(self.name(service));
-        }
+        let mut cause_slot: FxHashMap<&str, usize> = FxHashMap::default();
         let mut by_need: Vec<(ServiceId, Vec<String>)> = Vec::new();
-        let mut need_group: FxHashMap<ServiceId, usize> = FxHashMap::default();
+        let mut need_slot: FxHashMap<ServiceId, usize> = FxHashMap::default();
         for &(service, missing) in &went_down {
-            if let (Phase::Up, Some(need)) = (self.states[service.index()].phase, missing) {
-                let group = *need_group.entry(need).or_insert_with(|| {
-                    by_need.push((need, Vec::new()));
-                    by_need.len() - 1
-                });
-                by_need[group].1.push(self.name(service));
+            let state = &self.states[service.index()];
+            let name = plan.services[service.index()].name.to_string();
+            match (state.phase, missing) {
+                (Phase::Up, Some(need)) => {
+                    let slot = *need_slot.entry(need).or_insert_with(|| {
+                        by_need.push((need, Vec::new()));
+                        by_need.len() - 1
+                    });
+                    by_need[slot].1.push(name);
+                }
+                (Phase::Up, None) => {}
+                _ => {
+                    let slot = *cause_slot.entry(state.cause.as_str()).or_insert_with(|| {
+                        by_cause.push((state.cause.clone(), Vec::new()));
+                        by_cause.len() - 1
+                    });
+                    by_cause[slot].1.push(name);
+                }
             }
         }
         for (cause, services) in by_cause {
@@ -1142,27 +1202,21 @@ impl<'p> Engine<'p> {
             let services = came_back.iter().map(|&s| self.name(s)).collect();
             self.note(Happening::Back { services });
         }
-        // Boot what is restored and no longer waits for a need: only a service that was
-        // just restored, or one whose need just came back, can have stopped waiting.
+        // Boot what is restored and no longer waits for a need. Only a service restored
+        // since the last settle, or one whose need just came back, can be newly ready.
         let mut ready: Vec<usize> = changed
             .iter()
             .chain(came_back.iter().flat_map(|s| &self.dependents[s.index()]))
+            .filter(|s| {
+                self.states[s.index()].phase == Phase::Restored
+                    && self.unavailable_needs[s.index()] == 0
+            })
             .map(|s| self.rank[s.index()])
             .collect();
         ready.sort_unstable();
         ready.dedup();
         for rank in ready {
             let service = self.order[rank];
-            if self.states[service.index()].phase != Phase::Restored {
-                continue;
-            }
-            let is_waiting = plan.services[service.index()]
-                .needs
-                .iter()
-                .any(|n| !self.states[n.id.index()].is_available);
-            if is_waiting {
-                continue;
-            }
             self.set_phase(service, Phase::Booting);
             let state = &self.states[service.index()];
             let at = now.saturating_add(state.boot);
