@@ -155,10 +155,13 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     let mut steps: Vec<Step> = Vec::new();
 
     // ---------------------------------------------------------------- activation
-    let criteria = record
-        .activation
-        .clone()
-        .unwrap_or_else(|| format!("{} are down", lost_names.join(", ")));
+    let criteria = record.activation.clone().unwrap_or_else(|| {
+        if lost_names.is_empty() {
+            "the failures of this scenario are confirmed".to_string()
+        } else {
+            format!("{} are down", lost_names.join(", "))
+        }
+    });
     let mut declare = step(
         "declare",
         Phase::Activation,
@@ -584,13 +587,24 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             Phase::Reconstitution,
             format!("Fail {} back to {}", service.name, hosts(plan, *s)),
             Action::Manual {
-                instruction: format!(
-                    "Once {} is repaired, copy {}'s data back from {}, start it there and move users back; expected {}.",
-                    hosts(plan, *s),
-                    service.name,
-                    place,
-                    format_duration(copy + after + service.boot)
-                ),
+                // A service without data has nothing to copy back.
+                instruction: if service.data.unwrap_or(0) > 0 {
+                    format!(
+                        "Once {} is repaired, copy {}'s data back from {}, start it there and move users back; expected {}.",
+                        hosts(plan, *s),
+                        service.name,
+                        place,
+                        format_duration(copy + after + service.boot)
+                    )
+                } else {
+                    format!(
+                        "Once {} is repaired, start {} there instead of on {} and move users back; expected {}.",
+                        hosts(plan, *s),
+                        service.name,
+                        place,
+                        format_duration(copy + after + service.boot)
+                    )
+                },
             },
         );
         failback.owner = owner_of(*s);
