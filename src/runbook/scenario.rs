@@ -587,24 +587,25 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             Phase::Reconstitution,
             format!("Fail {} back to {}", service.name, hosts(plan, *s)),
             Action::Manual {
-                // A service without data has nothing to copy back.
-                instruction: if service.data.unwrap_or(0) > 0 {
-                    format!(
-                        "Once {} is repaired, copy {}'s data back from {}, start it there and move users back; expected {}.",
-                        hosts(plan, *s),
-                        service.name,
-                        place,
-                        format_duration(copy + after + service.boot)
-                    )
-                } else {
-                    format!(
-                        "Once {} is repaired, start {} there instead of on {} and move users back; expected {}.",
-                        hosts(plan, *s),
-                        service.name,
-                        place,
-                        format_duration(copy + after + service.boot)
-                    )
-                },
+                instruction: format!(
+                    "Once {} {} repaired, {} and move users back; expected {}.",
+                    hosts(plan, *s),
+                    if service.hosts.len() == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    },
+                    // A service without data has nothing to copy back.
+                    if service.data.unwrap_or(0) > 0 {
+                        format!(
+                            "copy {}'s data back from {place}, start it there",
+                            service.name
+                        )
+                    } else {
+                        format!("start {} there instead of on {place}", service.name)
+                    },
+                    format_duration(copy + after + service.boot)
+                ),
             },
         );
         failback.owner = owner_of(*s);
