@@ -19,12 +19,31 @@ pub enum Permissions {
     Executable,
 }
 
-/// Write `bytes` to `path` atomically.
+/// Write `bytes` to `path` atomically. A path that is not a regular file
+/// (`/dev/null`, `/dev/stdout`, a named pipe) is written in place: renaming over it
+/// would replace the device with a regular file (as root, `-o /dev/null` deleted the
+/// system's `/dev/null`). A symbolic link stays one: the file it points to is replaced.
 pub fn write_atomically(
     path: &Path,
     bytes: &[u8],
     permissions: Permissions,
 ) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if !metadata.is_file() && !metadata.is_dir() {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)?
+                .write_all(bytes);
+        }
+    }
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target;
+    let path = if is_link {
+        target = std::fs::canonicalize(path)?;
+        target.as_path()
+    } else {
+        path
+    };
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("the path names no file"))?;
@@ -100,6 +119,47 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o111, 0o111, "{mode:o}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_written_through_not_replaced() {
+        // Like `-o /dev/null`: renaming over a special file would replace it.
+        use std::os::unix::fs::FileTypeExt;
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let pipe = directory.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("note: mkfifo is missing; skipped");
+            return;
+        }
+        let reader = {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || std::fs::read(pipe).expect("read the pipe"))
+        };
+        write_atomically(&pipe, b"through", Permissions::Keep).expect("written");
+        // Checked before joining: a reader of a replaced pipe would wait for ever.
+        let kind = std::fs::symlink_metadata(&pipe)
+            .expect("metadata")
+            .file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+        assert_eq!(reader.join().expect("the reader"), b"through");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_stays_one() {
+        let directory = tempfile::tempdir().expect("a temporary directory");
+        let target = directory.path().join("report.html");
+        let link = directory.path().join("latest.html");
+        std::fs::write(&target, "old").expect("write");
+        std::os::unix::fs::symlink(&target, &link).expect("link");
+        write_atomically(&link, b"new", Permissions::Keep).expect("written");
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("metadata")
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "new");
     }
 
     #[test]
