@@ -149,8 +149,9 @@ fn sort_steps(steps: Vec<Step>) -> Vec<Step> {
     for (i, step) in steps.iter().enumerate() {
         with_id.entry(step.id.as_str()).or_default().push(i);
     }
-    // Each `after` that names a step counts, repeats too; a step done releases each
-    // step that waits for its id once.
+    // A step waits once for each step its `after` names, however often it names it:
+    // each of those releases it once (counting a repeated `after` twice left the step
+    // waiting for ever).
     let mut waiting = vec![0usize; steps.len()];
     let mut released: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
     for (i, step) in steps.iter().enumerate() {
@@ -160,12 +161,12 @@ fn sort_steps(steps: Vec<Step>) -> Vec<Step> {
             .map(String::as_str)
             .filter(|a| with_id.contains_key(a))
             .collect();
-        waiting[i] = named.len();
         named.sort_unstable();
         named.dedup();
         for id in named {
             for &j in &with_id[id] {
                 released[j].push(i);
+                waiting[i] += 1;
             }
         }
     }
@@ -213,5 +214,35 @@ fn fill_clock(steps: &mut [Step], from: usize) {
     }
     for (step, clock) in steps.iter_mut().zip(clocks).skip(from) {
         step.clock_seconds = clock;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manual(id: &str, after: &[&str]) -> Step {
+        let mut s = step(
+            id,
+            Phase::Recovery,
+            id,
+            Action::Manual {
+                instruction: String::new(),
+            },
+        );
+        s.after = after.iter().map(|a| a.to_string()).collect();
+        s
+    }
+
+    #[test]
+    fn a_step_after_the_same_step_twice_is_still_ordered() {
+        // Found by fuzzing: a service that needs another twice waited for its boot twice.
+        let steps = vec![
+            manual("verify.scanning", &["boot.emr", "boot.emr"]),
+            manual("boot.emr", &[]),
+            manual("hand-back", &["verify.scanning"]),
+        ];
+        let ids: Vec<String> = sort_steps(steps).into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["boot.emr", "verify.scanning", "hand-back"]);
     }
 }
