@@ -446,20 +446,8 @@ fn clean_cases_pass_the_independent_tools() {
     for path in paths {
         let file = path.to_str().expect("a UTF-8 path");
         if has_dot {
-            let mut dot = Command::new("dot")
-                .args(["-Tsvg", "-o", "/dev/null"])
-                .stdin(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("run dot");
             let text = run(&["graph", file]);
-            dot.stdin.take().unwrap().write_all(&text).unwrap();
-            let output = dot.wait_with_output().unwrap();
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert!(
-                output.status.success() && stderr.is_empty(),
-                "{file}: Graphviz says:\n{stderr}"
-            );
+            crate::graph::check_with_graphviz(&String::from_utf8_lossy(&text), file);
         }
         let plan = drplan::compile(drplan::load::load(&path))
             .plan
