@@ -87,6 +87,15 @@ fn plan_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Report a file that is not read, pointing at the include that asked for it (a
+/// file named on the command line has none).
+fn refuse(loaded: &mut Loaded, diagnostic: Diagnostic, included_at: Option<Span>, label: &str) {
+    loaded.diagnostics.push(match included_at {
+        Some(span) => diagnostic.primary(span, label),
+        None => diagnostic,
+    });
+}
+
 fn io_error(loaded: &mut Loaded, path: &Path, error: &std::io::Error) {
     loaded.has_io_error = true;
     loaded.diagnostics.push(
@@ -173,31 +182,30 @@ impl Walk {
                     )
                 })
                 .collect();
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Code::IncludeCycle,
                 format!("files include each other in a cycle: {}", chain.join(" → ")),
             )
             .help("remove one of the includes; each file is read once anyway");
-            if let Some(span) = included_at {
-                diagnostic = diagnostic.primary(span, "this include closes the cycle");
-            }
-            loaded.diagnostics.push(diagnostic);
+            refuse(
+                loaded,
+                diagnostic,
+                included_at,
+                "this include closes the cycle",
+            );
             return;
         }
         if self.seen.contains(&canonical) {
             return;
         }
         if loaded.sources.len() >= MAX_FILES {
-            let mut diagnostic = limits::exceeded("the number of files in a plan", MAX_FILES)
+            let diagnostic = limits::exceeded("the number of files in a plan", MAX_FILES)
                 .help(
                     "split the estate into several plans; `drplan explain limit-exceeded` \
                      describes the limits",
                 )
                 .note(format!("`{}` was not read", shown.display()));
-            if let Some(span) = included_at {
-                diagnostic = diagnostic.primary(span, "one file too many");
-            }
-            loaded.diagnostics.push(diagnostic);
+            refuse(loaded, diagnostic, included_at, "one file too many");
             return;
         }
         let metadata = match std::fs::metadata(path) {
@@ -219,7 +227,7 @@ impl Walk {
         };
         if metadata.len() > MAX_FILE_BYTES {
             self.add(loaded, canonical, shown, String::new());
-            let mut diagnostic = Diagnostic::new(
+            let diagnostic = Diagnostic::new(
                 Code::FileTooLarge,
                 format!(
                     "`{}` is {} MiB; plan files may be at most {} MiB",
@@ -229,23 +237,22 @@ impl Walk {
                 ),
             )
             .help("split the plan into several files with `include`");
-            if let Some(span) = included_at {
-                diagnostic = diagnostic.primary(span, "included here");
-            }
-            loaded.diagnostics.push(diagnostic);
+            refuse(loaded, diagnostic, included_at, "included here");
             return;
         }
         if self.bytes + metadata.len() > MAX_PLAN_BYTES {
-            let mut diagnostic = limits::exceeded(
+            let diagnostic = limits::exceeded(
                 "the size of a plan",
                 format!("{} MiB", MAX_PLAN_BYTES / (1024 * 1024)),
             )
             .help("split the estate into several plans")
             .note(format!("`{}` was not read", shown.display()));
-            if let Some(span) = included_at {
-                diagnostic = diagnostic.primary(span, "this file would pass the limit");
-            }
-            loaded.diagnostics.push(diagnostic);
+            refuse(
+                loaded,
+                diagnostic,
+                included_at,
+                "this file would pass the limit",
+            );
             return;
         }
         let bytes = match std::fs::read(path) {
