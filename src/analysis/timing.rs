@@ -1,7 +1,7 @@
 //! Time (stories 002, 003): how long each change and stage takes, whether a stage fits its
 //! window, and whether the people it needs are there. Estimates only; it never edits the plan.
 
-mod arithmetic;
+pub(crate) mod arithmetic;
 pub(crate) mod estimate;
 mod roles;
 
@@ -12,7 +12,7 @@ use super::footprint::Walker;
 use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Change, ChangeId, Rollout, RolloutId, Seconds, Stage, WeekWindow};
-use arithmetic::{day_number, margin_text, next_occurrence, show_over, show_size};
+use arithmetic::{margin_text, show_over, show_size, StageClock};
 use estimate::{estimate, Estimate};
 use petgraph::graph::NodeIndex;
 use roles::{busy_window, roles_away};
@@ -178,9 +178,7 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
     let mut hosted = Hosted::new(context.graph.graph.node_count());
     for (r, rollout) in plan.rollouts.iter().enumerate() {
         let rollout_id = RolloutId(r as u32);
-        // Absolute minutes since 1970-01-01 00:00 before which the next stage cannot
-        // start: the `starts` date, then each stage's estimated end plus its soak.
-        let mut not_before: Option<i64> = rollout.starts.map(|date| day_number(date) * 1440 - 1);
+        let mut clock = StageClock::new(rollout.starts);
         for (s, stage) in rollout.stages.iter().enumerate() {
             let schedule = schedule(context, &mut walker, &mut hosted, rollout_id, s);
             for (c, change) in stage.changes.iter().enumerate() {
@@ -196,14 +194,11 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
                 }
             }
             let soak = stage.soak.or(rollout.soak).unwrap_or(0);
-            let Some((window, is_inherited)) = stage_window(rollout, stage) else {
-                not_before = not_before.map(|t| t + (soak.div_ceil(60)) as i64);
+            let window = stage_window(rollout, stage);
+            let start = clock.date(window.map(|w| w.0), schedule.duration(), soak);
+            let Some((window, is_inherited)) = window else {
                 continue;
             };
-            // The first occurrence of the stage's window that starts after `not_before`.
-            let start = not_before.map(|t| next_occurrence(t, window.start));
-            not_before =
-                start.map(|t| t + (schedule.duration().div_ceil(60) + soak.div_ceil(60)) as i64);
             let exceeds = exceeds_window(rollout, rollout_id, s, &schedule, window, is_inherited);
             let is_exceeding = exceeds.is_some();
             out.extend(exceeds);

@@ -5,17 +5,134 @@
 use super::document::{Action, Drill, Gate, Phase, Runbook, RunbookKind, Step, FORMAT_VERSION};
 use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Contacts};
 use crate::analysis::estimate::{format_bytes, restore_from};
+use crate::analysis::timing::arithmetic::{date_of, format_date, StageClock};
 use crate::analysis::timing::estimate::{estimate, Hosted};
+use crate::analysis::timing::stage_timelines;
 use crate::analysis::Context;
 use crate::graph::Graph;
 use crate::model::{
-    Change, Component, Plan, RollbackPlan, RolloutId, Seconds, ServiceId, VerifyKind,
+    Change, Component, DateValue, Plan, RollbackPlan, Rollout, RolloutId, Seconds, ServiceId,
+    VerifyKind,
 };
 use crate::simulate::scripted::{ROLLBACK_COMMAND, SNAPSHOT_REVERT};
 use crate::syntax::units::{format_duration, format_time_of_week};
 
 /// Seconds between two runs of a stop condition while a stage soaks.
 const SOAK_INTERVAL: Seconds = 5 * 60;
+
+/// A Monday, to date stages relative to one another when the rollout has no `starts`:
+/// only the weekly windows matter then.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+const ANY_MONDAY: DateValue = DateValue {
+    year: 2024,
+    month: 1,
+    day: 1,
+};
+
+/// When each stage starts, dated as `check` dates them, so that the runbook's clock
+/// waits for a stage's window instead of starting it right after the last soak (a
+/// Monday-morning stage after a weekend one is a week later, not two days).
+struct StageDates<'a> {
+    rollout: &'a Rollout,
+    /// Each stage's start, in minutes since 1970-01-01; `None` without a window.
+    starts: Vec<Option<i64>>,
+    /// The minute the runbook's clock 0 stands for: the first stage's start.
+    origin: Option<i64>,
+    /// Steps whose clock is already filled in.
+    clocked: usize,
+}
+
+impl<'a> StageDates<'a> {
+    fn new(context: &Context<'a>, id: RolloutId) -> StageDates<'a> {
+        let rollout = &context.plan.rollouts[id.index()];
+        let mut clock = StageClock::new(Some(rollout.starts.unwrap_or(ANY_MONDAY)));
+        let starts: Vec<Option<i64>> = stage_timelines(context, id)
+            .iter()
+            .zip(&rollout.stages)
+            .map(|(timeline, stage)| {
+                let soak = stage.soak.or(rollout.soak).unwrap_or(0);
+                clock.date(timeline.window, timeline.duration, soak)
+            })
+            .collect();
+        StageDates {
+            rollout,
+            origin: starts.first().copied().flatten(),
+            starts,
+            clocked: 0,
+        }
+    }
+
+    /// A step that waits for stage `index`'s window, when the runbook's clock after
+    /// the `previous` steps is earlier than the stage's start.
+    fn wait(
+        &mut self,
+        index: usize,
+        steps: &mut [Step],
+        previous: &[String],
+        escalate_to: &str,
+    ) -> Option<Step> {
+        let (origin, start) = (self.origin?, self.starts[index]?);
+        if index == 0 {
+            return None;
+        }
+        fill_clock(steps, self.clocked);
+        self.clocked = steps.len();
+        let now = steps
+            .iter()
+            .filter(|s| previous.contains(&s.id))
+            .map(|s| s.clock_seconds)
+            .max()
+            .unwrap_or(0);
+        let due = Seconds::try_from(start - origin).ok()? * 60;
+        if due <= now {
+            return None;
+        }
+        let stage = &self.rollout.stages[index];
+        let window = stage.window.or(self.rollout.window)?;
+        let before = &self.rollout.stages[index - 1];
+        let after = match before.soak.or(self.rollout.soak) {
+            Some(soak) if soak > 0 => format!("stage {}'s soak", before.name),
+            _ => format!("stage {}", before.name),
+        };
+        let opens = match self.rollout.starts {
+            Some(_) => format!(
+                "opens on {} {} at {}",
+                WEEKDAYS[(window.start / 1440) as usize % 7],
+                format_date(date_of(start.div_euclid(1440))),
+                &format_time_of_week(window.start)[4..]
+            ),
+            None => format!("is expected to open {} later", format_duration(due - now)),
+        };
+        let mut s = step(
+            format!("{}.wait", stage.name),
+            Phase::Stage,
+            format!("Wait for the window of stage {}", stage.name),
+            Action::Manual {
+                instruction: format!(
+                    "Start stage {} only in its window, {window}. The first one after {after} {opens}. Confirm when it is open.",
+                    stage.name
+                ),
+            },
+        );
+        s.stage = Some(stage.name.to_string());
+        s.expected_seconds = due - now;
+        s.drill = Drill::Skip;
+        s.on_failure = format!(
+            "Do not start stage {} outside its window: move it to a later one and tell {escalate_to}.",
+            stage.name
+        );
+        Some(s)
+    }
+}
 
 /// Build the runbook of one rollout of a compiled plan without errors.
 pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
@@ -34,7 +151,14 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
     let mut steps: Vec<Step> = Vec::new();
     let mut rollback_steps: Vec<Step> = Vec::new();
     let mut previous: Vec<String> = Vec::new();
-    for stage in &record.stages {
+    let mut dates = StageDates::new(&context, id);
+    for (stage_index, stage) in record.stages.iter().enumerate() {
+        if let Some(wait) = dates.wait(stage_index, &mut steps, &previous, &escalate_to) {
+            let mut s = wait;
+            s.owner = rollout_owner.map(role_name);
+            s.after = std::mem::replace(&mut previous, vec![s.id.clone()]);
+            steps.push(s);
+        }
         for role in &stage.roles {
             contacts.add(Some(role.id), "team");
         }

@@ -5,7 +5,7 @@
 use crate::test_builder::{drplan, Test};
 use drplan::emit::runbook::{json, markdown, shell};
 use drplan::model::{RolloutId, ScenarioId};
-use drplan::runbook::document::Runbook;
+use drplan::runbook::document::{Action, Drill, Runbook};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -50,6 +50,46 @@ fn example_runbooks_match_their_snapshots() {
         insta::assert_snapshot!(format!("{name}.sh"), shell(&runbook));
         insta::assert_snapshot!(format!("{name}.json"), json(&runbook));
     }
+}
+
+/// A later stage starts in its own window, dated as the book's "How stages are dated"
+/// says: the runbook's clock waits for it instead of starting right after the soak.
+#[test]
+fn a_later_stage_waits_for_its_window() {
+    let runbooks = example_runbooks();
+    let (_, runbook) = runbooks
+        .iter()
+        .find(|(name, _)| name == "snapshot-before-upgrade-rollout-ehr-10-to-11")
+        .expect("the example rollout");
+    let step = |id: &str| {
+        runbook
+            .steps
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("step {id}"))
+    };
+    // Stage `upgrade` opens Friday 7 March 2014 18:00 (clock 0), ends at +21h 3m and
+    // soaks 2d: Monday 15:03 misses the mon 07:00 .. 12:00 window, so
+    // `first-clinic-day` takes the next Monday, 17 March 07:00, 9d 13h in.
+    let wait = step("first-clinic-day.wait");
+    assert_eq!(wait.after, ["upgrade.soak"]);
+    assert_eq!(wait.clock_seconds, (9 * 24 + 13) * 3600);
+    assert_eq!(wait.drill, Drill::Skip);
+    let Action::Manual { instruction } = &wait.action else {
+        panic!("a person waits for the window")
+    };
+    assert!(
+        instruction.contains("Monday 2014-03-17 at 07:00"),
+        "{instruction}"
+    );
+    assert_eq!(
+        step("first-clinic-day.go-no-go").after,
+        ["first-clinic-day.wait"]
+    );
+    // Then a 2d soak ends on Wednesday 07:00: `portal` waits for Friday 18:00.
+    assert_eq!(step("portal.wait").clock_seconds, 14 * 24 * 3600);
+    // A stage that follows straight on in its window gets no wait step.
+    assert!(runbook.steps.iter().all(|s| s.id != "upgrade.wait"));
 }
 
 #[test]

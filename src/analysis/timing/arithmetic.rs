@@ -51,6 +51,44 @@ pub(crate) fn next_occurrence(previous: i64, minute_of_week: u32) -> i64 {
     previous + delta
 }
 
+/// Dates the stages of a rollout one after another, as the book's "How stages are
+/// dated" says: each in the first occurrence of its window that starts after the
+/// previous stage's estimated end plus its soak. Times are absolute minutes since
+/// 1970-01-01 00:00; without a start date nothing is dated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StageClock {
+    /// The minute after which the next stage may start.
+    not_before: Option<i64>,
+}
+
+impl StageClock {
+    /// A clock for a rollout that may start on `starts` (at 00:00).
+    pub(crate) fn new(starts: Option<DateValue>) -> StageClock {
+        StageClock {
+            not_before: starts.map(|date| day_number(date) * 1440 - 1),
+        }
+    }
+
+    /// The start of the next stage, in its window's first occurrence; then the clock
+    /// moves past the stage's `duration` and `soak`. A stage without a window is not
+    /// dated and takes no time but its soak.
+    pub(crate) fn date(
+        &mut self,
+        window: Option<WeekWindow>,
+        duration: Seconds,
+        soak: Seconds,
+    ) -> Option<i64> {
+        let minutes = |seconds: Seconds| seconds.div_ceil(60) as i64;
+        let Some(window) = window else {
+            self.not_before = self.not_before.map(|t| t + minutes(soak));
+            return None;
+        };
+        let start = self.not_before.map(|t| next_occurrence(t, window.start));
+        self.not_before = start.map(|t| t + minutes(duration) + minutes(soak));
+        start
+    }
+}
+
 /// Days since 1970-01-01 (proleptic Gregorian).
 pub(crate) fn day_number(date: DateValue) -> i64 {
     let (month, day) = (i64::from(date.month), i64::from(date.day));
