@@ -77,10 +77,16 @@ impl SourceCode for FileSource<'_> {
             ),
             inner.line() + base_line,
             column,
-            inner.line_count() + base_line,
+            // miette joins two labels' snippets when the first's lines reach the
+            // second's: counting MAX_GAP more joins labels of one declaration, while
+            // labels far apart get snippets of their own.
+            inner.line_count() + MAX_GAP,
         )))
     }
 }
+
+/// About the most lines between two labels shown in one snippet.
+const MAX_GAP: usize = 6;
 
 /// Most bytes of a line shown on either side of a span.
 const MAX_LINE_CONTEXT: usize = 240;
@@ -184,9 +190,6 @@ fn labeled(label: &super::Label, sources: &SourceMap) -> LabeledSpan {
     }
 }
 
-/// Most lines between two labels shown in one snippet.
-const MAX_GAP: usize = 8;
-
 /// Most labels drawn for one diagnostic; the rest are counted. A rule that labels each
 /// entry of a list would otherwise draw as many as the list holds, and laying out many
 /// labels on one line costs more than their number squared: a change on 10,000
@@ -245,20 +248,14 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
         labels: Vec::new(),
         related: Vec::new(),
     };
-    // Labels far apart would print every line between them: each run of labels with
-    // at most MAX_GAP lines between neighbours becomes its own snippet.
-    let line = |label: &super::Label| sources.file(label.span.file).line_index(label.span.start);
+    // One report shows one file: miette draws labels far apart in it as separate
+    // snippets. Labels in other files become related reports, one per file.
     let mut labels = shown;
-    labels.sort_by_key(|l| (l.span.file, line(l), l.span.start));
+    labels.sort_by_key(|l| (l.span.file, l.span.start));
     let mut clusters: Vec<Vec<&super::Label>> = Vec::new();
     for label in labels {
         match clusters.last_mut() {
-            Some(cluster)
-                if cluster[0].span.file == label.span.file
-                    && line(label) <= line(cluster[cluster.len() - 1]) + MAX_GAP =>
-            {
-                cluster.push(label)
-            }
+            Some(cluster) if cluster[0].span.file == label.span.file => cluster.push(label),
             _ => clusters.push(vec![label]),
         }
     }
@@ -277,7 +274,8 @@ fn to_miette<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> MietteRepor
                 .extend(cluster.iter().map(|l| labeled(l, sources)));
         } else {
             report.related.push(MietteReport {
-                message: cluster[0].message.clone(),
+                // The labels say what is there; the heading says where.
+                message: format!("also in {}", sources.file(cluster[0].span.file).name),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,

@@ -50,3 +50,25 @@ fn ok_corpus() {
         );
     });
 }
+
+/// A label in another file is drawn in a related report headed by that file's name,
+/// not by a copy of the label's own text.
+#[test]
+fn a_label_in_another_file_is_headed_by_the_file() {
+    crate::test_builder::Test::new()
+        .file(
+            "main.dr",
+            "plan p { rto 4h  rpo 1h }\ninclude \"more.dr\"\nsite a { kind datacenter }\n",
+        )
+        .file(
+            "more.dr",
+            "site b { kind office }\nsite a { kind office }\n",
+        )
+        .args(["check", "--color", "never", "main.dr"])
+        .status(1)
+        .stdout_contains("╭─[more.dr:2:6]")
+        .stdout_contains("☞ also in main.dr\n   ╭─[main.dr:3:6]")
+        .stdout_contains("╰── first declared here as a site")
+        .stdout_lacks("☞ first declared here")
+        .run();
+}
