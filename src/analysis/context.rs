@@ -6,6 +6,8 @@ use crate::model::{
     BackupId, BackupSubject, ChangeId, Component, Host, Location, Plan, ServerId, ServiceId, SiteId,
 };
 use petgraph::graph::NodeIndex;
+use rustc_hash::FxHashSet;
+use std::sync::OnceLock;
 
 /// A plan with its graph and precomputed look-ups.
 pub struct Context<'p> {
@@ -14,6 +16,9 @@ pub struct Context<'p> {
     /// For each service, the backups that cover it: of the service itself, of a vm it
     /// runs on, or of a server it runs on.
     backups_by_service: Vec<Vec<BackupId>>,
+    /// Every declared name, built the first time a rule asks (only to suggest a new
+    /// name that is free).
+    names: OnceLock<FxHashSet<&'p str>>,
 }
 
 impl<'p> Context<'p> {
@@ -52,7 +57,26 @@ impl<'p> Context<'p> {
             plan,
             graph,
             backups_by_service,
+            names: OnceLock::new(),
         }
+    }
+
+    /// Whether a declaration of any kind has this name.
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.names
+            .get_or_init(|| declared_names(self.plan))
+            .contains(name)
+    }
+
+    /// `base` if no declaration has that name, else the first free `base-2`, `base-3`…
+    pub fn free_name(&self, base: &str) -> String {
+        if !self.is_declared(base) {
+            return base.to_string();
+        }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|name| !self.is_declared(name))
+            .expect("a plan has finitely many names")
     }
 
     /// The backups that cover a service.
@@ -148,4 +172,26 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
         list.push(item);
     }
+}
+
+/// The names of every declaration: they share one namespace.
+fn declared_names(plan: &Plan) -> FxHashSet<&str> {
+    let stages = plan.rollouts.iter().flat_map(|r| &r.stages);
+    let changes = stages.clone().flat_map(|s| &s.changes);
+    plan.tiers
+        .iter()
+        .map(|x| &*x.name)
+        .chain(plan.roles.iter().map(|x| &*x.name))
+        .chain(plan.sites.iter().map(|x| &*x.name))
+        .chain(plan.storage.iter().map(|x| &*x.name))
+        .chain(plan.servers.iter().map(|x| &*x.name))
+        .chain(plan.vms.iter().map(|x| &*x.name))
+        .chain(plan.services.iter().map(|x| &*x.name))
+        .chain(plan.backups.iter().map(|x| &*x.name))
+        .chain(plan.standbys.iter().map(|x| &*x.name))
+        .chain(plan.rollouts.iter().map(|x| &*x.name))
+        .chain(stages.map(|x| &*x.name))
+        .chain(changes.map(|x| &*x.name))
+        .chain(plan.scenarios.iter().map(|x| &*x.name))
+        .collect()
 }

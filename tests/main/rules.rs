@@ -145,3 +145,18 @@ fn no_backup_suggests_a_backup_tested_as_often_as_the_plan_asks() {
         .stdout_contains("tested every 7d }`")
         .run();
 }
+
+#[test]
+fn no_backup_suggests_a_name_that_is_free() {
+    // `db-nightly` is taken (names share one namespace): the example must not be a
+    // duplicate-name error once pasted.
+    let plan = "plan p { rto 4h  rpo 1d  owner ops  escalation ops }\n\
+                role ops { kind owner }\nserver db-nightly { }\nsite db-nightly-2 { }\n\
+                service db { on db-nightly  data 10GB }\n";
+    crate::test_builder::Test::new()
+        .plan(plan)
+        .args(["check", "--format", "json", "plan.dr"])
+        .status(1)
+        .stdout_contains("backup db-nightly-3 { of db ")
+        .run();
+}

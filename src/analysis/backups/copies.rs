@@ -45,8 +45,9 @@ pub(super) fn check_no_backup(context: &Context, service_id: ServiceId, out: &mu
     let tested = format_duration_literal(plan.settings.test_every.min(30 * 86_400));
     out.push(Finding::new(
         diagnostic.help(format!(
-            "add a backup, for example `backup {}-nightly {{ of {}  full every 1d at 01:00  to STORAGE  tested every {tested} }}`",
-            service.name, service.name
+            "add a backup, for example `backup {} {{ of {}  full every 1d at 01:00  to STORAGE  tested every {tested} }}`",
+            context.free_name(&format!("{}-nightly", service.name)),
+            service.name
         )),
         [Subject::Service(service_id)],
     ));
