@@ -137,6 +137,9 @@ pub(super) struct Engine<'p> {
     swappable: BTreeSet<ServerId>,
     failed_sites: BTreeSet<SiteId>,
     corrupt: BTreeSet<BackupId>,
+    /// Per backup, the services that may restore from it, in plan order: a corruption
+    /// looks only at those. Empty when the scenario corrupts nothing.
+    restorable_from: Vec<Vec<ServiceId>>,
     groups: Vec<Vec<ServiceId>>,
     batches: Vec<Vec<ServiceId>>,
     changes: Vec<FailedChange>,
@@ -220,10 +223,22 @@ impl<'p> Engine<'p> {
                 lost_at: 0,
             })
             .collect();
+        let context = Context::new(plan, graph);
+        let mut restorable_from = Vec::new();
+        let corrupts = |e: &crate::model::Event| matches!(e.kind, EventKind::Corrupt { .. });
+        if record.events.iter().any(corrupts) {
+            restorable_from = vec![Vec::new(); plan.backups.len()];
+            for k in 0..plan.services.len() {
+                let service = ServiceId(k as u32);
+                for backup in context.backups_of(service) {
+                    restorable_from[backup.index()].push(service);
+                }
+            }
+        }
         Engine {
             plan,
             graph,
-            context: Context::new(plan, graph),
+            context,
             scenario,
             start,
             events,
@@ -246,6 +261,7 @@ impl<'p> Engine<'p> {
             swappable: BTreeSet::new(),
             failed_sites: BTreeSet::new(),
             corrupt: BTreeSet::new(),
+            restorable_from,
             groups: Vec::new(),
             batches: Vec::new(),
             changes: Vec::new(),
@@ -860,8 +876,10 @@ impl<'p> Engine<'p> {
             backup: self.plan.backups[backup.index()].name.to_string(),
         });
         self.corrupt.insert(backup);
-        for k in 0..self.states.len() {
-            let service = ServiceId(k as u32);
+        // A job restores from one of its service's backups.
+        let restorers = std::mem::take(&mut self.restorable_from[backup.index()]);
+        for &service in &restorers {
+            let k = service.index();
             let state = &self.states[k];
             let Some(job) = state.job else { continue };
             let Some(point) = job.point else { continue };
@@ -907,6 +925,7 @@ impl<'p> Engine<'p> {
                 }
             }
         }
+        self.restorable_from[backup.index()] = restorers;
         self.pump();
         self.settle();
     }
