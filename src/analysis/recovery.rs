@@ -247,6 +247,9 @@ fn loss_subject(loss: Loss) -> Subject {
     }
 }
 
+/// Unsuitable standbys labelled in a `single-point-of-failure` finding.
+const MAX_STANDBY_LABELS: usize = 5;
+
 fn single_point_of_failure(context: &Context, id: ServiceId, cause: &Stranded) -> Finding {
     let plan = context.plan;
     let service = &plan.services[id.index()];
@@ -267,17 +270,29 @@ fn single_point_of_failure(context: &Context, id: ServiceId, cause: &Stranded) -
     .secondary(loss_span, "lost here, with nothing to take over");
     let mut subjects = vec![Subject::Service(id), loss_subject(cause.loss)];
     let mut needs_physical = false;
-    for &(standby, why) in &cause.unsuitable {
+    for (n, &(standby, why)) in cause.unsuitable.iter().enumerate() {
+        needs_physical |= why == Unsuitable::RunsVmImagesOnly;
+        subjects.push(Subject::Standby(standby));
+        // Each service is a finding: a label per standby made thousands of standbys
+        // times thousands of services. The first few are shown, the rest named.
+        if n >= MAX_STANDBY_LABELS {
+            continue;
+        }
         let label = match why {
-            Unsuitable::LostWithSite => "covers it, but stands at the lost site".to_string(),
+            Unsuitable::LostWithSite => "covers it, but stands at the lost site",
             Unsuitable::RunsVmImagesOnly => {
-                needs_physical = true;
-                "covers it, but `runs vm-images` only and this is a physical server".to_string()
+                "covers it, but `runs vm-images` only and this is a physical server"
             }
-            Unsuitable::CannotRunVms => "covers it, but cannot run vm images".to_string(),
+            Unsuitable::CannotRunVms => "covers it, but cannot run vm images",
         };
         diagnostic = diagnostic.secondary(plan.standbys[standby.index()].span, label);
-        subjects.push(Subject::Standby(standby));
+    }
+    if let Some(rest) = cause.unsuitable.get(MAX_STANDBY_LABELS..) {
+        diagnostic = diagnostic.note(format!(
+            "{} more standbys cover it and cannot take it either: {}",
+            rest.len(),
+            list_some_names(rest.iter().map(|&(s, _)| &*plan.standbys[s.index()].name))
+        ));
     }
     let target = match cause.loss {
         Loss::Server(s) => plan.servers[s.index()].name.as_str(),

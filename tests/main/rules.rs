@@ -160,3 +160,39 @@ fn no_backup_suggests_a_name_that_is_free() {
         .stdout_contains("backup db-nightly-3 { of db ")
         .run();
 }
+
+#[test]
+fn single_point_of_failure_labels_a_few_unsuitable_standbys_and_names_the_rest() {
+    // A label per standby made thousands of standbys times thousands of services.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let standbys: String = (1..=8)
+        .map(|i| format!("standby spare-{i} {{ covers hq  site hq  ready-in 1h }}\n"))
+        .collect();
+    let path = dir.path().join("plan.dr");
+    std::fs::write(
+        &path,
+        format!(
+            "plan p {{ rto 4h  rpo 1d }}\nsite hq {{ kind office }}\n\
+             server h {{ site hq  cpu 8  memory 32GiB  disk 1TB }}\nservice s {{ on h }}\n{standbys}"
+        ),
+    )
+    .expect("write the plan");
+    let json = check_json(&path);
+    let finding = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == "drplan::single-point-of-failure")
+        .expect("a single-point-of-failure finding");
+    let standby_labels = finding["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter(|l| l["message"] == "covers it, but stands at the lost site")
+        .count();
+    assert_eq!(standby_labels, 5, "{finding}");
+    assert_eq!(
+        finding["notes"][0],
+        "3 more standbys cover it and cannot take it either: `spare-6`, `spare-7` and `spare-8`"
+    );
+}
