@@ -246,8 +246,10 @@ function shape($, name) {
     case 'Window': return $.window;
     case 'Schedule': return $.schedule;
     case 'Tested': return choice(seq('every', $._measure), 'never');
-    // `rotate 2 media`: a `media` right after the count belongs to it.
-    case 'Rotate': return prec.right(seq($.number, optional('media')));
+    // `rotate 2 media`, but `rotate 2` then `media tape` is two properties: the word
+    // after `media` decides, so both readings are kept until it comes (a declared
+    // conflict, below).
+    case 'Rotate': return seq($.number, optional('media'));
     case 'Offsite': return seq($.name, 'every', $._measure);
     case 'Copy': return seq($._measure, 'at', $._measure);
     case 'Capacity': return repeat1(seq(choice('cpu', 'memory', 'disk'), $._measure));
@@ -332,5 +334,7 @@ module.exports = grammar({
   name: 'drplan',
   word: ($) => $.identifier,
   extras: ($) => [/\s/, $.comment],
+  // `rotate 2 media`: see the Rotate shape.
+  conflicts: ($) => [[$.backup_property]],
   rules,
 });
