@@ -101,7 +101,7 @@ fn is_allowed(plan: &Plan, finding: &Finding) -> bool {
             Subject::Storage(id) => allows(&plan.storage[id.index()].allows),
             Subject::Server(id) => allows(&plan.servers[id.index()].allows),
             Subject::Vm(id) => allows(&plan.vms[id.index()].allows),
-            Subject::Service(id) => allows(&plan.services[id.index()].allows),
+            Subject::Service(id) => allows(plan.services[id.index()].allows()),
             Subject::Backup(id) => allows(&plan.backups[id.index()].allows),
             Subject::Standby(id) => allows(&plan.standbys[id.index()].allows),
             Subject::Role(id) => allows(&plan.roles[id.index()].allows),

@@ -375,19 +375,14 @@ pub struct Service {
     pub name: Name,
     #[serde(skip)]
     pub span: Span,
-    pub hosts: Vec<Ref<Host>>,
+    pub hosts: Box<[Ref<Host>]>,
     /// Hosts that must be up for the service to be up.
     pub quorum: u64,
-    pub failover: Option<Failover>,
-    pub needs: Vec<Ref<ServiceId>>,
+    pub needs: Box<[Ref<ServiceId>]>,
     pub data: Option<Bytes>,
     pub restore_rate: Option<BytesPerSecond>,
     pub restore_time: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restore_time_spread: Option<Spread>,
     pub boot: Seconds,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub boot_spread: Option<Spread>,
     pub change_rate: Option<BytesPerSecond>,
     pub rto: Option<Seconds>,
     pub rpo: Option<Seconds>,
@@ -395,10 +390,28 @@ pub struct Service {
     pub tier: Option<Ref<TierId>>,
     pub criticality: Criticality,
     pub is_user_facing: bool,
-    pub active: Vec<WeekWindow>,
+    pub active: Box<[WeekWindow]>,
     /// Money per hour of downtime.
     pub downtime_cost: Option<f64>,
     pub owner: Option<Ref<RoleId>>,
+    /// What most services leave unset; `None` when all of it is.
+    pub extras: Option<Box<ServiceExtras>>,
+}
+
+// A plan holds one per service, 100,000 and more in a large one: keep the rarely set
+// properties in `ServiceExtras`, out of line.
+const _: () = assert!(std::mem::size_of::<Service>() <= 280);
+
+/// A service's rarely set properties: failover, spreads, the commands and texts for
+/// runbooks and readers, its own failure data and `allow`s. Few services of a plan
+/// have any of them, so they cost a pointer on the others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceExtras {
+    pub failover: Option<Failover>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_time_spread: Option<Spread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_spread: Option<Spread>,
     pub activation: Option<String>,
     pub version: Option<String>,
     /// `start "cmd"`: the command that boots it.
@@ -408,6 +421,59 @@ pub struct Service {
     pub description: Option<String>,
     pub failure: Failure,
     pub allows: Vec<Allow>,
+}
+
+impl Service {
+    pub fn failover(&self) -> Option<Failover> {
+        self.extras.as_ref().and_then(|e| e.failover)
+    }
+
+    pub fn restore_time_spread(&self) -> Option<Spread> {
+        self.extras.as_ref().and_then(|e| e.restore_time_spread)
+    }
+
+    pub fn boot_spread(&self) -> Option<Spread> {
+        self.extras.as_ref().and_then(|e| e.boot_spread)
+    }
+
+    pub fn activation(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.activation.as_deref())
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.version.as_deref())
+    }
+
+    pub fn start_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.start_command.as_deref())
+    }
+
+    pub fn check_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.check_command.as_deref())
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.description.as_deref())
+    }
+
+    pub fn failure(&self) -> Failure {
+        self.extras
+            .as_ref()
+            .map_or_else(Failure::default, |e| e.failure)
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
+}
+
+/// Rarely set properties go out of line only when one is set: `None` costs no allocation.
+fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
+    (extras != T::default()).then(|| Box::new(extras))
 }
 
 /// What a backup copies.

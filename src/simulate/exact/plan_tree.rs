@@ -191,7 +191,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
                 continue;
             };
             let service = &plan.services[id.index()];
-            let mut inputs = vec![b.event(Component::Service(id), &service.failure)];
+            let mut inputs = vec![b.event(Component::Service(id), &service.failure())];
             for need in &service.needs {
                 if is_built[need.id.index()] {
                     inputs.push(b.out.services[need.id.index()]);
@@ -210,7 +210,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
                     GateKind::AtLeast(fail_count),
                     hosts,
                 );
-                if let Some(failover) = service.failover {
+                if let Some(failover) = service.failover() {
                     let target = match failover.target.id {
                         FailoverTarget::Server(id) => servers[id.index()],
                         FailoverTarget::Vm(id) => vms[id.index()],
