@@ -318,7 +318,7 @@ pub struct Server {
     pub cpu: Option<u64>,
     pub memory: Option<Bytes>,
     pub disk: Option<Bytes>,
-    pub storage: Vec<Ref<StorageId>>,
+    pub storage: Box<[Ref<StorageId>]>,
     pub hypervisor: Option<Hypervisor>,
     pub model: Option<String>,
     pub owner: Option<Ref<RoleId>>,
@@ -341,10 +341,33 @@ pub struct Vm {
     pub cpu: Option<u64>,
     pub memory: Option<Bytes>,
     pub image: Option<Bytes>,
-    pub storage: Vec<Ref<StorageId>>,
+    pub storage: Box<[Ref<StorageId>]>,
     pub owner: Option<Ref<RoleId>>,
+    /// What most vms leave unset; `None` when all of it is.
+    pub extras: Option<Box<VmExtras>>,
+}
+
+// A plan may hold a vm per service: keep the rarely set properties in `VmExtras`,
+// out of line.
+const _: () = assert!(std::mem::size_of::<Vm>() <= 152);
+
+/// A vm's rarely set properties: the guest's own failure data and `allow`s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VmExtras {
     pub failure: Failure,
     pub allows: Vec<Allow>,
+}
+
+impl Vm {
+    pub fn failure(&self) -> Failure {
+        self.extras
+            .as_ref()
+            .map_or_else(Failure::default, |e| e.failure)
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
 }
 
 /// Where a service runs.
@@ -531,11 +554,9 @@ pub struct Backup {
     pub name: Name,
     #[serde(skip)]
     pub span: Span,
-    pub subjects: Vec<Ref<BackupSubject>>,
+    pub subjects: Box<[Ref<BackupSubject>]>,
     pub full: Option<Schedule>,
-    pub differential: Option<Schedule>,
     pub incremental: Option<Schedule>,
-    pub snapshot: Option<Schedule>,
     pub to: Option<Ref<Location>>,
     pub media: Media,
     pub rotate: u64,
@@ -546,6 +567,20 @@ pub struct Backup {
     pub last_tested: Option<DateValue>,
     pub consistency: Consistency,
     pub restore_rate: Option<BytesPerSecond>,
+    /// What most backups leave unset; `None` when all of it is.
+    pub extras: Option<Box<BackupExtras>>,
+}
+
+// A plan holds a backup or two per service: keep the rarely set properties in
+// `BackupExtras`, out of line.
+const _: () = assert!(std::mem::size_of::<Backup>() <= 240);
+
+/// A backup's rarely set properties: the less common schedules, the chance a medium
+/// fails, the commands for runbooks, its text and `allow`s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BackupExtras {
+    pub differential: Option<Schedule>,
+    pub snapshot: Option<Schedule>,
     pub fail_probability: Option<f64>,
     /// `restore "cmd"`: the command that restores its newest restore point.
     pub restore_command: Option<String>,
@@ -553,6 +588,40 @@ pub struct Backup {
     pub drill_command: Option<String>,
     pub description: Option<String>,
     pub allows: Vec<Allow>,
+}
+
+impl Backup {
+    pub fn differential(&self) -> Option<Schedule> {
+        self.extras.as_ref().and_then(|e| e.differential)
+    }
+
+    pub fn snapshot(&self) -> Option<Schedule> {
+        self.extras.as_ref().and_then(|e| e.snapshot)
+    }
+
+    pub fn fail_probability(&self) -> Option<f64> {
+        self.extras.as_ref().and_then(|e| e.fail_probability)
+    }
+
+    pub fn restore_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.restore_command.as_deref())
+    }
+
+    pub fn drill_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.drill_command.as_deref())
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.description.as_deref())
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

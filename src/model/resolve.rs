@@ -594,9 +594,9 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn storage_refs(&mut self, value: Option<&Value>, context: &str) -> Vec<Ref<StorageId>> {
+    fn storage_refs(&mut self, value: Option<&Value>, context: &str) -> Box<[Ref<StorageId>]> {
         let Some(Value::Names(names)) = value else {
-            return Vec::new();
+            return Box::default();
         };
         names
             .iter()
@@ -1056,8 +1056,10 @@ impl<'a> Resolver<'a> {
             image: p.size("image"),
             storage: self.storage_refs(p.get("storage"), "`storage`"),
             owner: self.role_ref(p.get("owner"), "`owner`"),
-            failure: p.failure(),
-            allows: self.allows(&p),
+            extras: out_of_line(VmExtras {
+                failure: p.failure(),
+                allows: self.allows(&p),
+            }),
         }
     }
 
@@ -1283,11 +1285,9 @@ impl<'a> Resolver<'a> {
         Backup {
             name: item.name_text().into(),
             span: item.name_span(),
-            subjects,
+            subjects: subjects.into(),
             full: p.schedule("full"),
-            differential: p.schedule("differential"),
             incremental: p.schedule("incremental"),
-            snapshot: p.schedule("snapshot"),
             to,
             media: match p.word("media") {
                 Some("tape") => Media::Tape,
@@ -1316,14 +1316,18 @@ impl<'a> Resolver<'a> {
                 _ => Consistency::Crash,
             },
             restore_rate: p.rate("restore-rate"),
-            fail_probability: match p.get("fail-probability") {
-                Some(Value::Probability(x)) => Some(x.value),
-                _ => None,
-            },
-            restore_command: p.string("restore"),
-            drill_command: p.string("drill"),
-            description: p.string("description"),
-            allows: self.allows(&p),
+            extras: out_of_line(BackupExtras {
+                differential: p.schedule("differential"),
+                snapshot: p.schedule("snapshot"),
+                fail_probability: match p.get("fail-probability") {
+                    Some(Value::Probability(x)) => Some(x.value),
+                    _ => None,
+                },
+                restore_command: p.string("restore"),
+                drill_command: p.string("drill"),
+                description: p.string("description"),
+                allows: self.allows(&p),
+            }),
         }
     }
 

@@ -433,7 +433,7 @@ fn rollback_for(
                     format!("{prefix}.rollback.restore.{}", record.name),
                     Phase::Rollback,
                     format!("Restore {} from {}", record.name, backup.name),
-                    action(backup.restore_command.as_deref(), || {
+                    action(backup.restore_command(), || {
                         format!(
                             "Restore {} from the backup taken before {} with {}; expected {}.",
                             record.name,

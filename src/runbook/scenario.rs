@@ -332,20 +332,20 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             let command = if restore.is_fallback {
                 None
             } else {
-                backup.and_then(|b| b.restore_command.clone())
+                backup.and_then(|b| b.restore_command())
             };
             let mut restore_step = step(
                 format!("restore.{}", service.name),
                 Phase::Recovery,
                 title,
-                action(command.as_deref(), || instruction),
+                action(command, || instruction),
             );
             restore_step.owner = owner_of(s);
             restore_step.after = vec![previous.clone()];
             restore_step.expected_seconds = restore.seconds;
             restore_step.clock_seconds =
                 trace.restored_at.unwrap_or(restore.start + restore.seconds);
-            restore_step.drill = match backup.and_then(|b| b.drill_command.clone()) {
+            restore_step.drill = match backup.and_then(|b| b.drill_command().map(str::to_string)) {
                 Some(command) => Drill::Substitute { command },
                 None => Drill::Skip,
             };

@@ -167,7 +167,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
     let mut vms = Vec::with_capacity(plan.vms.len());
     for (i, v) in plan.vms.iter().enumerate() {
         let me = Component::Vm(crate::model::VmId(i as u32));
-        let mut inputs = vec![b.event(me, &v.failure)];
+        let mut inputs = vec![b.event(me, &v.failure())];
         inputs.extend(v.host.map(|r| servers[r.id.index()]));
         inputs.extend(v.storage.iter().map(|r| storage[r.id.index()]));
         vms.push(b.gate(format!("down-vm-{}", v.name), GateKind::Or, inputs));

@@ -319,9 +319,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             }
         }
         for (i, vm) in plan.vms.iter().enumerate() {
-            if law(vm.failure).is_some() {
+            if law(vm.failure()).is_some() {
                 let effect = self.vm_effect(VmId(i as u32));
-                push(Component::Vm(VmId(i as u32)), vm.failure, effect);
+                push(Component::Vm(VmId(i as u32)), vm.failure(), effect);
             }
         }
         for (i, service) in plan.services.iter().enumerate() {
@@ -707,7 +707,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             every
         };
         let fallbacks = record
-            .fail_probability
+            .fail_probability()
             .filter(|&p| p > 0.0)
             .and_then(|p| Geometric::new((1.0 - p).clamp(0.0, 1.0)).ok());
         let kept = record.keep.map_or(u64::MAX, |keep| {
