@@ -347,8 +347,8 @@ pub struct Vm {
     pub extras: Option<Box<VmExtras>>,
 }
 
-// A plan may hold a vm per service: keep the rarely set properties in `VmExtras`,
-// out of line.
+// As many vms as services in a virtualized plan: the rarely set properties wait in
+// `VmExtras`.
 const _: () = assert!(std::mem::size_of::<Vm>() <= 152);
 
 /// A vm's rarely set properties: the guest's own failure data and `allow`s.
@@ -421,8 +421,9 @@ pub struct Service {
     pub extras: Option<Box<ServiceExtras>>,
 }
 
-// A plan holds one per service, 100,000 and more in a large one: keep the rarely set
-// properties in `ServiceExtras`, out of line.
+// One per service, 100,000 in a large plan, so its size is most of the model's: the
+// rarely set properties wait in `ServiceExtras`, and the lists, built once, are boxed
+// slices (no spare capacity; a vector of one host kept room for four).
 const _: () = assert!(std::mem::size_of::<Service>() <= 280);
 
 /// A service's rarely set properties: failover, spreads, the commands and texts for
@@ -492,11 +493,6 @@ impl Service {
     pub fn allows(&self) -> &[Allow] {
         self.extras.as_ref().map_or(&[], |e| &e.allows)
     }
-}
-
-/// Rarely set properties go out of line only when one is set: `None` costs no allocation.
-fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
-    (extras != T::default()).then(|| Box::new(extras))
 }
 
 /// What a backup copies.
@@ -571,8 +567,8 @@ pub struct Backup {
     pub extras: Option<Box<BackupExtras>>,
 }
 
-// A plan holds a backup or two per service: keep the rarely set properties in
-// `BackupExtras`, out of line.
+// A backup or two per service, the model's most numerous record: its rarely set
+// properties wait in `BackupExtras`.
 const _: () = assert!(std::mem::size_of::<Backup>() <= 240);
 
 /// A backup's rarely set properties: the less common schedules, the chance a medium
