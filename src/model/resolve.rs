@@ -101,6 +101,15 @@ fn boxed<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<Box<T>> {
     list
 }
 
+/// A list of the model, built once: room for each name written is made up front, so
+/// when they all resolve (the usual case) the vector's buffer becomes the slice as is,
+/// where `collect` would grow it from four and then shrink it to size.
+fn boxed_slice<T>(names: usize, items: impl Iterator<Item = T>) -> Box<[T]> {
+    let mut list = Vec::with_capacity(names);
+    list.extend(items);
+    list.into_boxed_slice()
+}
+
 /// A declaration's rarely set properties, boxed only when one of them is set: on the
 /// many declarations that set none, they cost a null pointer and no allocation.
 fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
@@ -604,15 +613,15 @@ impl<'a> Resolver<'a> {
         let Some(Value::Names(names)) = value else {
             return Box::default();
         };
-        names
-            .iter()
-            .filter_map(|ident| {
+        boxed_slice(
+            names.len(),
+            names.iter().filter_map(|ident| {
                 self.lookup(ident, &[Kind::Storage], context).map(|s| Ref {
                     id: StorageId(s.index),
                     span: ident.span,
                 })
-            })
-            .collect()
+            }),
+        )
     }
 
     fn component(&mut self, ident: &Ident, context: &str) -> Option<Ref<Component>> {
@@ -780,11 +789,13 @@ impl<'a> Resolver<'a> {
         Some(resolved)
     }
 
-    fn windows(&mut self, values: Vec<&Value>) -> Vec<WeekWindow> {
-        values
-            .into_iter()
-            .filter_map(|v| self.empty_window_check(Some(v)))
-            .collect()
+    fn windows(&mut self, values: Vec<&Value>) -> Box<[WeekWindow]> {
+        boxed_slice(
+            values.len(),
+            values
+                .into_iter()
+                .filter_map(|v| self.empty_window_check(Some(v))),
+        )
     }
 
     // ---------------------------------------------------------------- pass 2: build
@@ -946,7 +957,7 @@ impl<'a> Resolver<'a> {
             person: p.string("person"),
             contacts: p.strings("contact"),
             deputy,
-            unavailable,
+            unavailable: unavailable.into_vec(),
             holidays: p
                 .all("holiday")
                 .into_iter()
@@ -1071,18 +1082,20 @@ impl<'a> Resolver<'a> {
 
     fn service(&mut self, item: &Item, plan: &Plan) -> Service {
         let p = self.props(item, "service");
-        let hosts: Vec<Ref<Host>> = match p.get("on") {
-            Some(Value::Names(names)) => names
-                .iter()
-                .filter_map(|n| self.host(n, "`on` of a service"))
-                .collect(),
+        let hosts = match p.get("on") {
+            Some(Value::Names(names)) => boxed_slice(
+                names.len(),
+                names
+                    .iter()
+                    .filter_map(|n| self.host(n, "`on` of a service")),
+            ),
             _ => {
                 self.missing(
                     item,
                     "on",
                     "say which servers or vms run the service: `on sql1`",
                 );
-                Vec::new()
+                Box::default()
             }
         };
         let host_count = match p.get("on") {
@@ -1147,6 +1160,8 @@ impl<'a> Resolver<'a> {
         };
         let mut needs = Vec::new();
         if let Some(Value::Names(names)) = p.get("needs") {
+            // Exactly the room needed when every name resolves: no shrinking below.
+            needs.reserve_exact(names.len());
             for ident in names {
                 let Some(symbol) = self.lookup(ident, &[Kind::Service], "`needs`") else {
                     continue;
@@ -1203,7 +1218,7 @@ impl<'a> Resolver<'a> {
         Service {
             name: item.name_text().into(),
             span: item.name_span(),
-            hosts: hosts.into(),
+            hosts,
             quorum,
             needs: needs.into(),
             data: p.size("data"),
@@ -1220,7 +1235,7 @@ impl<'a> Resolver<'a> {
                 .or(default_criticality)
                 .unwrap_or(Criticality::Medium),
             is_user_facing: p.is_set("user-facing") || !active.is_empty(),
-            active: active.into(),
+            active,
             downtime_cost: match p.get("downtime-cost") {
                 Some(Value::Cost(c)) => Some(c.value),
                 _ => None,
@@ -1244,9 +1259,9 @@ impl<'a> Resolver<'a> {
     fn backup(&mut self, item: &Item) -> Backup {
         let p = self.props(item, "backup");
         let subjects = match p.get("of") {
-            Some(Value::Names(names)) => names
-                .iter()
-                .filter_map(|ident| {
+            Some(Value::Names(names)) => boxed_slice(
+                names.len(),
+                names.iter().filter_map(|ident| {
                     let s = self.lookup(ident, &[Kind::Service, Kind::Vm, Kind::Server], "`of`")?;
                     let id = match s.kind {
                         Kind::Service => BackupSubject::Service(ServiceId(s.index)),
@@ -1257,11 +1272,11 @@ impl<'a> Resolver<'a> {
                         id,
                         span: ident.span,
                     })
-                })
-                .collect(),
+                }),
+            ),
             _ => {
                 self.missing(item, "of", "say what the backup copies: `of ehr-db`");
-                Vec::new()
+                Box::default()
             }
         };
         let to = match p.get("to") {
@@ -1291,7 +1306,7 @@ impl<'a> Resolver<'a> {
         Backup {
             name: item.name_text().into(),
             span: item.name_span(),
-            subjects: subjects.into(),
+            subjects,
             full: p.schedule("full"),
             incremental: p.schedule("incremental"),
             to,
