@@ -87,7 +87,7 @@ fn headline() {
     let backups = plan
         .backups
         .iter()
-        .filter(|b| b.fail_probability.is_some())
+        .filter(|b| b.fail_probability().is_some())
         .count();
     let per_thread = report.component_samples as f64 / elapsed / 2.0;
     // Per sampled component on one thread, beside the raw RNG on one thread, measured

@@ -495,7 +495,7 @@ impl<'c, 'p> Estimator<'c, 'p> {
     fn place(&self, loss: Loss, id: ServiceId, needed: u64) -> Place {
         let plan = self.context.plan;
         let service = &plan.services[id.index()];
-        if let Some(failover) = service.failover {
+        if let Some(failover) = service.failover() {
             let (is_lost, ready_in) = match failover.target.id {
                 FailoverTarget::Server(s) => (self.is_server_lost(loss, s), 0),
                 FailoverTarget::Vm(v) => (self.is_host_lost(loss, Host::Vm(v)), 0),

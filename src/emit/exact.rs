@@ -110,7 +110,7 @@ fn switches_over(plan: &Plan) -> std::collections::HashSet<&str> {
         // Marked first, so a `needs` cycle (reported elsewhere) ends here.
         memo[id.index()] = Some(false);
         let service = &plan.services[id.index()];
-        let found = service.failover.is_some()
+        let found = service.failover().is_some()
             || service.needs.iter().any(|need| visit(plan, need.id, memo));
         memo[id.index()] = Some(found);
         found

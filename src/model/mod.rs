@@ -318,7 +318,7 @@ pub struct Server {
     pub cpu: Option<u64>,
     pub memory: Option<Bytes>,
     pub disk: Option<Bytes>,
-    pub storage: Vec<Ref<StorageId>>,
+    pub storage: Box<[Ref<StorageId>]>,
     pub hypervisor: Option<Hypervisor>,
     pub model: Option<String>,
     pub owner: Option<Ref<RoleId>>,
@@ -341,10 +341,33 @@ pub struct Vm {
     pub cpu: Option<u64>,
     pub memory: Option<Bytes>,
     pub image: Option<Bytes>,
-    pub storage: Vec<Ref<StorageId>>,
+    pub storage: Box<[Ref<StorageId>]>,
     pub owner: Option<Ref<RoleId>>,
+    /// What most vms leave unset; `None` when all of it is.
+    pub extras: Option<Box<VmExtras>>,
+}
+
+// As many vms as services in a virtualized plan: the rarely set properties wait in
+// `VmExtras`.
+const _: () = assert!(std::mem::size_of::<Vm>() <= 152);
+
+/// A vm's rarely set properties: the guest's own failure data and `allow`s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VmExtras {
     pub failure: Failure,
     pub allows: Vec<Allow>,
+}
+
+impl Vm {
+    pub fn failure(&self) -> Failure {
+        self.extras
+            .as_ref()
+            .map_or_else(Failure::default, |e| e.failure)
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
 }
 
 /// Where a service runs.
@@ -375,19 +398,14 @@ pub struct Service {
     pub name: Name,
     #[serde(skip)]
     pub span: Span,
-    pub hosts: Vec<Ref<Host>>,
+    pub hosts: Box<[Ref<Host>]>,
     /// Hosts that must be up for the service to be up.
     pub quorum: u64,
-    pub failover: Option<Failover>,
-    pub needs: Vec<Ref<ServiceId>>,
+    pub needs: Box<[Ref<ServiceId>]>,
     pub data: Option<Bytes>,
     pub restore_rate: Option<BytesPerSecond>,
     pub restore_time: Option<Seconds>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restore_time_spread: Option<Spread>,
     pub boot: Seconds,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub boot_spread: Option<Spread>,
     pub change_rate: Option<BytesPerSecond>,
     pub rto: Option<Seconds>,
     pub rpo: Option<Seconds>,
@@ -395,10 +413,29 @@ pub struct Service {
     pub tier: Option<Ref<TierId>>,
     pub criticality: Criticality,
     pub is_user_facing: bool,
-    pub active: Vec<WeekWindow>,
+    pub active: Box<[WeekWindow]>,
     /// Money per hour of downtime.
     pub downtime_cost: Option<f64>,
     pub owner: Option<Ref<RoleId>>,
+    /// What most services leave unset; `None` when all of it is.
+    pub extras: Option<Box<ServiceExtras>>,
+}
+
+// One per service, 100,000 in a large plan, so its size is most of the model's: the
+// rarely set properties wait in `ServiceExtras`, and the lists, built once, are boxed
+// slices (no spare capacity; a vector of one host kept room for four).
+const _: () = assert!(std::mem::size_of::<Service>() <= 280);
+
+/// A service's rarely set properties: failover, spreads, the commands and texts for
+/// runbooks and readers, its own failure data and `allow`s. Few services of a plan
+/// have any of them, so they cost a pointer on the others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServiceExtras {
+    pub failover: Option<Failover>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_time_spread: Option<Spread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_spread: Option<Spread>,
     pub activation: Option<String>,
     pub version: Option<String>,
     /// `start "cmd"`: the command that boots it.
@@ -408,6 +445,54 @@ pub struct Service {
     pub description: Option<String>,
     pub failure: Failure,
     pub allows: Vec<Allow>,
+}
+
+impl Service {
+    pub fn failover(&self) -> Option<Failover> {
+        self.extras.as_ref().and_then(|e| e.failover)
+    }
+
+    pub fn restore_time_spread(&self) -> Option<Spread> {
+        self.extras.as_ref().and_then(|e| e.restore_time_spread)
+    }
+
+    pub fn boot_spread(&self) -> Option<Spread> {
+        self.extras.as_ref().and_then(|e| e.boot_spread)
+    }
+
+    pub fn activation(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.activation.as_deref())
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.version.as_deref())
+    }
+
+    pub fn start_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.start_command.as_deref())
+    }
+
+    pub fn check_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.check_command.as_deref())
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.description.as_deref())
+    }
+
+    pub fn failure(&self) -> Failure {
+        self.extras
+            .as_ref()
+            .map_or_else(Failure::default, |e| e.failure)
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
 }
 
 /// What a backup copies.
@@ -465,11 +550,9 @@ pub struct Backup {
     pub name: Name,
     #[serde(skip)]
     pub span: Span,
-    pub subjects: Vec<Ref<BackupSubject>>,
+    pub subjects: Box<[Ref<BackupSubject>]>,
     pub full: Option<Schedule>,
-    pub differential: Option<Schedule>,
     pub incremental: Option<Schedule>,
-    pub snapshot: Option<Schedule>,
     pub to: Option<Ref<Location>>,
     pub media: Media,
     pub rotate: u64,
@@ -480,6 +563,20 @@ pub struct Backup {
     pub last_tested: Option<DateValue>,
     pub consistency: Consistency,
     pub restore_rate: Option<BytesPerSecond>,
+    /// What most backups leave unset; `None` when all of it is.
+    pub extras: Option<Box<BackupExtras>>,
+}
+
+// A backup or two per service, the model's most numerous record: its rarely set
+// properties wait in `BackupExtras`.
+const _: () = assert!(std::mem::size_of::<Backup>() <= 240);
+
+/// A backup's rarely set properties: the less common schedules, the chance a medium
+/// fails, the commands for runbooks, its text and `allow`s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BackupExtras {
+    pub differential: Option<Schedule>,
+    pub snapshot: Option<Schedule>,
     pub fail_probability: Option<f64>,
     /// `restore "cmd"`: the command that restores its newest restore point.
     pub restore_command: Option<String>,
@@ -487,6 +584,40 @@ pub struct Backup {
     pub drill_command: Option<String>,
     pub description: Option<String>,
     pub allows: Vec<Allow>,
+}
+
+impl Backup {
+    pub fn differential(&self) -> Option<Schedule> {
+        self.extras.as_ref().and_then(|e| e.differential)
+    }
+
+    pub fn snapshot(&self) -> Option<Schedule> {
+        self.extras.as_ref().and_then(|e| e.snapshot)
+    }
+
+    pub fn fail_probability(&self) -> Option<f64> {
+        self.extras.as_ref().and_then(|e| e.fail_probability)
+    }
+
+    pub fn restore_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.restore_command.as_deref())
+    }
+
+    pub fn drill_command(&self) -> Option<&str> {
+        self.extras
+            .as_ref()
+            .and_then(|e| e.drill_command.as_deref())
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.description.as_deref())
+    }
+
+    pub fn allows(&self) -> &[Allow] {
+        self.extras.as_ref().map_or(&[], |e| &e.allows)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

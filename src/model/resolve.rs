@@ -101,6 +101,21 @@ fn boxed<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<Box<T>> {
     list
 }
 
+/// A list of the model, built once: room for each name written is made up front, so
+/// when they all resolve (the usual case) the vector's buffer becomes the slice as is,
+/// where `collect` would grow it from four and then shrink it to size.
+fn boxed_slice<T>(names: usize, items: impl Iterator<Item = T>) -> Box<[T]> {
+    let mut list = Vec::with_capacity(names);
+    list.extend(items);
+    list.into_boxed_slice()
+}
+
+/// A declaration's rarely set properties, boxed only when one of them is set: on the
+/// many declarations that set none, they cost a null pointer and no allocation.
+fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
+    (extras != T::default()).then(|| Box::new(extras))
+}
+
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
 /// once and then dropped.
@@ -594,19 +609,19 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn storage_refs(&mut self, value: Option<&Value>, context: &str) -> Vec<Ref<StorageId>> {
+    fn storage_refs(&mut self, value: Option<&Value>, context: &str) -> Box<[Ref<StorageId>]> {
         let Some(Value::Names(names)) = value else {
-            return Vec::new();
+            return Box::default();
         };
-        names
-            .iter()
-            .filter_map(|ident| {
+        boxed_slice(
+            names.len(),
+            names.iter().filter_map(|ident| {
                 self.lookup(ident, &[Kind::Storage], context).map(|s| Ref {
                     id: StorageId(s.index),
                     span: ident.span,
                 })
-            })
-            .collect()
+            }),
+        )
     }
 
     fn component(&mut self, ident: &Ident, context: &str) -> Option<Ref<Component>> {
@@ -774,11 +789,13 @@ impl<'a> Resolver<'a> {
         Some(resolved)
     }
 
-    fn windows(&mut self, values: Vec<&Value>) -> Vec<WeekWindow> {
-        values
-            .into_iter()
-            .filter_map(|v| self.empty_window_check(Some(v)))
-            .collect()
+    fn windows(&mut self, values: Vec<&Value>) -> Box<[WeekWindow]> {
+        boxed_slice(
+            values.len(),
+            values
+                .into_iter()
+                .filter_map(|v| self.empty_window_check(Some(v))),
+        )
     }
 
     // ---------------------------------------------------------------- pass 2: build
@@ -940,7 +957,7 @@ impl<'a> Resolver<'a> {
             person: p.string("person"),
             contacts: p.strings("contact"),
             deputy,
-            unavailable,
+            unavailable: unavailable.into_vec(),
             holidays: p
                 .all("holiday")
                 .into_iter()
@@ -1056,25 +1073,29 @@ impl<'a> Resolver<'a> {
             image: p.size("image"),
             storage: self.storage_refs(p.get("storage"), "`storage`"),
             owner: self.role_ref(p.get("owner"), "`owner`"),
-            failure: p.failure(),
-            allows: self.allows(&p),
+            extras: out_of_line(VmExtras {
+                failure: p.failure(),
+                allows: self.allows(&p),
+            }),
         }
     }
 
     fn service(&mut self, item: &Item, plan: &Plan) -> Service {
         let p = self.props(item, "service");
-        let hosts: Vec<Ref<Host>> = match p.get("on") {
-            Some(Value::Names(names)) => names
-                .iter()
-                .filter_map(|n| self.host(n, "`on` of a service"))
-                .collect(),
+        let hosts = match p.get("on") {
+            Some(Value::Names(names)) => boxed_slice(
+                names.len(),
+                names
+                    .iter()
+                    .filter_map(|n| self.host(n, "`on` of a service")),
+            ),
             _ => {
                 self.missing(
                     item,
                     "on",
                     "say which servers or vms run the service: `on sql1`",
                 );
-                Vec::new()
+                Box::default()
             }
         };
         let host_count = match p.get("on") {
@@ -1139,6 +1160,8 @@ impl<'a> Resolver<'a> {
         };
         let mut needs = Vec::new();
         if let Some(Value::Names(names)) = p.get("needs") {
+            // Exactly the room needed when every name resolves: no shrinking below.
+            needs.reserve_exact(names.len());
             for ident in names {
                 let Some(symbol) = self.lookup(ident, &[Kind::Service], "`needs`") else {
                     continue;
@@ -1197,14 +1220,11 @@ impl<'a> Resolver<'a> {
             span: item.name_span(),
             hosts,
             quorum,
-            failover,
-            needs,
+            needs: needs.into(),
             data: p.size("data"),
             restore_rate: p.rate("restore-rate"),
             restore_time: p.duration("restore-time"),
-            restore_time_spread: p.spread("restore-time"),
             boot: p.duration("boot").unwrap_or(0),
-            boot_spread: p.spread("boot"),
             change_rate: p.rate("change-rate"),
             rto,
             rpo,
@@ -1221,22 +1241,27 @@ impl<'a> Resolver<'a> {
                 _ => None,
             },
             owner: self.role_ref(p.get("owner"), "`owner`"),
-            activation: p.string("activation"),
-            version: p.string("version"),
-            start_command: p.string("start"),
-            check_command: p.string("check"),
-            description: p.string("description"),
-            failure: p.failure(),
-            allows: self.allows(&p),
+            extras: out_of_line(ServiceExtras {
+                failover,
+                restore_time_spread: p.spread("restore-time"),
+                boot_spread: p.spread("boot"),
+                activation: p.string("activation"),
+                version: p.string("version"),
+                start_command: p.string("start"),
+                check_command: p.string("check"),
+                description: p.string("description"),
+                failure: p.failure(),
+                allows: self.allows(&p),
+            }),
         }
     }
 
     fn backup(&mut self, item: &Item) -> Backup {
         let p = self.props(item, "backup");
         let subjects = match p.get("of") {
-            Some(Value::Names(names)) => names
-                .iter()
-                .filter_map(|ident| {
+            Some(Value::Names(names)) => boxed_slice(
+                names.len(),
+                names.iter().filter_map(|ident| {
                     let s = self.lookup(ident, &[Kind::Service, Kind::Vm, Kind::Server], "`of`")?;
                     let id = match s.kind {
                         Kind::Service => BackupSubject::Service(ServiceId(s.index)),
@@ -1247,11 +1272,11 @@ impl<'a> Resolver<'a> {
                         id,
                         span: ident.span,
                     })
-                })
-                .collect(),
+                }),
+            ),
             _ => {
                 self.missing(item, "of", "say what the backup copies: `of ehr-db`");
-                Vec::new()
+                Box::default()
             }
         };
         let to = match p.get("to") {
@@ -1283,9 +1308,7 @@ impl<'a> Resolver<'a> {
             span: item.name_span(),
             subjects,
             full: p.schedule("full"),
-            differential: p.schedule("differential"),
             incremental: p.schedule("incremental"),
-            snapshot: p.schedule("snapshot"),
             to,
             media: match p.word("media") {
                 Some("tape") => Media::Tape,
@@ -1314,14 +1337,18 @@ impl<'a> Resolver<'a> {
                 _ => Consistency::Crash,
             },
             restore_rate: p.rate("restore-rate"),
-            fail_probability: match p.get("fail-probability") {
-                Some(Value::Probability(x)) => Some(x.value),
-                _ => None,
-            },
-            restore_command: p.string("restore"),
-            drill_command: p.string("drill"),
-            description: p.string("description"),
-            allows: self.allows(&p),
+            extras: out_of_line(BackupExtras {
+                differential: p.schedule("differential"),
+                snapshot: p.schedule("snapshot"),
+                fail_probability: match p.get("fail-probability") {
+                    Some(Value::Probability(x)) => Some(x.value),
+                    _ => None,
+                },
+                restore_command: p.string("restore"),
+                drill_command: p.string("drill"),
+                description: p.string("description"),
+                allows: self.allows(&p),
+            }),
         }
     }
 

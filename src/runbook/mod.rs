@@ -34,19 +34,19 @@ fn timeout(expected: Seconds) -> Seconds {
 }
 
 /// A readiness gate running `command` after a step expected to take `expected`.
-fn gate(command: &Option<String>, expected: Seconds) -> Option<Gate> {
-    command.as_ref().map(|command| Gate {
-        command: command.clone(),
+fn gate(command: Option<&str>, expected: Seconds) -> Option<Gate> {
+    command.map(|command| Gate {
+        command: command.to_string(),
         timeout_seconds: timeout(expected),
         interval_seconds: GATE_INTERVAL,
     })
 }
 
 /// A command when the plan gives one, else an instruction for people.
-fn action(command: &Option<String>, instruction: impl FnOnce() -> String) -> Action {
+fn action(command: Option<&str>, instruction: impl FnOnce() -> String) -> Action {
     match command {
         Some(command) => Action::Command {
-            command: command.clone(),
+            command: command.to_string(),
         },
         None => Action::Manual {
             instruction: instruction(),

@@ -263,7 +263,7 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                 format!("{prefix}.change"),
                 Phase::Stage,
                 describe_change(change, &targets),
-                action(&change.run_command, || {
+                action(change.run_command.as_deref(), || {
                     format!(
                         "{}; expected {} ({}).",
                         describe_change(change, &targets),
@@ -282,16 +282,16 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
             push(s, &mut previous);
             for &service in &services {
                 let record = &plan.services[service.index()];
-                if record.check_command.is_none() {
+                if record.check_command().is_none() {
                     continue;
                 }
                 let mut s = step(
                     format!("{prefix}.check.{}", record.name),
                     Phase::Stage,
                     format!("Check {} serves after {}", record.name, change.name),
-                    action(&record.check_command, String::new),
+                    action(record.check_command(), String::new),
                 );
-                s.gate = gate(&record.check_command, record.boot);
+                s.gate = gate(record.check_command(), record.boot);
                 s.on_failure = format!(
                     "{} does not serve after {}.{no_rollback}",
                     record.name, change.name
@@ -365,7 +365,7 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
         if soak > 0 {
             let probe = stage_services
                 .iter()
-                .find_map(|s| plan.services[s.index()].check_command.clone());
+                .find_map(|s| plan.services[s.index()].check_command().map(str::to_string));
             let mut s = step(
                 format!("{}.soak", stage.name),
                 Phase::Stage,
@@ -557,7 +557,7 @@ fn rollback_for(
                     format!("{prefix}.rollback.restore.{}", record.name),
                     Phase::Rollback,
                     format!("Restore {} from {}", record.name, backup.name),
-                    action(&backup.restore_command, || {
+                    action(backup.restore_command(), || {
                         format!(
                             "Restore {} from the backup taken before {} with {}; expected {}.",
                             record.name,
@@ -593,12 +593,12 @@ fn rollback_for(
             format!("{prefix}.rollback.start.{}", record.name),
             Phase::Rollback,
             format!("Start {} on the old version", record.name),
-            action(&record.start_command, || {
+            action(record.start_command(), || {
                 format!("Start {} and confirm it runs the old version.", record.name)
             }),
         );
         s.expected_seconds = record.boot;
-        s.gate = gate(&record.check_command, record.boot);
+        s.gate = gate(record.check_command(), record.boot);
         chain(s, &mut steps);
     }
     steps

@@ -194,7 +194,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     }
     let mut downtime: Vec<String> = Vec::new();
     for &s in &order {
-        if let Some(text) = &plan.services[s.index()].activation {
+        if let Some(text) = plan.services[s.index()].activation() {
             downtime.push(format!("{}: {text}", name(s)));
         }
     }
@@ -251,8 +251,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                         "{} cannot come back in this scenario ({reason}). Keep its downtime procedure running{} and agree the next step with {escalate_to}.",
                         service.name,
                         service
-                            .activation
-                            .as_ref()
+                            .activation()
                             .map_or(String::new(), |a| format!(" ({a})"))
                     ),
                 },
@@ -333,20 +332,20 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             let command = if restore.is_fallback {
                 None
             } else {
-                backup.and_then(|b| b.restore_command.clone())
+                backup.and_then(|b| b.restore_command())
             };
             let mut restore_step = step(
                 format!("restore.{}", service.name),
                 Phase::Recovery,
                 title,
-                action(&command, || instruction),
+                action(command, || instruction),
             );
             restore_step.owner = owner_of(s);
             restore_step.after = vec![previous.clone()];
             restore_step.expected_seconds = restore.seconds;
             restore_step.clock_seconds =
                 trace.restored_at.unwrap_or(restore.start + restore.seconds);
-            restore_step.drill = match backup.and_then(|b| b.drill_command.clone()) {
+            restore_step.drill = match backup.and_then(|b| b.drill_command().map(str::to_string)) {
                 Some(command) => Drill::Substitute { command },
                 None => Drill::Skip,
             };
@@ -384,7 +383,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                 format!("boot.{}", service.name),
                 Phase::Recovery,
                 format!("Start {}", service.name),
-                action(&service.start_command, || {
+                action(service.start_command(), || {
                     format!(
                         "Start {} on {}; expected {}.",
                         service.name,
@@ -401,7 +400,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             boot.expected_seconds = service.boot;
             boot.clock_seconds = trace.back_at.unwrap_or(0);
             boot.drill = Drill::Skip;
-            boot.gate = gate(&service.check_command, service.boot);
+            boot.gate = gate(service.check_command(), service.boot);
             boot.on_failure = format!(
                 "Check the logs of {}; do not start the services that need it. Tell {escalate_to}.",
                 service.name
@@ -476,7 +475,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             format!("verify.{}", service.name),
             Phase::Recovery,
             format!("Verify {} serves", service.name),
-            action(&service.check_command, || {
+            action(service.check_command(), || {
                 let mut text = format!("Check that {} serves: run its smoke test", service.name);
                 if trace.restore.is_some() {
                     text.push_str(" and an integrity check of the restored data");
@@ -616,7 +615,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         };
         failback.expected_seconds = copy + after + service.boot;
         failback.drill = Drill::Skip;
-        failback.gate = gate(&service.check_command, service.boot);
+        failback.gate = gate(service.check_command(), service.boot);
         failback.on_failure = format!(
             "Keep {} running where it is and call {escalate_to}.",
             service.name
@@ -705,7 +704,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
 /// A `failover` switch-over time of a service, if it declares one.
 fn plan_failover_after(plan: &Plan, service: ServiceId) -> Seconds {
     plan.services[service.index()]
-        .failover
+        .failover()
         .map_or(0, |f| f.after)
 }
 
@@ -743,7 +742,7 @@ fn place_step(
             format!("standby.{name}"),
             Phase::Recovery,
             format!("Activate standby {name}"),
-            action(&standby.activate_command, || {
+            action(standby.activate_command.as_deref(), || {
                 format!(
                     "Call for standby {name}{}{}; it is usable {} after the call.",
                     standby
@@ -789,7 +788,7 @@ fn place_step(
         failover.expected_seconds = at.saturating_sub(detect_at);
         failover.clock_seconds = at;
         failover.drill = Drill::Skip;
-        failover.gate = gate(&record.check_command, failover.expected_seconds);
+        failover.gate = gate(record.check_command(), failover.expected_seconds);
         failover.on_failure = format!(
             "Do not retry blindly: restore {} from its backup instead and tell {escalate_to}.",
             record.name

@@ -155,7 +155,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(plan.standbys[0].ready_in, 4 * 3600);
-        assert_eq!(plan.backups[0].differential.map(|s| s.every), Some(1800));
+        assert_eq!(plan.backups[0].differential().map(|s| s.every), Some(1800));
         assert_eq!(plan.backups[0].full.map(|s| s.every), Some(86_400));
     }
 

@@ -22,9 +22,9 @@ pub(crate) struct Interval {
 pub(super) fn schedules(backup: &Backup) -> impl Iterator<Item = (&'static str, Schedule)> {
     [
         ("full", backup.full),
-        ("differential", backup.differential),
+        ("differential", backup.differential()),
         ("incremental", backup.incremental),
-        ("snapshot", backup.snapshot),
+        ("snapshot", backup.snapshot()),
     ]
     .into_iter()
     .filter_map(|(kind, schedule)| schedule.map(|s| (kind, s)))
@@ -33,7 +33,7 @@ pub(super) fn schedules(backup: &Backup) -> impl Iterator<Item = (&'static str, 
 /// Whether differentials and incrementals have something to be based on: a `full`, or a
 /// primary `snapshot` (story 000: differential snapshots after a primary one).
 pub(super) fn has_base(backup: &Backup) -> bool {
-    backup.full.is_some() || backup.snapshot.is_some()
+    backup.full.is_some() || backup.snapshot().is_some()
 }
 
 /// The schedules that yield a restorable point: differentials and incrementals only
@@ -80,9 +80,9 @@ pub(crate) enum Fate {
 /// Whether a backup with no `to` keeps its restore points next to the data: snapshots do.
 pub(crate) fn is_snapshot_like(backup: &Backup) -> bool {
     backup.media == Media::Snapshot
-        || (backup.snapshot.is_some()
+        || (backup.snapshot().is_some()
             && backup.full.is_none()
-            && backup.differential.is_none()
+            && backup.differential().is_none()
             && backup.incremental.is_none())
 }
 

@@ -262,7 +262,7 @@ pub fn drawing(plan: &Plan, graph: &Graph, scenario: Option<(&str, &BlastRadius)
         edge(from, to, kind);
     }
     for (k, service) in plan.services.iter().enumerate() {
-        if let Some(failover) = &service.failover {
+        if let Some(failover) = service.failover() {
             let to = match failover.target.id {
                 FailoverTarget::Server(id) => server_node(id),
                 FailoverTarget::Vm(id) => vm_node(id),

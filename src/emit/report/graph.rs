@@ -374,7 +374,7 @@ pub(super) fn svg(plan: &Plan, graph: &Graph) -> String {
         }
         let y = row_top(node.depth);
         let description = match component {
-            Component::Service(id) => plan.services[id.index()].description.as_deref(),
+            Component::Service(id) => plan.services[id.index()].description(),
             _ => None,
         };
         let tip = match description {

@@ -167,7 +167,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
     let mut vms = Vec::with_capacity(plan.vms.len());
     for (i, v) in plan.vms.iter().enumerate() {
         let me = Component::Vm(crate::model::VmId(i as u32));
-        let mut inputs = vec![b.event(me, &v.failure)];
+        let mut inputs = vec![b.event(me, &v.failure())];
         inputs.extend(v.host.map(|r| servers[r.id.index()]));
         inputs.extend(v.storage.iter().map(|r| storage[r.id.index()]));
         vms.push(b.gate(format!("down-vm-{}", v.name), GateKind::Or, inputs));
@@ -191,7 +191,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
                 continue;
             };
             let service = &plan.services[id.index()];
-            let mut inputs = vec![b.event(Component::Service(id), &service.failure)];
+            let mut inputs = vec![b.event(Component::Service(id), &service.failure())];
             for need in &service.needs {
                 if is_built[need.id.index()] {
                     inputs.push(b.out.services[need.id.index()]);
@@ -210,7 +210,7 @@ pub(crate) fn build(plan: &Plan, graph: &Graph, options: &Options) -> PlanTree {
                     GateKind::AtLeast(fail_count),
                     hosts,
                 );
-                if let Some(failover) = service.failover {
+                if let Some(failover) = service.failover() {
                     let target = match failover.target.id {
                         FailoverTarget::Server(id) => servers[id.index()],
                         FailoverTarget::Vm(id) => vms[id.index()],

@@ -319,16 +319,16 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             }
         }
         for (i, vm) in plan.vms.iter().enumerate() {
-            if law(vm.failure).is_some() {
+            if law(vm.failure()).is_some() {
                 let effect = self.vm_effect(VmId(i as u32));
-                push(Component::Vm(VmId(i as u32)), vm.failure, effect);
+                push(Component::Vm(VmId(i as u32)), vm.failure(), effect);
             }
         }
         for (i, service) in plan.services.iter().enumerate() {
-            if law(service.failure).is_some() {
+            if law(service.failure()).is_some() {
                 let id = ServiceId(i as u32);
                 let effect = self.in_place_effect(id, &[]);
-                push(Component::Service(id), service.failure, effect);
+                push(Component::Service(id), service.failure(), effect);
             }
         }
         let (mut replicas, mut combined) = self.replicas(&mut sources);
@@ -578,7 +578,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                     hit.point = ALL;
                 }
                 Some(restore) => {
-                    restore_spread = service.restore_time_spread.filter(|_| restore.is_measured);
+                    restore_spread = service
+                        .restore_time_spread()
+                        .filter(|_| restore.is_measured);
                     hit.scaled = restore.seconds;
                     hit.restore = restore.seconds;
                     hit.point = self.point(id, rpo::Loss::Servers { storage });
@@ -621,7 +623,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 restore_spread = t
                     .restore
                     .filter(|r| r.is_measured)
-                    .and(self.plan.services[id.index()].restore_time_spread);
+                    .and(self.plan.services[id.index()].restore_time_spread());
                 // A failover needs no restore and loses nothing; a restore loses what
                 // was written after the restore point it uses.
                 if t.restore.is_some() && !matches!(t.replacement, Replacement::Failover { .. }) {
@@ -652,10 +654,14 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
     ) -> u32 {
         let service = &self.plan.services[id.index()];
         let variation = Variation {
-            shifts: [self.plan.settings.detect_spread, lead, service.boot_spread]
-                .into_iter()
-                .filter_map(Varying::of)
-                .collect(),
+            shifts: [
+                self.plan.settings.detect_spread,
+                lead,
+                service.boot_spread(),
+            ]
+            .into_iter()
+            .filter_map(Varying::of)
+            .collect(),
             restore: Varying::of(restore),
         };
         if variation.is_empty() {
@@ -701,7 +707,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             every
         };
         let fallbacks = record
-            .fail_probability
+            .fail_probability()
             .filter(|&p| p > 0.0)
             .and_then(|p| Geometric::new((1.0 - p).clamp(0.0, 1.0)).ok());
         let kept = record.keep.map_or(u64::MAX, |keep| {

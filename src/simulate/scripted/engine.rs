@@ -642,7 +642,7 @@ impl<'p> Engine<'p> {
     fn place(&self, service: ServiceId, is_direct: bool) -> Result<Place, String> {
         let plan = self.plan;
         let record = &plan.services[service.index()];
-        if let Some(failover) = record.failover {
+        if let Some(failover) = record.failover() {
             let (is_lost, ready_in, name) = match failover.target.id {
                 FailoverTarget::Server(s) => (
                     self.wiped.contains(&Component::Server(s)),
