@@ -1,5 +1,7 @@
-//! Print the size of each model struct, to see what a big plan's model costs per declaration.
+//! Print the size of each model struct, and of the syntax tree's, to see what a big
+//! plan costs per declaration and per property.
 use drplan::model::*;
+use drplan::syntax::ast;
 use std::mem::size_of;
 
 fn main() {
@@ -34,4 +36,6 @@ fn main() {
         Option<Failover>,
         Option<Schedule>
     );
+    println!("syntax tree:");
+    show!(ast::Item, ast::Property, ast::Value, ast::Ident);
 }
