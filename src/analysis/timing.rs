@@ -11,7 +11,7 @@ pub(super) use estimate::{restore_time, Hosted};
 use super::footprint::Walker;
 use super::{Context, Finding, Subject};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Change, ChangeId, Rollout, RolloutId, Seconds, Stage, WeekWindow};
+use crate::model::{Change, ChangeId, DateValue, Rollout, RolloutId, Seconds, Stage, WeekWindow};
 use arithmetic::{margin_text, show_over, show_size, StageClock};
 use estimate::{estimate, Estimate};
 use petgraph::graph::NodeIndex;
@@ -123,9 +123,23 @@ pub struct StageTimeline {
     pub is_window_inherited: bool,
     /// When the last change is estimated to be done.
     pub duration: Seconds,
+    /// When the stage starts, dated as the book's "How stages are dated" says, in
+    /// minutes since 1970-01-01 00:00; `None` without a window. A calendar date only
+    /// when the rollout `starts` on one (`is_dated`): else the stages are dated from
+    /// a Monday, which still gives how far apart they are.
+    pub start: Option<i64>,
+    pub is_dated: bool,
     /// In written order.
     pub changes: Vec<ChangeTimeline>,
 }
+
+/// A Monday, to date stages relative to one another when a rollout has no `starts`:
+/// only the weekly windows matter then.
+const ANY_MONDAY: DateValue = DateValue {
+    year: 2024,
+    month: 1,
+    day: 1,
+};
 
 /// One change of a [`StageTimeline`]; `start == finish` when its duration is unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,14 +155,19 @@ pub fn stage_timelines(context: &Context, rollout: RolloutId) -> Vec<StageTimeli
     let mut walker = Walker::new(graph.node_count());
     let mut hosted = Hosted::new(graph.node_count());
     let record = &context.plan.rollouts[rollout.index()];
+    let mut clock = StageClock::new(Some(record.starts.unwrap_or(ANY_MONDAY)));
     (0..record.stages.len())
         .map(|s| {
             let schedule = schedule(context, &mut walker, &mut hosted, rollout, s);
-            let window = stage_window(record, &record.stages[s]);
+            let stage = &record.stages[s];
+            let window = stage_window(record, stage);
+            let soak = stage.soak.or(record.soak).unwrap_or(0);
             StageTimeline {
                 window: window.map(|w| w.0),
                 is_window_inherited: window.is_some_and(|w| w.1),
                 duration: schedule.duration(),
+                start: clock.date(window.map(|w| w.0), schedule.duration(), soak),
+                is_dated: record.starts.is_some(),
                 changes: schedule
                     .estimates
                     .iter()

@@ -5,38 +5,19 @@
 use super::document::{Action, Drill, Gate, Phase, Runbook, RunbookKind, Step, FORMAT_VERSION};
 use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Contacts};
 use crate::analysis::estimate::{format_bytes, restore_from};
-use crate::analysis::timing::arithmetic::{date_of, format_date, StageClock};
+use crate::analysis::timing::arithmetic::format_minute;
 use crate::analysis::timing::estimate::{estimate, Hosted};
 use crate::analysis::timing::stage_timelines;
 use crate::analysis::Context;
 use crate::graph::Graph;
 use crate::model::{
-    Change, Component, DateValue, Plan, RollbackPlan, Rollout, RolloutId, Seconds, ServiceId,
-    VerifyKind,
+    Change, Component, Plan, RollbackPlan, Rollout, RolloutId, Seconds, ServiceId, VerifyKind,
 };
 use crate::simulate::scripted::{ROLLBACK_COMMAND, SNAPSHOT_REVERT};
 use crate::syntax::units::{format_duration, format_time_of_week};
 
 /// Seconds between two runs of a stop condition while a stage soaks.
 const SOAK_INTERVAL: Seconds = 5 * 60;
-
-/// A Monday, to date stages relative to one another when the rollout has no `starts`:
-/// only the weekly windows matter then.
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-const ANY_MONDAY: DateValue = DateValue {
-    year: 2024,
-    month: 1,
-    day: 1,
-};
 
 /// When each stage starts, dated as `check` dates them, so that the runbook's clock
 /// waits for a stage's window instead of starting it right after the last soak (a
@@ -53,18 +34,12 @@ struct StageDates<'a> {
 
 impl<'a> StageDates<'a> {
     fn new(context: &Context<'a>, id: RolloutId) -> StageDates<'a> {
-        let rollout = &context.plan.rollouts[id.index()];
-        let mut clock = StageClock::new(Some(rollout.starts.unwrap_or(ANY_MONDAY)));
         let starts: Vec<Option<i64>> = stage_timelines(context, id)
             .iter()
-            .zip(&rollout.stages)
-            .map(|(timeline, stage)| {
-                let soak = stage.soak.or(rollout.soak).unwrap_or(0);
-                clock.date(timeline.window, timeline.duration, soak)
-            })
+            .map(|timeline| timeline.start)
             .collect();
         StageDates {
-            rollout,
+            rollout: &context.plan.rollouts[id.index()],
             origin: starts.first().copied().flatten(),
             starts,
             clocked: 0,
@@ -104,12 +79,7 @@ impl<'a> StageDates<'a> {
             _ => format!("stage {}", before.name),
         };
         let opens = match self.rollout.starts {
-            Some(_) => format!(
-                "opens on {} {} at {}",
-                WEEKDAYS[(window.start / 1440) as usize % 7],
-                format_date(date_of(start.div_euclid(1440))),
-                &format_time_of_week(window.start)[4..]
-            ),
+            Some(_) => format!("opens {}", format_minute(start)),
             None => format!("is expected to open {} later", format_duration(due - now)),
         };
         let mut s = step(

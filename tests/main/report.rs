@@ -388,3 +388,33 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
         .collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
 }
+
+#[test]
+fn the_rollout_table_dates_each_stage() {
+    // Dated as the book's "How stages are dated": the first Saturday window on or after
+    // Monday 4 March, then the first one after that stage and its 1d soak.
+    let plan = SMALL_PLAN
+        .replace(
+            "window sat 08:00 .. sat 20:00",
+            "window sat 08:00 .. sat 20:00  starts 2024-03-04  soak 1d",
+        )
+        .replace(
+            "rollback restore-snapshot\n        }\n      }",
+            "rollback restore-snapshot\n        }\n      }\n      stage second { }",
+        );
+    let (dir, output) = run_in(
+        &[("plan.dr", &plan)],
+        &["report", "plan.dr", "-o", "report.html", "--trials", "10"],
+    );
+    assert_eq!(output.status, 0, "{output:#?}");
+    let html = read(&dir.path().join("report.html"));
+    assert!(html.contains("<th scope=\"col\">starts</th>"), "{html}");
+    assert!(
+        html.contains("<td>Saturday 2024-03-09 08:00</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>Saturday 2024-03-16 08:00</td></tr>"),
+        "{html}"
+    );
+}

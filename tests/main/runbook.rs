@@ -79,7 +79,7 @@ fn a_later_stage_waits_for_its_window() {
         panic!("a person waits for the window")
     };
     assert!(
-        instruction.contains("Monday 2014-03-17 at 07:00"),
+        instruction.contains("opens Monday 2014-03-17 07:00"),
         "{instruction}"
     );
     assert_eq!(

@@ -127,6 +127,28 @@ pub(crate) fn format_date(date: DateValue) -> String {
     format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
 }
 
+/// A minute since 1970-01-01 00:00 as a day and time: `Monday 2014-03-17 07:00`.
+pub(crate) fn format_minute(minute: i64) -> String {
+    const WEEKDAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let (day, in_day) = (minute.div_euclid(1440), minute.rem_euclid(1440));
+    // Day 0 (1970-01-01) was a Thursday.
+    format!(
+        "{} {} {:02}:{:02}",
+        WEEKDAYS[(day + 3).rem_euclid(7) as usize],
+        format_date(date_of(day)),
+        in_day / 60,
+        in_day % 60
+    )
+}
+
 pub(crate) fn format_window(window: WeekWindow) -> String {
     window.to_string()
 }

@@ -4,11 +4,12 @@
 use super::histogram::Chart;
 use super::svg::escape;
 use super::{gantt, graph, histogram, rollout};
+use crate::analysis::timing::arithmetic::format_minute;
 use crate::analysis::StageTimeline;
 use crate::diagnostics::render::{self, HumanStyle};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
-use crate::model::Plan;
+use crate::model::{Plan, Seconds};
 use crate::simulate::monte_carlo::{self, Probability, Quantiles};
 use crate::simulate::scripted::{self, DataLossBasis};
 use crate::source::SourceMap;
@@ -505,8 +506,19 @@ fn rollouts(out: &mut String, plan: &Plan, timelines: &[Vec<StageTimeline>]) {
             rollout::svg(rollout, stages),
             escape(&rollout.name)
         );
-        out.push_str("<table>\n<thead><tr><th scope=\"col\">stage</th><th scope=\"col\">window</th><th scope=\"col\">changes</th><th scope=\"col\">estimated</th><th scope=\"col\">go/no-go</th></tr></thead>\n<tbody>\n");
+        out.push_str("<table>\n<thead><tr><th scope=\"col\">stage</th><th scope=\"col\">window</th><th scope=\"col\">changes</th><th scope=\"col\">estimated</th><th scope=\"col\">go/no-go</th><th scope=\"col\">starts</th></tr></thead>\n<tbody>\n");
+        let first = stages.first().and_then(|t| t.start);
         for (stage, timeline) in rollout.stages.iter().zip(stages) {
+            // A date when the rollout `starts` on one, else how long after the first stage.
+            let starts = match (timeline.start, first) {
+                (Some(start), _) if timeline.is_dated => format_minute(start),
+                (Some(start), Some(first)) if start > first => format!(
+                    "{} after the first stage",
+                    format_duration(Seconds::try_from(start - first).unwrap_or(0) * 60)
+                ),
+                (Some(_), _) => "in the first window".to_string(),
+                (None, _) => "not dated (no window)".to_string(),
+            };
             let window = timeline.window.map_or("none".to_string(), |w| {
                 format!(
                     "{w} ({}){}",
@@ -535,12 +547,13 @@ fn rollouts(out: &mut String, plan: &Plan, timelines: &[Vec<StageTimeline>]) {
             };
             let _ = writeln!(
                 out,
-                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}{fits}{unknown}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}{fits}{unknown}</td><td>{}</td><td>{}</td></tr>",
                 escape(&stage.name),
                 escape(&window),
                 stage.changes.len(),
                 format_duration(timeline.duration),
-                stage.go_no_go.map_or("none".to_string(), format_time_of_week)
+                stage.go_no_go.map_or("none".to_string(), format_time_of_week),
+                escape(&starts)
             );
         }
         out.push_str("</tbody>\n</table>\n</section>\n");
