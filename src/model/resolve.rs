@@ -73,9 +73,11 @@ struct Symbol {
     kind: Kind,
     index: u32,
     span: Span,
-    /// For changes, their place in the rollout.
-    change: Option<ChangeId>,
 }
+
+// One per declared name, in a table sized for all of them: it sets the peak memory of
+// resolution on a large plan. A change's place in its rollout is kept apart.
+const _: () = assert!(std::mem::size_of::<Symbol>() <= 20);
 
 /// Build the model from parsed files (in load order). Returns the plan, even a partial
 /// one, and every diagnostic found; callers must not analyse a plan with errors.
@@ -129,9 +131,10 @@ struct Declarations {
     files: Vec<Vec<Item>>,
     /// Per keyword, where its declarations are as (file, item), in source order.
     by_keyword: HashMap<&'static str, Vec<(u32, u32)>>,
-    /// Every named declaration as (keyword, position in its list), in source order: the
-    /// order names are declared in, so "first declared here" means first in the text.
-    source_order: Vec<(&'static str, u32)>,
+    /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
+    /// its keyword's list), in source order: the order names are declared in, so "first
+    /// declared here" means first in the text. Small: there is one per declaration.
+    source_order: Vec<(u8, u32)>,
 }
 
 impl Declarations {
@@ -151,7 +154,7 @@ impl Declarations {
                         let list = declarations.by_keyword.entry(spec.keyword).or_default();
                         declarations
                             .source_order
-                            .push((spec.keyword, list.len() as u32));
+                            .push((schema::position(spec), list.len() as u32));
                         list.push((file_index as u32, index as u32));
                     }
                 }
@@ -212,9 +215,10 @@ struct Resolver<'a> {
     plan_items: Vec<&'a Item>,
     top_allows: Vec<&'a Item>,
     diagnostics: Vec<Diagnostic>,
-    /// Per-kind counters for stages and changes (nested, so counted separately).
+    /// Stages so far, across rollouts (nested, so counted apart).
     stage_count: u32,
-    change_count: u32,
+    /// Each change's place in its rollout, by the index of its symbol.
+    change_ids: Vec<ChangeId>,
 }
 
 /// A declaration's own properties and the defaults for its kind.
@@ -423,7 +427,8 @@ impl<'a> Resolver<'a> {
                 _ => self.collect_defaults(item),
             }
         }
-        for &(keyword, index) in &declarations.source_order {
+        for &(schema_index, index) in &declarations.source_order {
+            let keyword = schema::ITEMS[schema_index as usize].keyword;
             self.declare(declarations.get(keyword, index), keyword, index);
         }
     }
@@ -459,25 +464,25 @@ impl<'a> Resolver<'a> {
         let Some(kind) = Kind::from_keyword(keyword) else {
             return;
         };
-        self.add_symbol(item, kind, index, None);
+        self.add_symbol(item, kind, index);
         if kind == Kind::Rollout {
             for (stage_index, stage) in item.children.iter().enumerate() {
-                self.add_symbol(stage, Kind::Stage, self.stage_count, None);
+                self.add_symbol(stage, Kind::Stage, self.stage_count);
                 self.stage_count += 1;
                 for (change_index, change) in stage.children.iter().enumerate() {
-                    let id = ChangeId {
+                    let symbol_index = self.change_ids.len() as u32;
+                    self.add_symbol(change, Kind::Change, symbol_index);
+                    self.change_ids.push(ChangeId {
                         rollout: RolloutId(index),
                         stage: stage_index as u32,
                         change: change_index as u32,
-                    };
-                    self.add_symbol(change, Kind::Change, self.change_count, Some(id));
-                    self.change_count += 1;
+                    });
                 }
             }
         }
     }
 
-    fn add_symbol(&mut self, item: &Item, kind: Kind, index: u32, change: Option<ChangeId>) {
+    fn add_symbol(&mut self, item: &Item, kind: Kind, index: u32) {
         let Some(name) = &item.name else {
             return;
         };
@@ -485,7 +490,6 @@ impl<'a> Resolver<'a> {
             kind,
             index,
             span: name.span,
-            change,
         };
         if let Some(first) = self.symbols.get(name.text.as_str()) {
             let first = *first;
@@ -1559,8 +1563,9 @@ impl<'a> Resolver<'a> {
                 }
                 "fail-verify" => self
                     .lookup(target, &[Kind::Change], "`fail-verify`")
-                    .and_then(|s| s.change)
-                    .map(|change| EventKind::FailVerify { change }),
+                    .map(|s| EventKind::FailVerify {
+                        change: self.change_ids[s.index as usize],
+                    }),
                 _ if *is_disk => self
                     .lookup(target, &[Kind::Server], "`fail disk of`")
                     .map(|s| EventKind::Fail {
