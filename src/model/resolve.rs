@@ -195,8 +195,8 @@ fn vacate(item: &mut Item) -> Item {
             span: Span::default(),
         },
         name: None,
-        properties: Vec::new(),
-        children: Vec::new(),
+        properties: Box::default(),
+        children: Box::default(),
         value: None,
         span: Span::default(),
     };

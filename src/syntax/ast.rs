@@ -27,8 +27,10 @@ pub struct Item {
     /// The declared name; for `defaults` the kind it applies to. `None` for
     /// `include` and `allow`, or when the name was missing.
     pub name: Option<Ident>,
-    pub properties: Vec<Property>,
-    pub children: Vec<Item>,
+    /// Boxed slices, not vectors: a large plan holds hundreds of thousands of items,
+    /// and each list is built once at its final size.
+    pub properties: Box<[Property]>,
+    pub children: Box<[Item]>,
     /// For `include` the path, for `allow` the code and reason (boxed: most items
     /// have none).
     pub value: Option<Box<Value>>,

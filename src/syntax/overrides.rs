@@ -86,12 +86,12 @@ pub fn apply_override(
             .help_opt(name.and_then(|n| did_you_mean_in(n, &names)))
     })?;
     let index = property.index;
-    let position = item.properties.iter().position(|p| p.index == index);
-    item.properties.retain(|p| p.index != index);
-    let at = position
-        .unwrap_or(item.properties.len())
-        .min(item.properties.len());
-    item.properties.insert(at, property);
+    let mut properties = std::mem::take(&mut item.properties).into_vec();
+    let position = properties.iter().position(|p| p.index == index);
+    properties.retain(|p| p.index != index);
+    let at = position.unwrap_or(properties.len()).min(properties.len());
+    properties.insert(at, property);
+    item.properties = properties.into_boxed_slice();
     Ok(())
 }
 

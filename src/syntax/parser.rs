@@ -466,8 +466,8 @@ impl<'a> Parser<'a> {
                         span: self.span_from(start),
                         keyword,
                         name: None,
-                        properties: Vec::new(),
-                        children: Vec::new(),
+                        properties: Box::default(),
+                        children: Box::default(),
                         value: Some(Box::new(value)),
                     }),
                     Err(Reported) => {
@@ -522,8 +522,8 @@ impl<'a> Parser<'a> {
             span: keyword.span.to(path.span),
             keyword,
             name: None,
-            properties: Vec::new(),
-            children: Vec::new(),
+            properties: Box::default(),
+            children: Box::default(),
             value: Some(Box::new(Value::Str(path))),
         })
     }
@@ -599,13 +599,13 @@ impl<'a> Parser<'a> {
         keyword_span: Span,
         depth: usize,
         allows_children: bool,
-    ) -> (Vec<Property>, Vec<Item>) {
+    ) -> (Box<[Property]>, Box<[Item]>) {
         let mut children = Vec::new();
         let open = self.peek();
         if open.kind != TokenKind::LBrace {
             self.unexpected("`{` to open the declaration's body");
             self.recover_to_top_level();
-            return (Vec::new(), children);
+            return (Box::default(), Box::default());
         }
         let first = self.property_stack.len();
         let item = schema::position(spec);
@@ -666,8 +666,7 @@ impl<'a> Parser<'a> {
             }
         }
         let properties = self.property_stack.drain(first..).collect();
-        children.shrink_to_fit();
-        (properties, children)
+        (properties, children.into_boxed_slice())
     }
 
     fn report_unclosed(&mut self, open: Span, keyword: Span, at: Span, at_label: &str) {
