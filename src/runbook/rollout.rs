@@ -28,8 +28,11 @@ struct StageDates<'a> {
     starts: Vec<Option<i64>>,
     /// The minute the runbook's clock 0 stands for: the first stage's start.
     origin: Option<i64>,
-    /// Steps whose clock is already filled in.
-    clocked: usize,
+    /// The steps counted into `elapsed`, and their expected time: a rollout's steps
+    /// form one chain (each waits for the one before), so the clock after them is
+    /// their sum, kept as they come rather than summed again for each stage.
+    counted: usize,
+    elapsed: Seconds,
 }
 
 impl<'a> StageDates<'a> {
@@ -42,31 +45,24 @@ impl<'a> StageDates<'a> {
             rollout: &context.plan.rollouts[id.index()],
             origin: starts.first().copied().flatten(),
             starts,
-            clocked: 0,
+            counted: 0,
+            elapsed: 0,
         }
     }
 
     /// A step that waits for stage `index`'s window, when the runbook's clock after
-    /// the `previous` steps is earlier than the stage's start.
-    fn wait(
-        &mut self,
-        index: usize,
-        steps: &mut [Step],
-        previous: &[String],
-        escalate_to: &str,
-    ) -> Option<Step> {
+    /// the `steps` so far is earlier than the stage's start.
+    fn wait(&mut self, index: usize, steps: &[Step], escalate_to: &str) -> Option<Step> {
+        self.elapsed += steps[self.counted..]
+            .iter()
+            .map(|s| s.expected_seconds)
+            .sum::<Seconds>();
+        self.counted = steps.len();
+        let now = self.elapsed;
         let (origin, start) = (self.origin?, self.starts[index]?);
         if index == 0 {
             return None;
         }
-        fill_clock(steps, self.clocked);
-        self.clocked = steps.len();
-        let now = steps
-            .iter()
-            .filter(|s| previous.contains(&s.id))
-            .map(|s| s.clock_seconds)
-            .max()
-            .unwrap_or(0);
         let due = Seconds::try_from(start - origin).ok()? * 60;
         if due <= now {
             return None;
@@ -123,7 +119,7 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
     let mut previous: Vec<String> = Vec::new();
     let mut dates = StageDates::new(&context, id);
     for (stage_index, stage) in record.stages.iter().enumerate() {
-        if let Some(wait) = dates.wait(stage_index, &mut steps, &previous, &escalate_to) {
+        if let Some(wait) = dates.wait(stage_index, &steps, &escalate_to) {
             let mut s = wait;
             s.owner = rollout_owner.map(role_name);
             s.after = std::mem::replace(&mut previous, vec![s.id.clone()]);

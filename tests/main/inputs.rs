@@ -603,3 +603,21 @@ fn a_site_loss_of_twenty_thousand_services_is_replayed_quickly() {
         .within(Duration::from_secs(30))
         .run();
 }
+
+#[test]
+fn the_runbook_of_a_rollout_of_five_thousand_stages_costs_linear_time() {
+    // Each stage's wait for its window once clocked every step before it again.
+    let stages: String = (0..5_000)
+        .map(|i| format!("  stage s{i} {{ change c{i} {{ on h  kind config  takes 1h }} }}\n"))
+        .collect();
+    let text = format!(
+        "plan p {{ rto 4h  rpo 1h }}\nserver h {{ }}\nservice s {{ on h }}\n\
+         rollout r {{\n  window sat 08:00 .. sat 20:00  soak 1d\n{stages}}}\n"
+    );
+    Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .args(["runbook", "plan.dr", "--rollout", "r"])
+        .stdout_contains("Wait for the window of stage s4999")
+        .within(Duration::from_secs(30))
+        .run();
+}
