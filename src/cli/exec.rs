@@ -66,6 +66,8 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
     }
     let log_dir = log_dir(&journal_path);
     if args.restart && journal_path.exists() {
+        // Held while it is archived, so a journal another drplan runs stays where it is.
+        let _held = open_journal(&journal_path)?;
         let archived = archive(&journal_path, &log_dir).map_err(|error| {
             usage(format!(
                 "cannot archive `{}`: {error}",
@@ -85,6 +87,7 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
         stdin_is_terminal: std::io::stdin().is_terminal(),
     };
     let (mut journal, start) = if args.resume {
+        let mut journal = open_journal(&journal_path)?;
         let replay = read_journal(&journal_path, &digest)?;
         if replay.drill != args.drill {
             return Err(usage(if replay.drill {
@@ -131,7 +134,8 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
                 )
             })?
         };
-        let mut journal = Journal::open(&journal_path, replay.sound_length)
+        journal
+            .cut(replay.sound_length)
             .map_err(|error| usage(format!("`{}`: {error}", journal_path.display())))?;
         append(
             &mut journal,
@@ -315,6 +319,17 @@ fn print_dry_run(runbook: &Runbook, drill: bool) {
     }
     let _ = writeln!(out, "\ndry run: nothing was run and no journal was written");
     super::output::print_stdout(&out);
+}
+
+/// Open and lock an existing journal; a missing one reads as `read_journal` says it.
+fn open_journal(path: &Path) -> Result<Journal, Failure> {
+    Journal::open(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => usage(format!(
+            "cannot read the journal `{}`: {error}",
+            path.display()
+        )),
+        _ => usage(format!("`{}`: {error}", path.display())),
+    })
 }
 
 /// Read and check a journal of this runbook.

@@ -535,3 +535,59 @@ fn a_runbook_is_written_despite_safety_findings_but_not_for_a_broken_plan() {
         .status(1)
         .run();
 }
+
+/// A one-step runbook whose step runs until its directory is removed.
+const LINGERING_RUNBOOK: &str = r#"{"format":1,"plan":"p","kind":"scenario","name":"n","title":"t",
+  "rto-seconds":null,"parallelism":1,"contacts":[],"steps":[{"id":"long","phase":"recovery",
+  "stage":null,"title":"long","owner":null,"after":[],"group":null,"expected-seconds":1,
+  "clock-seconds":1,"action":{"kind":"command","command":"while [ -e rb.json ]; do sleep 0.1; done"},
+  "timeout-seconds":60,"drill":{"mode":"run"},"gate":null,"stop-if":null,"on-failure":"f",
+  "rollback":[]}]}"#;
+
+/// Start `drplan exec rb.json` in `dir` and wait until its step has started.
+fn exec_in_background(dir: &std::path::Path) -> std::process::Child {
+    let mut child = crate::test_builder::drplan()
+        .args(["exec", "rb.json"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn drplan");
+    let journal = dir.join("rb.journal");
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains(r#""record":"start""#) {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the background run never started its step");
+}
+
+/// exec.md: "Only one drplan at a time can hold a journal", and a locked journal exits
+/// 2. `--resume` read the journal before taking the lock, so while a run was going it
+/// told the operator to `--retry` the step that was still running (exit 1), and
+/// `--restart` archived the journal from under the running drplan and started a second
+/// run beside it.
+#[test]
+fn resume_and_restart_of_a_journal_in_use_are_refused() {
+    let test = Test::new().file("rb.json", LINGERING_RUNBOOK);
+    let mut running = exec_in_background(test.path());
+    let dir = test.path().to_path_buf();
+    let in_use = |args: &[&str]| {
+        Test::new()
+            .args(["exec", dir.join("rb.json").to_str().unwrap()])
+            .args(args)
+            .status(2)
+            .stderr_contains("is in use by another drplan")
+            .run();
+    };
+    in_use(&["--resume"]);
+    in_use(&["--resume", "--rollback"]);
+    in_use(&["--restart"]);
+    assert!(!dir.join("rb.journal.1").exists(), "nothing was archived");
+    drop(test);
+    running.wait().expect("the background run ends");
+}
