@@ -591,3 +591,49 @@ fn resume_and_restart_of_a_journal_in_use_are_refused() {
     drop(test);
     running.wait().expect("the background run ends");
 }
+
+/// runbook.md: the soak has "the services' `check` as the stop condition", and exec.md
+/// fails a probe "slower than its `timeout-seconds`". The soak probed only the first
+/// changed service with a `check`, and gave the probe the whole soak (here 1d) to
+/// answer, so a hung check stopped nothing for a day; a probe now gets a command's
+/// 10 minutes.
+#[test]
+fn a_soak_probes_every_changed_service_and_a_hung_probe_times_out() {
+    let plan = "
+        plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+        role ops { kind owner }
+        site hq { kind office }
+        site vault { kind vault }
+        server host { site hq  allow single-point-of-failure \"one host on purpose\" }
+        service app { on host  data 10GB  check \"curl -fs http://app/health\" }
+        service web { on host  check \"test -e /run/web.pid || exit 1\" }
+        backup bk { of app, web  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+        rollout r {
+          window sat 00:00 .. sat 12:00
+          soak 1d
+          stage one {
+            go-no-go sat 10:00
+            change c { on app, web  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+    ";
+    let out = Test::new()
+        .plan(plan)
+        .args(["runbook", "plan.dr", "--format", "json"])
+        .run();
+    let runbook: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let soak = runbook["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"] == "one.soak")
+        .expect("a soak step");
+    assert_eq!(
+        soak["stop-if"],
+        serde_json::json!({
+            "command": "(curl -fs http://app/health) && (test -e /run/web.pid || exit 1)",
+            "timeout-seconds": 600,
+            "interval-seconds": 300,
+        })
+    );
+}
