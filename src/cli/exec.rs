@@ -360,14 +360,22 @@ fn describe_existing(path: &Path) -> String {
         .ok()
         .and_then(|text| journal::replay(&text).ok())
         .map(|replay| match replay.stopped {
-            Some(StopReason::Finished) => "a finished run",
-            Some(StopReason::RolledBack) => "a rolled-back run",
-            _ => "an unfinished run",
-        })
-        .unwrap_or("a journal drplan cannot read");
-    format!(
-        "`{shown}` holds {state}; continue it with `--resume`, or archive it and start again with `--restart`"
-    )
+            Some(StopReason::Finished) => Some("a finished run"),
+            Some(StopReason::RolledBack) => Some("a rolled-back run"),
+            _ => None,
+        });
+    match state {
+        // A closed run has nothing left to continue (`--resume` would only say so).
+        Some(Some(closed)) => {
+            format!("`{shown}` holds {closed}; archive it and start again with `--restart`")
+        }
+        Some(None) => format!(
+            "`{shown}` holds an unfinished run; continue it with `--resume`, or archive it and start again with `--restart`"
+        ),
+        None => format!(
+            "`{shown}` holds a journal drplan cannot read; archive it and start again with `--restart`"
+        ),
+    }
 }
 
 /// `NAME.journal` → `NAME.logs` beside it.

@@ -637,3 +637,28 @@ fn a_soak_probes_every_changed_service_and_a_hung_probe_times_out() {
         })
     );
 }
+
+/// exec.md: "`finished` and `rolled-back` close the journal: `--resume` then has
+/// nothing to do". A fresh run over a finished journal still advised to "continue it
+/// with `--resume`", which only answers that there is nothing to resume.
+#[test]
+fn a_fresh_run_over_a_finished_journal_points_to_restart_only() {
+    let test = Test::new().file(
+        "rb.json",
+        &LINGERING_RUNBOOK.replace("while [ -e rb.json ]; do sleep 0.1; done", "true"),
+    );
+    let dir = test.path().to_path_buf();
+    let status = crate::test_builder::drplan()
+        .args(["exec", "rb.json"])
+        .current_dir(&dir)
+        .output()
+        .expect("run drplan")
+        .status;
+    assert!(status.success());
+    let out = test
+        .args(["exec", "rb.json"])
+        .status(2)
+        .stderr_contains("holds a finished run; archive it and start again with `--restart`")
+        .run();
+    assert!(!out.stderr.contains("--resume"), "{out:#?}");
+}
