@@ -662,3 +662,24 @@ fn a_fresh_run_over_a_finished_journal_points_to_restart_only() {
         .run();
     assert!(!out.stderr.contains("--resume"), "{out:#?}");
 }
+
+/// simulate.md: `--compare` prints "the numbers that differ side by side". Durations
+/// and rates read as in a plan (`56m`, `200MB/s`), but a scenario's `detect` came out
+/// as raw seconds (`900`) and a restore's `data` as raw bytes (`100000000000`).
+#[test]
+fn compare_shows_detect_as_a_duration_and_data_as_a_size() {
+    let plan = estate(&format!(
+        "{BACKUP}scenario loss {{ at mon 10:00 fail app  activation \"a\"  reconstitution \"r\" }}\n"
+    ));
+    Test::new()
+        .plan(&plan)
+        .args(["simulate", "plan.dr", "--set", "scenario.loss.detect=1h"])
+        .args(["--set", "service.app.data=1TB", "--compare"])
+        .stdout_contains("scenarios[loss].detect")
+        .stdout_contains("15m")
+        .stdout_contains("].data")
+        .stdout_contains("10GB")
+        .stdout_lacks("10000000000")
+        .stdout_lacks("  900  ")
+        .run();
+}
