@@ -683,3 +683,25 @@ fn compare_shows_detect_as_a_duration_and_data_as_a_size() {
         .stdout_lacks("  900  ")
         .run();
 }
+
+/// exec.md: the gate "runs every `interval-seconds` until it passes; if it has not
+/// passed within its `timeout-seconds`, the step fails". With a 3 s timeout checked
+/// every 2 s the gate ran at 0 s and 2 s and then failed, at 2 s, saying it "did not
+/// pass within 3 s": it now has a last try at the deadline (here passing at 3 s).
+#[test]
+fn a_gate_gets_a_last_attempt_at_its_deadline() {
+    let runbook = LINGERING_RUNBOOK
+        .replace(
+            "while [ -e rb.json ]; do sleep 0.1; done",
+            "(sleep 2.5; touch ready) >/dev/null 2>&1 &",
+        )
+        .replace(
+            r#""gate":null"#,
+            r#""gate":{"command":"test -f ready","timeout-seconds":3,"interval-seconds":2}"#,
+        );
+    Test::new()
+        .file("rb.json", &runbook)
+        .args(["exec", "rb.json"])
+        .stdout_contains("<== long: done")
+        .run();
+}
