@@ -705,3 +705,42 @@ fn a_gate_gets_a_last_attempt_at_its_deadline() {
         .stdout_contains("<== long: done")
         .run();
 }
+
+/// simulate.md: after a failed verification, `rollback restore-snapshot` "reverts in
+/// 15m ... then boots", and runbook.md takes its clock from that replay. The runbook
+/// went from `notify` straight to starting the service 5h 55m in: the revert, the one
+/// thing to do, was missing (a snapshot revert runs outside the restore queue, so the
+/// timeline has no restore for it). And with a second failed change whose rollback is
+/// described, its step was named after the first no-go ("No-go for up:
+/// restore-snapshot") instead of its own procedure.
+#[test]
+fn a_failed_change_rolled_back_to_its_snapshot_gets_a_revert_step() {
+    let plan = estate(&format!(
+        "{BACKUP}
+        rollout r {{
+          window sat 18:00 .. sun 06:00
+          stage one {{
+            go-no-go sun 02:00
+            change up {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}
+            change cfg {{ on web  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback \"undo cfg\" }}
+          }}
+        }}
+        service web {{ on host }}
+        scenario up-fails {{
+          at sat 20:30 fail-verify up
+          at sat 20:30 fail-verify cfg
+          activation \"a\"
+          reconstitution \"r\"
+        }}
+        "
+    ));
+    // The described rollback is `cfg`'s, not the first failed change's.
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "up-fails"])
+        .stdout_contains("Revert app to the snapshot taken before up")
+        .stdout_contains("expected 15m · clock +5h 45m")
+        .stdout_contains("No-go for cfg: \"undo cfg\"")
+        .stdout_lacks("No-go for up: restore-snapshot")
+        .run();
+}
