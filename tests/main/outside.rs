@@ -744,3 +744,47 @@ fn a_failed_change_rolled_back_to_its_snapshot_gets_a_revert_step() {
         .stdout_lacks("No-go for up: restore-snapshot")
         .run();
 }
+
+/// rollout.md did not say how a stage without a window is dated; it now does: such a
+/// stage follows the previous one's end and soak, the stages after it are dated from
+/// its end, and a windowless first stage leaves the rollout undated (no waits).
+#[test]
+fn a_stage_without_a_window_follows_on_and_later_stages_are_dated_from_it() {
+    let change = |name: &str| {
+        format!(
+            "change {name} {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}"
+        )
+    };
+    let rollout = |first_window: &str| {
+        format!(
+            "
+            rollout r {{
+              starts 2025-01-01
+              soak 1d
+              stage one {{ {first_window} go-no-go fri 02:00  {} }}
+              stage two {{ go-no-go fri 02:00  {} }}
+              stage three {{ window mon 20:00 .. tue 04:00  go-no-go tue 02:00  {} }}
+            }}
+            ",
+            change("c1"),
+            change("c2"),
+            change("c3")
+        )
+    };
+    // One: Thursday 2 January 20:00 to 22:00, soak to Friday 22:00; two: to Saturday
+    // 00:00, soak to Sunday 00:00; three: the next Monday 20:00, 6 January.
+    Test::new()
+        .plan(&estate(&format!(
+            "{BACKUP}{}",
+            rollout("window thu 20:00 .. fri 04:00 ")
+        )))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("opens on Monday 2025-01-06 at 20:00")
+        .stdout_lacks("`two.wait`")
+        .run();
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{}", rollout(""))))
+        .args(["runbook", "plan.dr"])
+        .stdout_lacks("Wait for the window")
+        .run();
+}
