@@ -46,6 +46,18 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             if problems.len() == 1 { "" } else { "s" }
         )));
     }
+    // A step the runbook does not have is a mistyped command line, not a decision.
+    if let Some(unknown) = args
+        .retry
+        .iter()
+        .chain(&args.mark_done)
+        .find(|id| !runbook.steps.iter().any(|step| &step.id == *id))
+    {
+        return Err(usage(format!(
+            "`{unknown}` is not a step of `{}`",
+            args.runbook.display()
+        )));
+    }
     if args.dry_run {
         print_dry_run(&runbook, args.drill);
         return Ok(EXIT_OK);

@@ -788,3 +788,25 @@ fn a_stage_without_a_window_follows_on_and_later_stages_are_dated_from_it() {
         .stdout_lacks("Wait for the window")
         .run();
 }
+
+/// exec.md: exit status 2 when "the command line is wrong". `--resume --retry` of a
+/// step the runbook does not have exited 1, as if the operator still had a decision
+/// to make about it.
+#[test]
+fn retry_or_mark_done_of_an_unknown_step_is_a_usage_error() {
+    let failing = LINGERING_RUNBOOK.replace("while [ -e rb.json ]; do sleep 0.1; done", "false");
+    for option in ["--retry", "--mark-done"] {
+        let test = Test::new().file("rb.json", &failing);
+        let status = crate::test_builder::drplan()
+            .args(["exec", "rb.json"])
+            .current_dir(test.path())
+            .output()
+            .expect("run drplan")
+            .status;
+        assert_eq!(status.code(), Some(1), "the step fails");
+        test.args(["exec", "rb.json", "--resume", option, "lnog"])
+            .status(2)
+            .stderr_contains("`lnog` is not a step of `rb.json`")
+            .run();
+    }
+}
