@@ -46,6 +46,18 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             if problems.len() == 1 { "" } else { "s" }
         )));
     }
+    // A step the runbook does not have is a mistyped command line, not a decision.
+    if let Some(unknown) = args
+        .retry
+        .iter()
+        .chain(&args.mark_done)
+        .find(|id| !runbook.steps.iter().any(|step| &step.id == *id))
+    {
+        return Err(usage(format!(
+            "`{unknown}` is not a step of `{}`",
+            args.runbook.display()
+        )));
+    }
     if args.dry_run {
         print_dry_run(&runbook, args.drill);
         return Ok(EXIT_OK);
@@ -66,6 +78,8 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
     }
     let log_dir = log_dir(&journal_path);
     if args.restart && journal_path.exists() {
+        // Held while it is archived, so a journal another drplan runs stays where it is.
+        let _held = open_journal(&journal_path)?;
         let archived = archive(&journal_path, &log_dir).map_err(|error| {
             usage(format!(
                 "cannot archive `{}`: {error}",
@@ -85,6 +99,7 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
         stdin_is_terminal: std::io::stdin().is_terminal(),
     };
     let (mut journal, start) = if args.resume {
+        let mut journal = open_journal(&journal_path)?;
         let replay = read_journal(&journal_path, &digest)?;
         if replay.drill != args.drill {
             return Err(usage(if replay.drill {
@@ -131,7 +146,8 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
                 )
             })?
         };
-        let mut journal = Journal::open(&journal_path, replay.sound_length)
+        journal
+            .cut(replay.sound_length)
             .map_err(|error| usage(format!("`{}`: {error}", journal_path.display())))?;
         append(
             &mut journal,
@@ -317,6 +333,17 @@ fn print_dry_run(runbook: &Runbook, drill: bool) {
     super::output::print_stdout(&out);
 }
 
+/// Open and lock an existing journal; a missing one reads as `read_journal` says it.
+fn open_journal(path: &Path) -> Result<Journal, Failure> {
+    Journal::open(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => usage(format!(
+            "cannot read the journal `{}`: {error}",
+            path.display()
+        )),
+        _ => usage(format!("`{}`: {error}", path.display())),
+    })
+}
+
 /// Read and check a journal of this runbook.
 fn read_journal(path: &Path, digest: &str) -> Result<Replay, Failure> {
     let text = std::fs::read_to_string(path).map_err(|error| {
@@ -345,14 +372,22 @@ fn describe_existing(path: &Path) -> String {
         .ok()
         .and_then(|text| journal::replay(&text).ok())
         .map(|replay| match replay.stopped {
-            Some(StopReason::Finished) => "a finished run",
-            Some(StopReason::RolledBack) => "a rolled-back run",
-            _ => "an unfinished run",
-        })
-        .unwrap_or("a journal drplan cannot read");
-    format!(
-        "`{shown}` holds {state}; continue it with `--resume`, or archive it and start again with `--restart`"
-    )
+            Some(StopReason::Finished) => Some("a finished run"),
+            Some(StopReason::RolledBack) => Some("a rolled-back run"),
+            _ => None,
+        });
+    match state {
+        // A closed run has nothing left to continue (`--resume` would only say so).
+        Some(Some(closed)) => {
+            format!("`{shown}` holds {closed}; archive it and start again with `--restart`")
+        }
+        Some(None) => format!(
+            "`{shown}` holds an unfinished run; continue it with `--resume`, or archive it and start again with `--restart`"
+        ),
+        None => format!(
+            "`{shown}` holds a journal drplan cannot read; archive it and start again with `--restart`"
+        ),
+    }
 }
 
 /// `NAME.journal` → `NAME.logs` beside it.

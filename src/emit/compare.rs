@@ -97,6 +97,8 @@ const DURATION_FIELDS: &[&str] = &[
     "rpo",
     "mission",
     "at",
+    "detect",
+    "limit",
 ];
 /// Leaf names that repeat another field in other units.
 const SKIPPED_FIELDS: &[&str] = &["minute"];
@@ -107,10 +109,15 @@ fn leaf(path: &str) -> &str {
 
 /// Leaf names that hold bytes per second.
 const RATE_FIELDS: &[&str] = &["rate", "restore_rate"];
+/// Leaf names that hold bytes.
+const SIZE_FIELDS: &[&str] = &["data"];
 
 fn show(path: &str, x: f64) -> String {
     if RATE_FIELDS.contains(&leaf(path)) {
         return crate::syntax::units::format_rate(x);
+    }
+    if SIZE_FIELDS.contains(&leaf(path)) && (0.0..1e18).contains(&x) {
+        return crate::analysis::estimate::format_bytes(x.round() as u64);
     }
     // Means are fractional seconds; a duration to the second reads better.
     if DURATION_FIELDS.contains(&leaf(path)) && (0.0..1e15).contains(&x) {

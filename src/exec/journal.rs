@@ -255,19 +255,25 @@ impl Journal {
         })
     }
 
-    /// Open an existing journal to append to it, cutting it to `sound_length` (a torn
-    /// last line would otherwise run into the next record).
-    pub fn open(path: &Path, sound_length: u64) -> io::Result<Journal> {
+    /// Open and lock an existing journal, before it is read: what a running drplan
+    /// has not yet ended must not be read as a step that needs the operator.
+    pub fn open(path: &Path) -> io::Result<Journal> {
         let file = OpenOptions::new().append(true).open(path)?;
         lock(&file, path)?;
-        if file.metadata()?.len() > sound_length {
-            file.set_len(sound_length)?;
-            file.sync_all()?;
-        }
         Ok(Journal {
             file,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Cut the journal to `sound_length` before appending (a torn last line would
+    /// otherwise run into the next record).
+    pub fn cut(&mut self, sound_length: u64) -> io::Result<()> {
+        if self.file.metadata()?.len() > sound_length {
+            self.file.set_len(sound_length)?;
+            self.file.sync_all()?;
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -422,7 +428,7 @@ mod tests {
         journal.append(&header()).unwrap();
         journal.append(&start("a")).unwrap();
         assert!(
-            Journal::open(&path, 0).is_err(),
+            Journal::open(&path).is_err(),
             "a second writer is locked out"
         );
         drop(journal);

@@ -213,7 +213,8 @@ async fn wait_for_gate(
             }
             Exit::Failed { .. } | Exit::TimedOut => {}
         }
-        if Instant::now() + interval > deadline {
+        let now = Instant::now();
+        if now >= deadline {
             return Err((
                 StepOutcome::Failed,
                 format!(
@@ -223,7 +224,9 @@ async fn wait_for_gate(
                 ),
             ));
         }
-        if process::pause(interval, &mut cancelled).await {
+        // The last attempt falls on the deadline rather than short of it.
+        let pause = interval.min(deadline - now);
+        if process::pause(pause, &mut cancelled).await {
             return Err((
                 StepOutcome::Interrupted,
                 "interrupted while its gate was checked".to_string(),

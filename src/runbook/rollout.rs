@@ -3,7 +3,7 @@
 //! referenced from every step that can fail.
 
 use super::document::{Action, Drill, Gate, Phase, Runbook, RunbookKind, Step, FORMAT_VERSION};
-use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Contacts};
+use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Contacts, MIN_TIMEOUT};
 use crate::analysis::estimate::{format_bytes, restore_from};
 use crate::analysis::timing::arithmetic::format_minute;
 use crate::analysis::timing::estimate::{estimate, Hosted};
@@ -329,9 +329,26 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
         steps.push(decision);
         let soak = stage.soak.or(record.soak).unwrap_or(0);
         if soak > 0 {
-            let probe = stage_services
-                .iter()
-                .find_map(|s| plan.services[s.index()].check_command().map(str::to_string));
+            // Every changed service's check: the stage soaks until one of them fails.
+            let mut checks: Vec<&str> = Vec::new();
+            for service in &stage_services {
+                if let Some(check) = plan.services[service.index()].check_command() {
+                    if !checks.contains(&check) {
+                        checks.push(check);
+                    }
+                }
+            }
+            let probe = match checks.as_slice() {
+                [] => None,
+                [check] => Some(check.to_string()),
+                _ => Some(
+                    checks
+                        .iter()
+                        .map(|check| format!("({check})"))
+                        .collect::<Vec<_>>()
+                        .join(" && "),
+                ),
+            };
             let mut s = step(
                 format!("{}.soak", stage.name),
                 Phase::Stage,
@@ -349,7 +366,8 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
             s.expected_seconds = soak;
             s.stop_if = probe.map(|command| Gate {
                 command,
-                timeout_seconds: soak,
+                // The time one probe may take, as for any command; the soak is the step's.
+                timeout_seconds: MIN_TIMEOUT,
                 interval_seconds: SOAK_INTERVAL,
             });
             s.drill = Drill::Skip;

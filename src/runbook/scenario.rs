@@ -8,7 +8,9 @@ use super::{action, fill_clock, gate, set_timeouts, sort_steps, step, who, Conta
 use crate::analysis::estimate::format_bytes;
 use crate::graph::Graph;
 use crate::model::{Plan, ScenarioId, Seconds, ServiceId};
-use crate::simulate::scripted::{self, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND};
+use crate::simulate::scripted::{
+    self, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND, SNAPSHOT_REVERT,
+};
 use crate::syntax::units::{format_duration, format_rate};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
@@ -283,6 +285,39 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                     Venue::OwnHost | Venue::NewDisk(_) | Venue::Rollback => {}
                 }
             }
+        }
+        // A `rollback restore-snapshot` reverts outside the restore queue: the timeline
+        // shows no restore for it, only the service restored.
+        let snapshot_no_go = no_go.iter().find(|(_, r)| r == "restore-snapshot");
+        if let (None, None, Some(at), Some((change, _))) = (
+            &trace.place,
+            &trace.restore,
+            trace.restored_at,
+            snapshot_no_go,
+        ) {
+            let mut revert = step(
+                format!("revert.{}", service.name),
+                Phase::Recovery,
+                format!(
+                    "Revert {} to the snapshot taken before {change}",
+                    service.name
+                ),
+                Action::Manual {
+                    instruction: format!(
+                        "No-go for {change}: revert {} to the snapshot taken right before the change; expected {}.",
+                        service.name,
+                        format_duration(SNAPSHOT_REVERT)
+                    ),
+                },
+            );
+            revert.owner = owner_of(s);
+            revert.after = vec![previous.clone()];
+            revert.expected_seconds = SNAPSHOT_REVERT;
+            revert.clock_seconds = at;
+            revert.drill = Drill::Skip;
+            revert.on_failure = format!("Stop and call {escalate_to}.");
+            previous = revert.id.clone();
+            steps.push(revert);
         }
         if let Some(restore) = &trace.restore {
             restores += 1;
@@ -816,7 +851,12 @@ fn place_step(
         return Some(swap);
     }
     if *venue == Venue::Rollback {
-        let (change, rollback) = no_go.first()?;
+        // A rollback procedure is a described one: not a snapshot or backup restore,
+        // which come back through the restore steps.
+        let (change, rollback) = no_go
+            .iter()
+            .find(|(_, r)| r != "restore-snapshot" && r != "restore-backup")
+            .or_else(|| no_go.first())?;
         let text = rollback.trim_start_matches("rollback ").to_string();
         let mut procedure = step(
             format!("rollback.{change}"),

@@ -535,3 +535,278 @@ fn a_runbook_is_written_despite_safety_findings_but_not_for_a_broken_plan() {
         .status(1)
         .run();
 }
+
+/// A one-step runbook whose step runs until its directory is removed.
+const LINGERING_RUNBOOK: &str = r#"{"format":1,"plan":"p","kind":"scenario","name":"n","title":"t",
+  "rto-seconds":null,"parallelism":1,"contacts":[],"steps":[{"id":"long","phase":"recovery",
+  "stage":null,"title":"long","owner":null,"after":[],"group":null,"expected-seconds":1,
+  "clock-seconds":1,"action":{"kind":"command","command":"while [ -e rb.json ]; do sleep 0.1; done"},
+  "timeout-seconds":60,"drill":{"mode":"run"},"gate":null,"stop-if":null,"on-failure":"f",
+  "rollback":[]}]}"#;
+
+/// Start `drplan exec rb.json` in `dir` and wait until its step has started.
+fn exec_in_background(dir: &std::path::Path) -> std::process::Child {
+    let mut child = crate::test_builder::drplan()
+        .args(["exec", "rb.json"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn drplan");
+    let journal = dir.join("rb.journal");
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains(r#""record":"start""#) {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the background run never started its step");
+}
+
+/// exec.md: "Only one drplan at a time can hold a journal", and a locked journal exits
+/// 2. `--resume` read the journal before taking the lock, so while a run was going it
+/// told the operator to `--retry` the step that was still running (exit 1), and
+/// `--restart` archived the journal from under the running drplan and started a second
+/// run beside it.
+#[test]
+fn resume_and_restart_of_a_journal_in_use_are_refused() {
+    let test = Test::new().file("rb.json", LINGERING_RUNBOOK);
+    let mut running = exec_in_background(test.path());
+    let dir = test.path().to_path_buf();
+    let in_use = |args: &[&str]| {
+        Test::new()
+            .args(["exec", dir.join("rb.json").to_str().unwrap()])
+            .args(args)
+            .status(2)
+            .stderr_contains("is in use by another drplan")
+            .run();
+    };
+    in_use(&["--resume"]);
+    in_use(&["--resume", "--rollback"]);
+    in_use(&["--restart"]);
+    assert!(!dir.join("rb.journal.1").exists(), "nothing was archived");
+    drop(test);
+    running.wait().expect("the background run ends");
+}
+
+/// runbook.md: the soak has "the services' `check` as the stop condition", and exec.md
+/// fails a probe "slower than its `timeout-seconds`". The soak probed only the first
+/// changed service with a `check`, and gave the probe the whole soak (here 1d) to
+/// answer, so a hung check stopped nothing for a day; a probe now gets a command's
+/// 10 minutes.
+#[test]
+fn a_soak_probes_every_changed_service_and_a_hung_probe_times_out() {
+    let plan = "
+        plan p { owner ops  escalation ops  rto 1d  rpo 1d }
+        role ops { kind owner }
+        site hq { kind office }
+        site vault { kind vault }
+        server host { site hq  allow single-point-of-failure \"one host on purpose\" }
+        service app { on host  data 10GB  check \"curl -fs http://app/health\" }
+        service web { on host  check \"test -e /run/web.pid || exit 1\" }
+        backup bk { of app, web  full every 1d at 01:00  to vault  keep 30d  tested every 30d }
+        rollout r {
+          window sat 00:00 .. sat 12:00
+          soak 1d
+          stage one {
+            go-no-go sat 10:00
+            change c { on app, web  takes 1h  snapshot before  precheck \"p\"  verify smoke  rollback restore-snapshot }
+          }
+        }
+    ";
+    let out = Test::new()
+        .plan(plan)
+        .args(["runbook", "plan.dr", "--format", "json"])
+        .run();
+    let runbook: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let soak = runbook["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"] == "one.soak")
+        .expect("a soak step");
+    assert_eq!(
+        soak["stop-if"],
+        serde_json::json!({
+            "command": "(curl -fs http://app/health) && (test -e /run/web.pid || exit 1)",
+            "timeout-seconds": 600,
+            "interval-seconds": 300,
+        })
+    );
+}
+
+/// exec.md: "`finished` and `rolled-back` close the journal: `--resume` then has
+/// nothing to do". A fresh run over a finished journal still advised to "continue it
+/// with `--resume`", which only answers that there is nothing to resume.
+#[test]
+fn a_fresh_run_over_a_finished_journal_points_to_restart_only() {
+    let test = Test::new().file(
+        "rb.json",
+        &LINGERING_RUNBOOK.replace("while [ -e rb.json ]; do sleep 0.1; done", "true"),
+    );
+    let dir = test.path().to_path_buf();
+    let status = crate::test_builder::drplan()
+        .args(["exec", "rb.json"])
+        .current_dir(&dir)
+        .output()
+        .expect("run drplan")
+        .status;
+    assert!(status.success());
+    let out = test
+        .args(["exec", "rb.json"])
+        .status(2)
+        .stderr_contains("holds a finished run; archive it and start again with `--restart`")
+        .run();
+    assert!(!out.stderr.contains("--resume"), "{out:#?}");
+}
+
+/// simulate.md: `--compare` prints "the numbers that differ side by side". Durations
+/// and rates read as in a plan (`56m`, `200MB/s`), but a scenario's `detect` came out
+/// as raw seconds (`900`) and a restore's `data` as raw bytes (`100000000000`).
+#[test]
+fn compare_shows_detect_as_a_duration_and_data_as_a_size() {
+    let plan = estate(&format!(
+        "{BACKUP}scenario loss {{ at mon 10:00 fail app  activation \"a\"  reconstitution \"r\" }}\n"
+    ));
+    Test::new()
+        .plan(&plan)
+        .args(["simulate", "plan.dr", "--set", "scenario.loss.detect=1h"])
+        .args(["--set", "service.app.data=1TB", "--compare"])
+        .stdout_contains("scenarios[loss].detect")
+        .stdout_contains("15m")
+        .stdout_contains("].data")
+        .stdout_contains("10GB")
+        .stdout_lacks("10000000000")
+        .stdout_lacks("  900  ")
+        .run();
+}
+
+/// exec.md: the gate "runs every `interval-seconds` until it passes; if it has not
+/// passed within its `timeout-seconds`, the step fails". With a 3 s timeout checked
+/// every 2 s the gate ran at 0 s and 2 s and then failed, at 2 s, saying it "did not
+/// pass within 3 s": it now has a last try at the deadline (here passing at 3 s).
+#[test]
+fn a_gate_gets_a_last_attempt_at_its_deadline() {
+    let runbook = LINGERING_RUNBOOK
+        .replace(
+            "while [ -e rb.json ]; do sleep 0.1; done",
+            "(sleep 2.5; touch ready) >/dev/null 2>&1 &",
+        )
+        .replace(
+            r#""gate":null"#,
+            r#""gate":{"command":"test -f ready","timeout-seconds":3,"interval-seconds":2}"#,
+        );
+    Test::new()
+        .file("rb.json", &runbook)
+        .args(["exec", "rb.json"])
+        .stdout_contains("<== long: done")
+        .run();
+}
+
+/// simulate.md: after a failed verification, `rollback restore-snapshot` "reverts in
+/// 15m ... then boots", and runbook.md takes its clock from that replay. The runbook
+/// went from `notify` straight to starting the service 5h 55m in: the revert, the one
+/// thing to do, was missing (a snapshot revert runs outside the restore queue, so the
+/// timeline has no restore for it). And with a second failed change whose rollback is
+/// described, its step was named after the first no-go ("No-go for up:
+/// restore-snapshot") instead of its own procedure.
+#[test]
+fn a_failed_change_rolled_back_to_its_snapshot_gets_a_revert_step() {
+    let plan = estate(&format!(
+        "{BACKUP}
+        rollout r {{
+          window sat 18:00 .. sun 06:00
+          stage one {{
+            go-no-go sun 02:00
+            change up {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}
+            change cfg {{ on web  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback \"undo cfg\" }}
+          }}
+        }}
+        service web {{ on host }}
+        scenario up-fails {{
+          at sat 20:30 fail-verify up
+          at sat 20:30 fail-verify cfg
+          activation \"a\"
+          reconstitution \"r\"
+        }}
+        "
+    ));
+    // The described rollback is `cfg`'s, not the first failed change's.
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "up-fails"])
+        .stdout_contains("Revert app to the snapshot taken before up")
+        .stdout_contains("expected 15m · clock +5h 45m")
+        .stdout_contains("No-go for cfg: \"undo cfg\"")
+        .stdout_lacks("No-go for up: restore-snapshot")
+        .run();
+}
+
+/// rollout.md did not say how a stage without a window is dated; it now does: such a
+/// stage follows the previous one's end and soak, the stages after it are dated from
+/// its end, and a windowless first stage leaves the rollout undated (no waits).
+#[test]
+fn a_stage_without_a_window_follows_on_and_later_stages_are_dated_from_it() {
+    let change = |name: &str| {
+        format!(
+            "change {name} {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}"
+        )
+    };
+    let rollout = |first_window: &str| {
+        format!(
+            "
+            rollout r {{
+              starts 2025-01-01
+              soak 1d
+              stage one {{ {first_window} go-no-go fri 02:00  {} }}
+              stage two {{ go-no-go fri 02:00  {} }}
+              stage three {{ window mon 20:00 .. tue 04:00  go-no-go tue 02:00  {} }}
+            }}
+            ",
+            change("c1"),
+            change("c2"),
+            change("c3")
+        )
+    };
+    // One: Thursday 2 January 20:00 to 22:00, soak to Friday 22:00; two: to Saturday
+    // 00:00, soak to Sunday 00:00; three: the next Monday 20:00, 6 January.
+    Test::new()
+        .plan(&estate(&format!(
+            "{BACKUP}{}",
+            rollout("window thu 20:00 .. fri 04:00 ")
+        )))
+        .args(["runbook", "plan.dr"])
+        .stdout_contains("opens on Monday 2025-01-06 at 20:00")
+        .stdout_lacks("`two.wait`")
+        .run();
+    Test::new()
+        .plan(&estate(&format!("{BACKUP}{}", rollout(""))))
+        .args(["runbook", "plan.dr"])
+        .stdout_lacks("Wait for the window")
+        .run();
+}
+
+/// exec.md: exit status 2 when "the command line is wrong". `--resume --retry` of a
+/// step the runbook does not have exited 1, as if the operator still had a decision
+/// to make about it.
+#[test]
+fn retry_or_mark_done_of_an_unknown_step_is_a_usage_error() {
+    let failing = LINGERING_RUNBOOK.replace("while [ -e rb.json ]; do sleep 0.1; done", "false");
+    for option in ["--retry", "--mark-done"] {
+        let test = Test::new().file("rb.json", &failing);
+        let status = crate::test_builder::drplan()
+            .args(["exec", "rb.json"])
+            .current_dir(test.path())
+            .output()
+            .expect("run drplan")
+            .status;
+        assert_eq!(status.code(), Some(1), "the step fails");
+        test.args(["exec", "rb.json", "--resume", option, "lnog"])
+            .status(2)
+            .stderr_contains("`lnog` is not a step of `rb.json`")
+            .run();
+    }
+}
