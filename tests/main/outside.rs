@@ -779,7 +779,7 @@ fn a_stage_without_a_window_follows_on_and_later_stages_are_dated_from_it() {
             rollout("window thu 20:00 .. fri 04:00 ")
         )))
         .args(["runbook", "plan.dr"])
-        .stdout_contains("opens on Monday 2025-01-06 at 20:00")
+        .stdout_contains("opens Monday 2025-01-06 20:00")
         .stdout_lacks("`two.wait`")
         .run();
     Test::new()
