@@ -529,7 +529,7 @@ impl<'a> Resolver<'a> {
             let help = did_you_mean(&ident.text, sorted.iter().copied()).or_else(|| {
                 Some(format!(
                     "declare {} named `{}`",
-                    accepted[0].noun(),
+                    or_list(accepted.iter().map(|k| k.noun())),
                     ident.text
                 ))
             });

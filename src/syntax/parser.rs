@@ -573,13 +573,17 @@ impl<'a> Parser<'a> {
     /// declaration ::= KEYWORD NAME '{' ( property | child )* '}'
     fn declaration(&mut self, spec: &'static ItemSpec, depth: usize) -> Item {
         let keyword = self.bump_ident();
-        let name = if self.peek().kind == TokenKind::Word {
-            let token = self.bump();
-            Some(self.name(token))
-        } else {
-            let what = format!("a name for this `{}`", spec.keyword);
-            self.unexpected(&what);
-            None
+        let name = match self.peek().kind {
+            TokenKind::Word => {
+                let token = self.bump();
+                Some(self.name(token))
+            }
+            TokenKind::Str => self.quoted_name(),
+            _ => {
+                let what = format!("a name for this `{}`", spec.keyword);
+                self.unexpected(&what);
+                None
+            }
         };
         let (properties, children) = self.body(spec, keyword.span, depth, true);
         Item {
@@ -957,6 +961,28 @@ impl<'a> Parser<'a> {
             );
         }
         ident
+    }
+
+    /// `service "app" {`: reported once, and read as the name `app` when it is one, so
+    /// that the body still parses and nothing else is reported for it.
+    fn quoted_name(&mut self) -> Option<Ident> {
+        let token = self.bump();
+        let text = self.text(token);
+        let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+        let is_name = is_kebab_case(inner) && inner.len() <= MAX_NAME_BYTES;
+        self.report(
+            Diagnostic::new(
+                Code::UnexpectedToken,
+                format!("expected a name, found the string {text}"),
+            )
+            .primary(self.span(token), "a name is written without quotes")
+            .help_opt(is_name.then(|| format!("write `{inner}`"))),
+        );
+        let start = token.start as usize + 1;
+        is_name.then(|| Ident {
+            text: inner.into(),
+            span: Span::new(self.file, start, start + inner.len()),
+        })
     }
 
     fn expect_name(&mut self) -> Parsed<Ident> {

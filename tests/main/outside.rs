@@ -810,3 +810,39 @@ fn retry_or_mark_done_of_an_unknown_step_is_a_usage_error() {
             .run();
     }
 }
+
+/// A quoted name (`service "app" { … }`) is one mistake: reported once, and the
+/// declaration is still read as `app` (it gave two unexpected-token errors for the same
+/// string and "service `` has no `on`").
+#[test]
+fn a_quoted_name_is_one_error_and_the_declaration_still_counts() {
+    let output = Test::new()
+        .plan(&estate("service \"web\" { on host  needs app }\n"))
+        .args(["check", "--format", "json", "plan.dr"])
+        .status(1)
+        .stdout_contains("expected a name, found the string \\\"web\\\"")
+        .stdout_contains("write `web`")
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["drplan::unexpected-token"], "{json}");
+}
+
+/// `fail` takes a service, server, vm, storage or site: an unknown target's help names
+/// them all, not only the first.
+#[test]
+fn an_unknown_fail_target_suggests_every_kind_it_takes() {
+    Test::new()
+        .plan(&estate(&format!(
+            "{BACKUP}scenario x {{ at mon 10:00 fail nothing }}\n"
+        )))
+        .args(["check", "plan.dr"])
+        .status(1)
+        .stdout_contains("declare a service, a server, a vm, a storage or a site named `nothing`")
+        .run();
+}
