@@ -135,6 +135,18 @@ fn number(x: f64) -> String {
     }
 }
 
+/// Both values of a row, written alike: a probability that went from 1 to 0.632 reads
+/// `1.000000` beside `0.632000`, not `1`.
+fn show_pair(path: &str, old: f64, new: f64) -> (String, String) {
+    let (shown_old, shown_new) = (show(path, old), show(path, new));
+    let is_plain = shown_old == number(old) && shown_new == number(new);
+    if is_plain && (old.fract() == 0.0) != (new.fract() == 0.0) {
+        (format!("{old:.6}"), format!("{new:.6}"))
+    } else {
+        (shown_old, shown_new)
+    }
+}
+
 /// A table of the numbers that changed.
 pub fn human(overrides: &[String], baseline: &Value, changed: &Value) -> String {
     let mut before = BTreeMap::new();
@@ -144,7 +156,10 @@ pub fn human(overrides: &[String], baseline: &Value, changed: &Value) -> String 
     let mut rows = Vec::new();
     for (path, &old) in &before {
         match after.get(path) {
-            Some(&new) if new != old => rows.push((path.clone(), show(path, old), show(path, new))),
+            Some(&new) if new != old => {
+                let (old, new) = show_pair(path, old, new);
+                rows.push((path.clone(), old, new));
+            }
             None => rows.push((path.clone(), show(path, old), "—".to_string())),
             _ => {}
         }
@@ -186,6 +201,24 @@ pub fn human(overrides: &[String], baseline: &Value, changed: &Value) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_writes_both_numbers_alike() {
+        let path = "monte_carlo.services[db].probability";
+        assert_eq!(
+            show_pair(path, 1.0, 0.632),
+            ("1.000000".to_string(), "0.632000".to_string())
+        );
+        assert_eq!(
+            show_pair(path, 3.0, 4.0),
+            ("3".to_string(), "4".to_string())
+        );
+        // Durations keep their own form.
+        assert_eq!(
+            show_pair("scenarios[0].detect", 900.0, 1800.5),
+            ("15m".to_string(), "30m 1s".to_string())
+        );
+    }
 
     #[test]
     fn only_changed_numbers_are_listed_by_name() {

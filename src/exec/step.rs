@@ -160,9 +160,11 @@ async fn confirm(
     if !context.options.stdin_is_terminal {
         return (
             StepOutcome::Failed,
-            "a manual step needs a person to confirm it, and stdin is not a terminal; \
-             do it, then resume with `--retry` and `--yes`"
-                .to_string(),
+            format!(
+                "a manual step needs a person to confirm it, and stdin is not a terminal; \
+                 once it is done, resume with `--mark-done {}`",
+                step.id
+            ),
         );
     }
     let console = context.console.clone();
