@@ -20,22 +20,25 @@ fn frontend(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("fmt", services), |b| {
             b.iter(|| drplan::fmt::format_source(&text))
         });
-        let parsed = vec![(FileId(0), drplan::syntax::parse(&text, FileId(0)).0)];
+        // As `drplan check` reads a plan: the numerous declarations indexed, not kept.
+        let mut sources = drplan::source::SourceMap::default();
+        let id = sources.add("bench.dr".into(), text.clone());
+        let parsed = vec![(id, drplan::syntax::parse_indexed(&text, id).0)];
         group.bench_function(BenchmarkId::new("resolve", services), |b| {
             // Resolution consumes its tree: each run gets a fresh copy, made untimed.
             b.iter_batched(
                 || parsed.clone(),
-                drplan::model::resolve,
+                |files| drplan::model::resolve(files, &sources),
                 BatchSize::LargeInput,
             )
         });
         group.bench_function(BenchmarkId::new("parse+resolve", services), |b| {
             b.iter(|| {
-                let files = vec![(FileId(0), drplan::syntax::parse(&text, FileId(0)).0)];
-                drplan::model::resolve(files)
+                let files = vec![(id, drplan::syntax::parse_indexed(&text, id).0)];
+                drplan::model::resolve(files, &sources)
             })
         });
-        let (plan, _) = drplan::model::resolve(parsed);
+        let (plan, _) = drplan::model::resolve(parsed, &sources);
         let (graph, _) = drplan::graph::build(&plan);
         group.bench_function(BenchmarkId::new("analysis", services), |b| {
             b.iter(|| drplan::analysis::check(&plan, &graph))

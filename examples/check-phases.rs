@@ -5,7 +5,6 @@
 //! It also counts heap bytes exactly, live after each stage and the peak within it,
 //! since resident memory hides what the allocator keeps after a free.
 
-use drplan::source::FileId;
 use peak_alloc::PeakAlloc;
 use std::time::Instant;
 
@@ -43,14 +42,17 @@ fn main() {
         heaps[0] = heap();
         bytes = text.len();
         let started = Instant::now();
-        let (file, _) = drplan::syntax::parse(&text, FileId(0));
+        let mut sources = drplan::source::SourceMap::default();
+        let id = sources.add(path.clone().into(), text);
+        let text = &sources.file(id).text;
+        let (file, _) = drplan::syntax::parse_indexed(text, id);
         times[1] = started.elapsed().as_secs_f64();
         resident[1] = resident_bytes();
         heaps[1] = heap();
-        let files = vec![(FileId(0), file)];
+        let files = vec![(id, file)];
         let started = Instant::now();
         // Resolution consumes the syntax tree, dropping each declaration once lowered.
-        let (plan, _) = drplan::model::resolve(files);
+        let (plan, _) = drplan::model::resolve(files, &sources);
         times[2] = started.elapsed().as_secs_f64();
         resident[2] = resident_bytes();
         heaps[2] = heap();
@@ -66,7 +68,7 @@ fn main() {
         heaps[4] = heap();
         std::hint::black_box(diagnostics);
         let started = Instant::now();
-        drop((graph, plan, text));
+        drop((graph, plan, sources));
         times[5] = started.elapsed().as_secs_f64();
         resident[5] = resident_bytes();
         heaps[5] = heap();

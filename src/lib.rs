@@ -57,7 +57,7 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
         // Resolving a plan past its limits is the very cost the limits exist to avoid.
         diagnostics.extend(over_limits);
     } else if !has_io_error && !files.is_empty() {
-        if files.iter().all(|(_, f)| f.items.is_empty()) && diagnostics.is_empty() {
+        if files.iter().all(|(_, f)| f.is_empty()) && diagnostics.is_empty() {
             let (_, first) = sources.files().next().expect("one file was loaded");
             diagnostics.push(
                 Diagnostic::new(Code::EmptyPlan, format!("`{}` declares nothing", first.name)).help(
@@ -69,7 +69,7 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
                 .iter()
                 .any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan"));
             // The syntax tree is the largest structure: resolution consumes it.
-            let (resolved, resolve_diagnostics) = model::resolve(files);
+            let (resolved, resolve_diagnostics) = model::resolve(files, &sources);
             diagnostics.extend(resolve_diagnostics);
             if !has_plan_block {
                 let (_, first) = sources.files().next().expect("one file was loaded");
@@ -105,6 +105,9 @@ pub fn apply_overrides(
     loaded: &mut load::Loaded,
     assignments: &[String],
 ) -> Result<(), Diagnostic> {
+    if !assignments.is_empty() {
+        loaded.keep_whole();
+    }
     for assignment in assignments {
         let target = syntax::parse_override(assignment)?;
         let file = loaded

@@ -25,10 +25,38 @@ pub struct Loaded {
     pub has_io_error: bool,
 }
 
+impl Loaded {
+    /// Read again every indexed declaration (see `syntax::parse_indexed`), so that the
+    /// trees hold every declaration whole, as what-if overrides need to edit them.
+    pub fn keep_whole(&mut self) {
+        for (id, file) in &mut self.files {
+            if file.indexed.is_empty() {
+                continue;
+            }
+            let text = &self.sources.file(*id).text;
+            let mut items = Vec::with_capacity(file.items.len() + file.indexed.len());
+            let mut whole = std::mem::take(&mut file.items).into_iter();
+            let mut moved = 0;
+            for indexed in std::mem::take(&mut file.indexed) {
+                let before = indexed.before as usize;
+                items.extend(whole.by_ref().take(before - moved));
+                moved = before;
+                items.extend(syntax::parse_declaration_at(text, *id, indexed.span.start));
+            }
+            items.extend(whole);
+            file.items = items;
+        }
+    }
+}
+
 /// Load the plan at `path`: a file with its includes, or a directory's `.dr` files.
+/// Declarations of the numerous kinds are indexed, not kept (`syntax::parse_indexed`).
 pub fn load(path: &Path) -> Loaded {
     let mut loaded = Loaded::default();
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        indexed: true,
+        ..Walk::default()
+    };
     if path.is_dir() {
         match plan_files(path) {
             Ok(files) if files.is_empty() => {
@@ -54,11 +82,26 @@ pub fn load(path: &Path) -> Loaded {
     loaded
 }
 
-/// Parse text that is not on disk (tests, the language server).
+/// Parse text that is not on disk (tests, the language server), keeping every
+/// declaration whole.
 pub fn load_text(name: &str, text: &str) -> Loaded {
+    load_text_with(name, text, syntax::parse)
+}
+
+/// Parse text that is not on disk as `load` reads a file: the numerous declarations
+/// indexed, not kept (`syntax::parse_indexed`). Compiles to the same plan as `load_text`.
+pub fn load_text_indexed(name: &str, text: &str) -> Loaded {
+    load_text_with(name, text, syntax::parse_indexed)
+}
+
+fn load_text_with(
+    name: &str,
+    text: &str,
+    parse: fn(&str, FileId) -> (ast::File, Vec<Diagnostic>),
+) -> Loaded {
     let mut loaded = Loaded::default();
     let id = loaded.sources.add(PathBuf::from(name), text.to_string());
-    let (file, diagnostics) = syntax::parse(text, id);
+    let (file, diagnostics) = parse(text, id);
     loaded.diagnostics.extend(diagnostics);
     loaded.files.push((id, file));
     loaded
@@ -131,6 +174,8 @@ struct Walk {
     seen: FxHashSet<PathBuf>,
     /// Plan text read so far, in bytes.
     bytes: u64,
+    /// Whether to index the numerous declarations rather than keep them.
+    indexed: bool,
 }
 
 impl Walk {
@@ -289,7 +334,12 @@ impl Walk {
     /// Parse a file's text and queue what it includes, relative to the file.
     fn parse(&mut self, loaded: &mut Loaded, canonical: PathBuf, shown: &Path, text: String) {
         let id = self.add(loaded, canonical.clone(), shown, text);
-        let (file, diagnostics) = syntax::parse(&loaded.sources.file(id).text, id);
+        let text = &loaded.sources.file(id).text;
+        let (file, diagnostics) = if self.indexed {
+            syntax::parse_indexed(text, id)
+        } else {
+            syntax::parse(text, id)
+        };
         loaded.diagnostics.extend(diagnostics);
         let includes: Vec<(PathBuf, Span)> = file
             .items

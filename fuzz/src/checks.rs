@@ -14,8 +14,23 @@ const DEFAULT_MISSION: u64 = 365 * 86_400;
 
 /// Compile `text` as one file, render every diagnostic as text and as JSON, and assert
 /// that every label lies inside its source, on character boundaries.
+///
+/// It also compiles `text` as `drplan check` reads a file, with the numerous
+/// declarations indexed and read again when lowered, and asserts the same plan and
+/// the same diagnostics.
 pub fn frontend(text: &str) -> Compiled {
     let compiled = drplan::compile(drplan::load::load_text("fuzz.dr", text));
+    let indexed = drplan::compile(drplan::load::load_text_indexed("fuzz.dr", text));
+    assert_eq!(
+        format!("{:?}", compiled.diagnostics),
+        format!("{:?}", indexed.diagnostics),
+        "indexed reading changed the diagnostics"
+    );
+    assert_eq!(
+        format!("{:?}", compiled.plan),
+        format!("{:?}", indexed.plan),
+        "indexed reading changed the plan"
+    );
     for diagnostic in &compiled.diagnostics {
         for label in &diagnostic.labels {
             let source = &compiled.sources.file(label.span.file).text;

@@ -3,7 +3,7 @@
 //! The limits on text (file size, nesting, names, strings) sit where text is read.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::ast;
 
 /// Most declarations in one plan, all files and nested stages and changes counted.
@@ -48,7 +48,17 @@ fn check_with(files: &[(FileId, ast::File)], limits: &Limits) -> Vec<Diagnostic>
     let mut declarations = 0usize;
     let mut scenarios = 0usize;
     for (_, file) in files {
-        for item in &file.items {
+        for entry in file.entries() {
+            let item = match entry {
+                ast::Entry::Whole(item) => item,
+                ast::Entry::Indexed(indexed) => {
+                    declarations += 1;
+                    if declarations == limits.declarations + 1 {
+                        diagnostics.push(declarations_exceeded(indexed.name.span, limits));
+                    }
+                    continue;
+                }
+            };
             if item.keyword.text == "scenario" {
                 scenarios += 1;
                 if scenarios == limits.scenarios + 1 {
@@ -63,15 +73,17 @@ fn check_with(files: &[(FileId, ast::File)], limits: &Limits) -> Vec<Diagnostic>
             let before = declarations;
             declarations += count(item);
             if before <= limits.declarations && declarations > limits.declarations {
-                diagnostics.push(
-                    exceeded("the number of declarations", limits.declarations)
-                        .primary(item.name_span(), "the limit is passed here")
-                        .help("split the estate into several plans"),
-                );
+                diagnostics.push(declarations_exceeded(item.name_span(), limits));
             }
         }
     }
     diagnostics
+}
+
+fn declarations_exceeded(at: Span, limits: &Limits) -> Diagnostic {
+    exceeded("the number of declarations", limits.declarations)
+        .primary(at, "the limit is passed here")
+        .help("split the estate into several plans")
 }
 
 /// The item and every declaration nested in it.
@@ -117,12 +129,24 @@ mod tests {
     };
 
     fn files(texts: &[&str]) -> Vec<(FileId, ast::File)> {
+        read(texts, crate::syntax::parse)
+    }
+
+    /// As `drplan check` reads them: the numerous declarations indexed.
+    fn indexed(texts: &[&str]) -> Vec<(FileId, ast::File)> {
+        read(texts, crate::syntax::parse_indexed)
+    }
+
+    fn read(
+        texts: &[&str],
+        parse: fn(&str, FileId) -> (ast::File, Vec<Diagnostic>),
+    ) -> Vec<(FileId, ast::File)> {
         texts
             .iter()
             .enumerate()
             .map(|(i, text)| {
                 let id = FileId(i as u32);
-                (id, crate::syntax::parse(text, id).0)
+                (id, parse(text, id).0)
             })
             .collect()
     }
@@ -156,11 +180,18 @@ mod tests {
     fn declarations_beyond_the_limit_across_files_count_nested_ones() {
         let first = "role a { }\nrole b { }\n";
         let second = "rollout r { stage s { change c { } } }\nrole d { }\n";
-        let found = check_with(&files(&[first, second]), &SMALL);
+        for read in [files, indexed] {
+            let found = check_with(&read(&[first, second]), &SMALL);
+            assert_eq!(found.len(), 1);
+            let span = found[0].primary_span().expect("a span");
+            assert_eq!(span.file, FileId(1));
+            assert_eq!(&second[span.range()], "d");
+        }
+        // An indexed declaration passing the limit after whole ones.
+        let text = "rollout r { stage s { change c { } } }\nrole a { }\nrole b { }\nrole d { }\n";
+        let found = check_with(&indexed(&[text]), &SMALL);
         assert_eq!(found.len(), 1);
-        let span = found[0].primary_span().expect("a span");
-        assert_eq!(span.file, FileId(1));
-        assert_eq!(&second[span.range()], "d");
+        assert_eq!(primary_text(text, &found[0]), "d");
     }
 
     #[test]

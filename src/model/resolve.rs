@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
-use crate::syntax::schema;
+use crate::syntax::{self, schema};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
@@ -84,8 +84,10 @@ const _: () = assert!(std::mem::size_of::<Symbol>() <= 20);
 ///
 /// The files are consumed: each declaration's syntax is dropped as soon as it is
 /// lowered, so the tree shrinks while the model grows and the two never peak together.
-pub fn resolve(files: Vec<(FileId, ast::File)>) -> (Plan, Vec<Diagnostic>) {
-    let (settings, mut declarations) = Declarations::sort(files);
+/// A declaration the parser indexed (`syntax::parse_indexed`) is read again from its
+/// file's text in `sources` when lowered.
+pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, Vec<Diagnostic>) {
+    let (settings, mut declarations) = Declarations::sort(files, sources);
     let mut resolver = Resolver::default();
     resolver.collect(&settings, &declarations);
     let plan = resolver.build(&mut declarations);
@@ -124,66 +126,132 @@ fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
 ///
 /// Declarations stay where the parser put them and are listed by position: moving
 /// them into lists per keyword copied every item while the whole tree was alive.
-#[derive(Default)]
-struct Declarations {
-    /// Each file's items; a declaration is moved out (leaving an empty item) to be
+struct Declarations<'s> {
+    /// Each file's whole items; a declaration is moved out (leaving an empty item) to be
     /// lowered.
     files: Vec<Vec<Item>>,
-    /// Per keyword, where its declarations are as (file, item), in source order.
-    by_keyword: HashMap<&'static str, Vec<(u32, u32)>>,
+    /// Each file's indexed declarations, and its text to read them from.
+    indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
+    /// Per keyword, where its declarations are, in source order.
+    by_keyword: HashMap<&'static str, Vec<Place>>,
     /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
     /// its keyword's list), in source order: the order names are declared in, so "first
     /// declared here" means first in the text. Small: there is one per declaration.
     source_order: Vec<(u8, u32)>,
 }
 
-impl Declarations {
-    fn sort(files: Vec<(FileId, ast::File)>) -> (Vec<Item>, Declarations) {
+/// Where a declaration is: (file, position) among the file's whole items or among its
+/// indexed ones.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Whole(u32, u32),
+    Indexed(u32, u32),
+}
+
+/// A named declaration as `collect` needs it: its name and nested declarations.
+struct Declared<'d> {
+    name: Option<&'d Ident>,
+    children: &'d [Item],
+}
+
+impl<'s> Declarations<'s> {
+    fn sort(files: Vec<(FileId, ast::File)>, sources: &'s SourceMap) -> (Vec<Item>, Self) {
         let mut settings = Vec::new();
-        let mut declarations = Declarations::default();
-        for (file_index, (_, mut file)) in files.into_iter().enumerate() {
-            for (index, item) in file.items.iter_mut().enumerate() {
-                match item.keyword.text.as_str() {
-                    "include" => {}
-                    "allow" | "plan" | "defaults" => settings.push(vacate(item)),
-                    keyword => {
-                        // Unknown keywords were reported by the parser.
-                        let Some(spec) = schema::item(keyword) else {
-                            continue;
-                        };
-                        let list = declarations.by_keyword.entry(spec.keyword).or_default();
-                        declarations
-                            .source_order
-                            .push((schema::position(spec), list.len() as u32));
-                        list.push((file_index as u32, index as u32));
+        let mut declarations = Declarations {
+            files: Vec::new(),
+            indexed: Vec::new(),
+            by_keyword: HashMap::default(),
+            source_order: Vec::new(),
+        };
+        for (file_index, (id, mut file)) in files.into_iter().enumerate() {
+            let file_index = file_index as u32;
+            // Whole items are moved out below: read the order of the entries first.
+            let order: Vec<Option<u8>> = file
+                .entries()
+                .map(|entry| match entry {
+                    ast::Entry::Whole(_) => None,
+                    ast::Entry::Indexed(indexed) => Some(indexed.item),
+                })
+                .collect();
+            let (mut whole, mut indexed) = (0u32, 0u32);
+            for schema_index in order {
+                let (spec, place) = match schema_index {
+                    Some(schema_index) => {
+                        let place = Place::Indexed(file_index, indexed);
+                        indexed += 1;
+                        (schema::ITEMS[schema_index as usize], place)
                     }
-                }
+                    None => {
+                        let item = &mut file.items[whole as usize];
+                        let place = Place::Whole(file_index, whole);
+                        whole += 1;
+                        match item.keyword.text.as_str() {
+                            "include" => continue,
+                            "allow" | "plan" | "defaults" => {
+                                settings.push(vacate(item));
+                                continue;
+                            }
+                            // Unknown keywords were reported by the parser.
+                            keyword => match schema::item(keyword) {
+                                Some(spec) => (spec, place),
+                                None => continue,
+                            },
+                        }
+                    }
+                };
+                let list = declarations.by_keyword.entry(spec.keyword).or_default();
+                declarations
+                    .source_order
+                    .push((schema::position(spec), list.len() as u32));
+                list.push(place);
             }
             declarations.files.push(file.items);
+            declarations
+                .indexed
+                .push((id, sources.file(id).text.as_str(), file.indexed));
         }
         (settings, declarations)
     }
 
+    fn get(&self, keyword: &str, index: u32) -> Declared<'_> {
+        match self.by_keyword[keyword][index as usize] {
+            Place::Whole(file, item) => {
+                let item = &self.files[file as usize][item as usize];
+                Declared {
+                    name: item.name.as_ref(),
+                    children: &item.children,
+                }
+            }
+            Place::Indexed(file, item) => Declared {
+                name: Some(&self.indexed[file as usize].2[item as usize].name),
+                children: &[],
+            },
+        }
+    }
+
     /// Every named declaration.
-    fn all(&self) -> impl Iterator<Item = &Item> {
+    fn all(&self) -> impl Iterator<Item = Declared<'_>> + '_ {
         self.by_keyword
-            .values()
-            .flatten()
-            .map(|&(file, item)| &self.files[file as usize][item as usize])
+            .iter()
+            .flat_map(|(keyword, places)| (0..places.len() as u32).map(|i| self.get(keyword, i)))
     }
 
-    fn get(&self, keyword: &str, index: u32) -> &Item {
-        let (file, item) = self.by_keyword[keyword][index as usize];
-        &self.files[file as usize][item as usize]
-    }
-
-    /// The declarations of one keyword, moved out one by one to be lowered.
+    /// The declarations of one keyword, moved out (or read again) one by one to be
+    /// lowered.
     fn take<'d>(&'d mut self, keyword: &str) -> impl ExactSizeIterator<Item = Item> + 'd {
-        let positions = self.by_keyword.remove(keyword).unwrap_or_default();
+        let places = self.by_keyword.remove(keyword).unwrap_or_default();
         let files = &mut self.files;
-        positions
-            .into_iter()
-            .map(move |(file, item)| vacate(&mut files[file as usize][item as usize]))
+        let indexed = &self.indexed;
+        places.into_iter().map(move |place| match place {
+            Place::Whole(file, item) => vacate(&mut files[file as usize][item as usize]),
+            Place::Indexed(file, item) => {
+                let (id, text, list) = &indexed[file as usize];
+                let entry = &list[item as usize];
+                syntax::parse_declaration_at(text, *id, entry.span.start)
+                    .filter(|read| read.span == entry.span)
+                    .expect("an indexed declaration reads the same again")
+            }
+        })
     }
 }
 
@@ -408,7 +476,7 @@ impl<'a> Resolver<'a> {
 
     // ---------------------------------------------------------------- pass 1: names
 
-    fn collect(&mut self, settings: &'a [Item], declarations: &Declarations) {
+    fn collect(&mut self, settings: &'a [Item], declarations: &Declarations<'_>) {
         let count: usize = declarations
             .all()
             .map(|i| {
@@ -460,18 +528,18 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn declare(&mut self, item: &Item, keyword: &str, index: u32) {
+    fn declare(&mut self, declared: Declared, keyword: &str, index: u32) {
         let Some(kind) = Kind::from_keyword(keyword) else {
             return;
         };
-        self.add_symbol(item, kind, index);
+        self.add_symbol(declared.name, kind, index);
         if kind == Kind::Rollout {
-            for (stage_index, stage) in item.children.iter().enumerate() {
-                self.add_symbol(stage, Kind::Stage, self.stage_count);
+            for (stage_index, stage) in declared.children.iter().enumerate() {
+                self.add_symbol(stage.name.as_ref(), Kind::Stage, self.stage_count);
                 self.stage_count += 1;
                 for (change_index, change) in stage.children.iter().enumerate() {
                     let symbol_index = self.change_ids.len() as u32;
-                    self.add_symbol(change, Kind::Change, symbol_index);
+                    self.add_symbol(change.name.as_ref(), Kind::Change, symbol_index);
                     self.change_ids.push(ChangeId {
                         rollout: RolloutId(index),
                         stage: stage_index as u32,
@@ -482,8 +550,8 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn add_symbol(&mut self, item: &Item, kind: Kind, index: u32) {
-        let Some(name) = &item.name else {
+    fn add_symbol(&mut self, name: Option<&Ident>, kind: Kind, index: u32) {
+        let Some(name) = name else {
             return;
         };
         let symbol = Symbol {
@@ -804,7 +872,7 @@ impl<'a> Resolver<'a> {
 
     // ---------------------------------------------------------------- pass 2: build
 
-    fn build(&mut self, declarations: &mut Declarations) -> Plan {
+    fn build(&mut self, declarations: &mut Declarations<'_>) -> Plan {
         let settings_and_name = self.settings();
         let tiers = declarations.take("tier").map(|i| self.tier(&i)).collect();
         let roles = declarations.take("role").map(|i| self.role(&i)).collect();

@@ -15,8 +15,59 @@ pub struct Ident {
 #[derive(Debug, Clone, Default)]
 pub struct File {
     pub items: Vec<Item>,
+    /// Declarations read but not kept, in source order (only when parsed for
+    /// compilation: see `syntax::parse_indexed`).
+    pub indexed: Vec<Indexed>,
     /// Comments, in order, for the formatter.
     pub comments: Vec<Span>,
+}
+
+impl File {
+    /// Every top-level entry, whole or indexed, in source order.
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        let mut whole = self.items.iter().enumerate().peekable();
+        let mut indexed = self.indexed.iter().peekable();
+        std::iter::from_fn(move || match (whole.peek(), indexed.peek()) {
+            (Some(&(position, _)), Some(next)) if position < next.before as usize => {
+                whole.next().map(|(_, item)| Entry::Whole(item))
+            }
+            (_, Some(_)) => indexed.next().map(Entry::Indexed),
+            (Some(_), None) => whole.next().map(|(_, item)| Entry::Whole(item)),
+            (None, None) => None,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.indexed.is_empty()
+    }
+}
+
+/// A top-level entry of a file.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'f> {
+    Whole(&'f Item),
+    Indexed(&'f Indexed),
+}
+
+/// A declaration of a numerous kind (a service, a backup, a vm…) that was parsed, found
+/// sound, and not kept: only its name and where it is written. Resolution parses it
+/// again from the text when it lowers it, so that a large plan's syntax tree never
+/// exists whole beside its model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indexed {
+    /// Its schema, as a position in `schema::ITEMS`.
+    pub item: u8,
+    pub name: Ident,
+    /// The whole declaration, from its keyword to its `}`.
+    pub span: Span,
+    /// How many of the file's whole items come before it.
+    pub before: u32,
+}
+
+impl Indexed {
+    pub fn keyword(&self) -> &'static str {
+        schema::ITEMS[self.item as usize].keyword
+    }
 }
 
 /// A declaration: `KEYWORD NAME { ... }`, or one of the block-less items

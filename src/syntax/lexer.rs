@@ -196,6 +196,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// A lexer over `source` whose first token starts at byte `offset` (a token's start).
+    pub fn starting_at(source: &'a str, offset: usize, max_errors: usize) -> Self {
+        Lexer {
+            rest: &source[offset..],
+            ..Lexer::new(source, max_errors)
+        }
+    }
+
     fn offset(&self, rest: &str) -> usize {
         self.source.len() - rest.len()
     }

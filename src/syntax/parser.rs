@@ -20,27 +20,69 @@ pub const MAX_STRING_BYTES: usize = 64 * 1024;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/// Parse one file's text.
+/// Parse one file's text, keeping every declaration whole.
 pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    let mut parser = Parser {
-        source,
-        file,
-        lexer: lexer::Lexer::new(source, MAX_ERRORS_PER_FILE),
-        lookahead: VecDeque::with_capacity(4),
-        pos: 0,
-        last_end: 0,
-        diagnostics: Vec::new(),
-        has_given_up: false,
-        property_stack: Vec::new(),
-    };
-    let items = parser.file();
-    let comments = parser
-        .lexer
-        .comments
-        .iter()
-        .map(|&(s, e)| Span::new(file, s as usize, e as usize))
-        .collect();
-    (File { items, comments }, parser.diagnostics)
+    Parser::new(source, file, 0).file(false)
+}
+
+/// Parse one file's text for compilation. The numerous declarations (sites, servers,
+/// vms, services, backups…) are not kept: each is indexed by its name and span, and
+/// `parse_declaration_at` reads it again when resolution lowers it. On a large plan the
+/// tree is five times the text; this way it never exists whole.
+///
+/// A file with any diagnostic is kept whole instead: after an error, recovery may
+/// depend on what came before, and a second reading must give the very same item.
+pub fn parse_indexed(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
+    let (indexed, diagnostics) = Parser::new(source, file, 0).file(true);
+    if diagnostics.is_empty() {
+        (indexed, diagnostics)
+    } else {
+        drop(indexed);
+        parse(source, file)
+    }
+}
+
+/// Read again the declaration that `parse_indexed` indexed at `offset` of `source`.
+/// Its diagnostics were reported by the first reading: a sound declaration has none.
+pub fn parse_declaration_at(source: &str, file: FileId, offset: u32) -> Option<Item> {
+    let mut parser = Parser::new(source, file, offset as usize);
+    parser.top_level_item()
+}
+
+impl<'a> Parser<'a> {
+    fn new(source: &'a str, file: FileId, offset: usize) -> Self {
+        Parser {
+            source,
+            file,
+            lexer: lexer::Lexer::starting_at(source, offset, MAX_ERRORS_PER_FILE),
+            lookahead: VecDeque::with_capacity(4),
+            pos: 0,
+            last_end: offset,
+            diagnostics: Vec::new(),
+            has_given_up: false,
+            property_stack: Vec::new(),
+        }
+    }
+
+    /// The file's items, then its comments.
+    fn file(mut self, index: bool) -> (File, Vec<Diagnostic>) {
+        let (items, indexed) = self.items(index);
+        let file = self.file;
+        let comments = self
+            .lexer
+            .comments
+            .iter()
+            .map(|&(s, e)| Span::new(file, s as usize, e as usize))
+            .collect();
+        (
+            File {
+                items,
+                indexed,
+                comments,
+            },
+            self.diagnostics,
+        )
+    }
 }
 
 /// Parse `text` as one property of a `spec` declaration (for what-if overrides).
@@ -50,17 +92,7 @@ pub fn parse_property(
     text: &str,
     file: FileId,
 ) -> (Option<Property>, Vec<Diagnostic>) {
-    let mut parser = Parser {
-        source: text,
-        file,
-        lexer: lexer::Lexer::new(text, MAX_ERRORS_PER_FILE),
-        lookahead: VecDeque::with_capacity(4),
-        pos: 0,
-        last_end: 0,
-        diagnostics: Vec::new(),
-        has_given_up: false,
-        property_stack: Vec::new(),
-    };
+    let mut parser = Parser::new(text, file, 0);
     let token = parser.peek();
     let word = parser.text(token);
     let index = (token.kind == TokenKind::Word)
@@ -80,6 +112,28 @@ pub fn parse_property(
     }
     let property = property.filter(|_| parser.diagnostics.is_empty());
     (property, parser.diagnostics)
+}
+
+/// Whether a top-level declaration is indexed rather than kept (`parse_indexed`):
+/// named ones of the kinds a plan holds by the thousand. Kept whole: what resolution
+/// reads before lowering (`plan`, `defaults`, `allow`, `include`), rollouts (their
+/// stages and changes are declarations too) and scenarios (counted against limits).
+fn is_indexed(item: &Item) -> bool {
+    item.name.is_some()
+        && item.children.is_empty()
+        && item.value.is_none()
+        && matches!(
+            item.keyword.text.as_str(),
+            "tier"
+                | "role"
+                | "site"
+                | "storage"
+                | "server"
+                | "vm"
+                | "service"
+                | "backup"
+                | "standby"
+        )
 }
 
 /// Whether a name is kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`.
@@ -425,8 +479,11 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- items
 
     /// file ::= item*
-    fn file(&mut self) -> Vec<Item> {
+    ///
+    /// With `index`, the declarations `is_indexed` names are indexed rather than kept.
+    fn items(&mut self, index: bool) -> (Vec<Item>, Vec<ast::Indexed>) {
         let mut items = Vec::new();
+        let mut indexed = Vec::new();
         loop {
             let token = self.peek();
             match token.kind {
@@ -434,11 +491,21 @@ impl<'a> Parser<'a> {
                 TokenKind::Semicolon => {
                     self.bump();
                 }
-                TokenKind::Word => {
-                    if let Some(item) = self.top_level_item() {
-                        items.push(item);
+                TokenKind::Word => match self.top_level_item() {
+                    Some(item) if index && is_indexed(&item) => {
+                        indexed.push(ast::Indexed {
+                            item: schema::position(
+                                schema::item(&item.keyword.text)
+                                    .expect("indexed kinds have a schema"),
+                            ),
+                            span: item.span,
+                            name: item.name.expect("indexed declarations are named"),
+                            before: items.len() as u32,
+                        });
                     }
-                }
+                    Some(item) => items.push(item),
+                    None => {}
+                },
                 _ => {
                     self.unexpected("a declaration such as `service` or `backup`");
                     self.bump();
@@ -449,7 +516,8 @@ impl<'a> Parser<'a> {
         // Grown by doubling: give the spare capacity back before resolution, when the
         // tree and the model are both alive.
         items.shrink_to_fit();
-        items
+        indexed.shrink_to_fit();
+        (items, indexed)
     }
 
     /// item ::= include | plan | defaults | … | allow
@@ -1574,6 +1642,58 @@ mod tests {
 
     fn codes(source: &str) -> Vec<Code> {
         parse(source, FileId(0)).1.iter().map(|d| d.code).collect()
+    }
+
+    /// `parse_indexed` keeps what resolution reads first and indexes the rest, in
+    /// source order; each indexed declaration reads again as the item `parse` built.
+    fn assert_indexed_reads_as_whole(source: &str) {
+        let whole = parse_ok(source);
+        let (indexed, diagnostics) = parse_indexed(source, FileId(0));
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        assert!(!indexed.indexed.is_empty(), "nothing was indexed");
+        let read: Vec<Item> = indexed
+            .entries()
+            .map(|entry| match entry {
+                ast::Entry::Whole(item) => item.clone(),
+                ast::Entry::Indexed(entry) => {
+                    let item = parse_declaration_at(source, FileId(0), entry.span.start)
+                        .expect("an indexed declaration reads again");
+                    assert_eq!(item.span, entry.span);
+                    assert_eq!(item.name.as_ref(), Some(&entry.name));
+                    assert_eq!(item.keyword.text, entry.keyword());
+                    item
+                }
+            })
+            .collect();
+        assert_eq!(read, whole.items);
+        assert_eq!(indexed.comments, whole.comments);
+    }
+
+    #[test]
+    fn indexed_declarations_read_again_as_parsed_and_keep_their_order() {
+        assert_indexed_reads_as_whole(
+            "# a plan\nplan p { rto 4h }\nservice a { on vm1  needs b, c  # why\n data 10GiB }\n\
+             rollout r { stage s { change c1 { on a } } }\nvm vm1 { on h }\n\
+             defaults service { boot 5m }\nserver h { site x  hypervisor esxi }\n\
+             allow no-backup \"lab\"\nsite x { kind datacenter }\n\
+             scenario z { at tue 10:00 fail h }\nbackup bk { of a  full every 1d }\n",
+        );
+        // The example plans, each a mix of whole and indexed declarations.
+        let plans = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+        for entry in std::fs::read_dir(plans).expect("the example plans") {
+            let path = entry.expect("a directory entry").path();
+            let text = std::fs::read_to_string(&path).expect("a plan");
+            assert_indexed_reads_as_whole(&text);
+        }
+    }
+
+    #[test]
+    fn a_file_with_errors_is_kept_whole() {
+        let source = "service a { on vm1 }\nservice b { on }\nvm vm1 { on h }\n";
+        let (file, diagnostics) = parse_indexed(source, FileId(0));
+        assert!(!diagnostics.is_empty());
+        assert!(file.indexed.is_empty());
+        assert_eq!(file.items.len(), 3);
     }
 
     #[test]
