@@ -37,5 +37,5 @@ fn main() {
         Option<Schedule>
     );
     println!("syntax tree:");
-    show!(ast::Item, ast::Property, ast::Value, ast::Ident);
+    show!(ast::Item, ast::Property, ast::Value, ast::Ident, ast::Indexed);
 }

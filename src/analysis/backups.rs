@@ -34,11 +34,7 @@ impl Facts {
             }
         }
         Facts {
-            intervals: plan
-                .backups
-                .iter()
-                .map(|b| rpo::restore_interval(b))
-                .collect(),
+            intervals: plan.backups.iter().map(rpo::restore_interval).collect(),
             services,
         }
     }

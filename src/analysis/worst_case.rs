@@ -143,11 +143,8 @@ fn data_loss(context: &Context, service_id: ServiceId) -> (DataLoss, DataLoss) {
         return (DataLoss::NoData, DataLoss::NoData);
     }
     let backups = context.backups_of(service_id);
-    let intervals: Vec<Option<rpo::Interval>> = plan
-        .backups
-        .iter()
-        .map(|b| rpo::restore_interval(b))
-        .collect();
+    let intervals: Vec<Option<rpo::Interval>> =
+        plan.backups.iter().map(rpo::restore_interval).collect();
     let servers = context.servers_of(service_id);
     let mut storage: Vec<StorageId> = Vec::new();
     for server in &servers {

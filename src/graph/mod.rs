@@ -48,6 +48,28 @@ impl Graph {
     }
 }
 
+/// How many edges `build` adds: the graph is sized once, since growing it by doubling
+/// left a third of it empty on a large plan (6 MB on 100,000 services).
+fn edge_count(plan: &Plan) -> usize {
+    let storage = plan.storage.iter().filter(|s| s.site.is_some()).count();
+    let servers: usize = plan
+        .servers
+        .iter()
+        .map(|s| usize::from(s.site.is_some()) + s.storage.len())
+        .sum();
+    let vms: usize = plan
+        .vms
+        .iter()
+        .map(|v| usize::from(v.host.is_some()) + v.storage.len())
+        .sum();
+    let services: usize = plan
+        .services
+        .iter()
+        .map(|s| s.hosts.len() + s.needs.len())
+        .sum();
+    storage + servers + vms + services
+}
+
 /// Build the graph and report dependency cycles among services.
 pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
     let counts = [
@@ -57,7 +79,8 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
         plan.vms.len(),
         plan.services.len(),
     ];
-    let mut graph = DiGraph::with_capacity(counts.iter().sum(), plan.services.len() * 3);
+    let edges = edge_count(plan);
+    let mut graph = DiGraph::with_capacity(counts.iter().sum(), edges);
     let mut offsets = [0; 5];
     for (kind, &count) in counts.iter().enumerate() {
         offsets[kind] = graph.node_count();
@@ -137,6 +160,7 @@ pub fn build(plan: &Plan) -> (Graph, Vec<Diagnostic>) {
             );
         }
     }
+    debug_assert_eq!(g.graph.edge_count(), edges, "edge_count counts every edge");
     let diagnostics = cycles(&g, plan);
     (g, diagnostics)
 }

@@ -54,7 +54,7 @@ fn check_with(files: &[(FileId, ast::File)], limits: &Limits) -> Vec<Diagnostic>
                 ast::Entry::Indexed(indexed) => {
                     declarations += 1;
                     if declarations == limits.declarations + 1 {
-                        diagnostics.push(declarations_exceeded(indexed.name.span, limits));
+                        diagnostics.push(declarations_exceeded(indexed.name, limits));
                     }
                     continue;
                 }

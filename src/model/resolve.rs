@@ -9,6 +9,9 @@ use crate::syntax::{self, schema};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
+use symbols::Symbols;
+
+mod symbols;
 
 /// The kinds of named declaration, all sharing one namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,18 +93,17 @@ pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, V
     let (settings, mut declarations) = Declarations::sort(files, sources);
     let mut resolver = Resolver::default();
     resolver.collect(&settings, &declarations);
+    declarations.forget_names();
     let plan = resolver.build(&mut declarations);
     (plan, resolver.diagnostics)
 }
 
-/// Lowered declarations of the numerous kinds, each in its own allocation: those are
-/// small enough to reuse the memory of the syntax tree freed while lowering, where
-/// one vector of them all is a fresh mapping from the system as large as the model.
-/// The vector is sized here: `collect` may keep its source's buffer, and a source of
-/// syntax items (152 bytes each then, 136 now) kept that way cost 60 MB on 100,000 services.
-fn boxed<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<Box<T>> {
+/// Lowered declarations of the numerous kinds, in one vector of the exact size: there
+/// is no syntax tree being freed to reuse (see `syntax::parse_indexed`), and one
+/// allocation per declaration cost 16 bytes each in the allocator's headers.
+fn exact<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<T> {
     let mut list = Vec::with_capacity(lowered.len());
-    list.extend(lowered.map(Box::new));
+    list.extend(lowered);
     list
 }
 
@@ -132,6 +134,9 @@ struct Declarations<'s> {
     files: Vec<Vec<Item>>,
     /// Each file's indexed declarations, and its text to read them from.
     indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
+    /// Once the names are collected, where each indexed declaration starts, per file:
+    /// all that reading it again needs (4 bytes where an entry is 32).
+    offsets: Vec<Vec<u32>>,
     /// Per keyword, where its declarations are, in source order.
     by_keyword: HashMap<&'static str, Vec<Place>>,
     /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
@@ -148,9 +153,18 @@ enum Place {
     Indexed(u32, u32),
 }
 
+/// A declared name as written, and where.
+type Name<'d> = (&'d str, Span);
+
+fn name_of(item: &Item) -> Option<Name<'_>> {
+    item.name
+        .as_ref()
+        .map(|name| (name.text.as_str(), name.span))
+}
+
 /// A named declaration as `collect` needs it: its name and nested declarations.
 struct Declared<'d> {
-    name: Option<&'d Ident>,
+    name: Option<Name<'d>>,
     children: &'d [Item],
 }
 
@@ -160,6 +174,7 @@ impl<'s> Declarations<'s> {
         let mut declarations = Declarations {
             files: Vec::new(),
             indexed: Vec::new(),
+            offsets: Vec::new(),
             by_keyword: HashMap::default(),
             source_order: Vec::new(),
         };
@@ -218,14 +233,18 @@ impl<'s> Declarations<'s> {
             Place::Whole(file, item) => {
                 let item = &self.files[file as usize][item as usize];
                 Declared {
-                    name: item.name.as_ref(),
+                    name: name_of(item),
                     children: &item.children,
                 }
             }
-            Place::Indexed(file, item) => Declared {
-                name: Some(&self.indexed[file as usize].2[item as usize].name),
-                children: &[],
-            },
+            Place::Indexed(file, item) => {
+                let (_, text, list) = &self.indexed[file as usize];
+                let entry = &list[item as usize];
+                Declared {
+                    name: Some((entry.name_text(text), entry.name)),
+                    children: &[],
+                }
+            }
         }
     }
 
@@ -236,19 +255,30 @@ impl<'s> Declarations<'s> {
             .flat_map(|(keyword, places)| (0..places.len() as u32).map(|i| self.get(keyword, i)))
     }
 
+    /// Drop what only collecting names needed: the names and order of the indexed
+    /// declarations. Lowering reads each again from where it starts.
+    fn forget_names(&mut self) {
+        self.source_order = Vec::new();
+        self.offsets = self
+            .indexed
+            .iter_mut()
+            .map(|(_, _, list)| std::mem::take(list).iter().map(|e| e.span.start).collect())
+            .collect();
+    }
+
     /// The declarations of one keyword, moved out (or read again) one by one to be
-    /// lowered.
+    /// lowered. Call `forget_names` first.
     fn take<'d>(&'d mut self, keyword: &str) -> impl ExactSizeIterator<Item = Item> + 'd {
         let places = self.by_keyword.remove(keyword).unwrap_or_default();
         let files = &mut self.files;
-        let indexed = &self.indexed;
+        let (indexed, offsets) = (&self.indexed, &self.offsets);
         places.into_iter().map(move |place| match place {
             Place::Whole(file, item) => vacate(&mut files[file as usize][item as usize]),
             Place::Indexed(file, item) => {
-                let (id, text, list) = &indexed[file as usize];
-                let entry = &list[item as usize];
-                syntax::parse_declaration_at(text, *id, entry.span.start)
-                    .filter(|read| read.span == entry.span)
+                let (id, text, _) = &indexed[file as usize];
+                let offset = offsets[file as usize][item as usize];
+                syntax::parse_declaration_at(text, *id, offset)
+                    .filter(|read| read.span.start == offset && read.name.is_some())
                     .expect("an indexed declaration reads the same again")
             }
         })
@@ -275,7 +305,7 @@ fn vacate(item: &mut Item) -> Item {
 struct Resolver<'a> {
     /// Names own their (inline, up to 24 bytes) text: a look-up then touches the
     /// table only, not the syntax tree too.
-    symbols: HashMap<CompactString, Symbol>,
+    symbols: Symbols<Symbol>,
     defaults: HashMap<&'a str, Vec<&'a Property>>,
     /// The defaults per kind once collected, shared by every declaration of the kind.
     shared_defaults: HashMap<&'a str, Rc<[&'a Property]>>,
@@ -535,11 +565,11 @@ impl<'a> Resolver<'a> {
         self.add_symbol(declared.name, kind, index);
         if kind == Kind::Rollout {
             for (stage_index, stage) in declared.children.iter().enumerate() {
-                self.add_symbol(stage.name.as_ref(), Kind::Stage, self.stage_count);
+                self.add_symbol(name_of(stage), Kind::Stage, self.stage_count);
                 self.stage_count += 1;
                 for (change_index, change) in stage.children.iter().enumerate() {
                     let symbol_index = self.change_ids.len() as u32;
-                    self.add_symbol(change.name.as_ref(), Kind::Change, symbol_index);
+                    self.add_symbol(name_of(change), Kind::Change, symbol_index);
                     self.change_ids.push(ChangeId {
                         rollout: RolloutId(index),
                         stage: stage_index as u32,
@@ -550,35 +580,25 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn add_symbol(&mut self, name: Option<&Ident>, kind: Kind, index: u32) {
-        let Some(name) = name else {
+    fn add_symbol(&mut self, name: Option<Name>, kind: Kind, index: u32) {
+        let Some((text, span)) = name else {
             return;
         };
-        let symbol = Symbol {
-            kind,
-            index,
-            span: name.span,
-        };
-        if let Some(first) = self.symbols.get(name.text.as_str()) {
+        let symbol = Symbol { kind, index, span };
+        if let Some(first) = self.symbols.get(text) {
             let first = *first;
             self.report(
-                Diagnostic::new(
-                    Code::DuplicateName,
-                    format!("`{}` is declared twice", name.text),
-                )
-                .primary(
-                    name.span,
-                    format!("{} named `{}` again", kind.noun(), name.text),
-                )
-                .secondary(
-                    first.span,
-                    format!("first declared here as {}", first.kind.noun()),
-                )
-                .help("names share one namespace across the plan; rename one of them"),
+                Diagnostic::new(Code::DuplicateName, format!("`{text}` is declared twice"))
+                    .primary(span, format!("{} named `{text}` again", kind.noun()))
+                    .secondary(
+                        first.span,
+                        format!("first declared here as {}", first.kind.noun()),
+                    )
+                    .help("names share one namespace across the plan; rename one of them"),
             );
             return;
         }
-        self.symbols.insert(name.text.clone(), symbol);
+        self.symbols.insert(text, symbol);
     }
 
     // ---------------------------------------------------------------- references
@@ -590,7 +610,7 @@ impl<'a> Resolver<'a> {
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
-                .map(|(n, _)| n.as_str())
+                .map(|(n, _)| n)
                 .collect();
             let mut sorted = candidates;
             sorted.sort_unstable();
@@ -617,7 +637,7 @@ impl<'a> Resolver<'a> {
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
-                .map(|(n, _)| n.as_str())
+                .map(|(n, _)| n)
                 .collect::<Vec<_>>();
             let mut similar_sorted = similar;
             similar_sorted.sort_unstable();
@@ -885,7 +905,7 @@ impl<'a> Resolver<'a> {
             .take("server")
             .map(|i| self.server(&i))
             .collect();
-        let vms = boxed(declarations.take("vm").map(|i| self.vm(&i, &servers)));
+        let vms = exact(declarations.take("vm").map(|i| self.vm(&i, &servers)));
         let (name, settings, allows) = settings_and_name;
         let mut plan = Plan {
             name: name.into(),
@@ -903,12 +923,12 @@ impl<'a> Resolver<'a> {
             scenarios: Vec::new(),
             allows,
         };
-        plan.services = boxed(
+        plan.services = exact(
             declarations
                 .take("service")
                 .map(|i| self.service(&i, &plan)),
         );
-        plan.backups = boxed(declarations.take("backup").map(|i| self.backup(&i)));
+        plan.backups = exact(declarations.take("backup").map(|i| self.backup(&i)));
         plan.standbys = declarations
             .take("standby")
             .map(|i| self.standby(&i))

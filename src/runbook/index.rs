@@ -16,7 +16,7 @@ pub(super) struct PlanIndex<'p> {
 impl<'p> PlanIndex<'p> {
     pub(super) fn new(plan: &'p Plan) -> Self {
         let mut backups_of: Vec<Vec<&Backup>> = vec![Vec::new(); plan.services.len()];
-        for backup in plan.backups.iter().map(|b| &**b) {
+        for backup in &plan.backups {
             for subject in &backup.subjects {
                 if let BackupSubject::Service(id) = subject.id {
                     let of = &mut backups_of[id.index()];
@@ -34,7 +34,7 @@ impl<'p> PlanIndex<'p> {
                     .enumerate()
                     .map(|(k, s)| (s.name.as_str(), ServiceId(k as u32))),
             ),
-            backups: first_by_name(plan.backups.iter().map(|b| (b.name.as_str(), &**b))),
+            backups: first_by_name(plan.backups.iter().map(|b| (b.name.as_str(), b))),
             standbys: first_by_name(plan.standbys.iter().map(|s| (s.name.as_str(), s))),
             backups_of,
         }

@@ -57,16 +57,25 @@ pub enum Entry<'f> {
 pub struct Indexed {
     /// Its schema, as a position in `schema::ITEMS`.
     pub item: u8,
-    pub name: Ident,
+    /// Where its name is written: a plain word, since the file is sound.
+    pub name: Span,
     /// The whole declaration, from its keyword to its `}`.
     pub span: Span,
     /// How many of the file's whole items come before it.
     pub before: u32,
 }
 
+// One per declaration of a large plan, alive through resolution.
+const _: () = assert!(std::mem::size_of::<Indexed>() <= 32);
+
 impl Indexed {
     pub fn keyword(&self) -> &'static str {
         schema::ITEMS[self.item as usize].keyword
+    }
+
+    /// Its name, read from its file's text.
+    pub fn name_text<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.name.start as usize..self.name.end as usize]
     }
 }
 

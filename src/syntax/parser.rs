@@ -499,7 +499,7 @@ impl<'a> Parser<'a> {
                                     .expect("indexed kinds have a schema"),
                             ),
                             span: item.span,
-                            name: item.name.expect("indexed declarations are named"),
+                            name: item.name.expect("indexed declarations are named").span,
                             before: items.len() as u32,
                         });
                     }
@@ -1659,7 +1659,11 @@ mod tests {
                     let item = parse_declaration_at(source, FileId(0), entry.span.start)
                         .expect("an indexed declaration reads again");
                     assert_eq!(item.span, entry.span);
-                    assert_eq!(item.name.as_ref(), Some(&entry.name));
+                    let name = item.name.as_ref().expect("a name");
+                    assert_eq!(
+                        (name.text.as_str(), name.span),
+                        (entry.name_text(source), entry.name)
+                    );
                     assert_eq!(item.keyword.text, entry.keyword());
                     item
                 }

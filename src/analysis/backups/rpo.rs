@@ -446,8 +446,7 @@ mod tests {
     fn newest_of(backup: &str, site_loss: bool) -> Option<Seconds> {
         let (plan, graph) = compile(&format!("{ESTATE}\n{backup}"));
         let context = Context::new(&plan, &graph);
-        let intervals: Vec<Option<Interval>> =
-            plan.backups.iter().map(|b| restore_interval(b)).collect();
+        let intervals: Vec<Option<Interval>> = plan.backups.iter().map(restore_interval).collect();
         let service = ServiceId(0);
         let storage: Vec<StorageId> = vec![StorageId(0)];
         let sites = context.sites_of(service);

@@ -259,11 +259,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             context,
             estimator: Estimator::new(context, assumptions),
             detect: assumptions.detect,
-            intervals: plan
-                .backups
-                .iter()
-                .map(|b| rpo::restore_interval(b))
-                .collect(),
+            intervals: plan.backups.iter().map(rpo::restore_interval).collect(),
             points: Vec::new(),
             point_index: FxHashMap::default(),
             variations: Vec::new(),
