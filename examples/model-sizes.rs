@@ -37,5 +37,11 @@ fn main() {
         Option<Schedule>
     );
     println!("syntax tree:");
-    show!(ast::Item, ast::Property, ast::Value, ast::Ident, ast::Indexed);
+    show!(
+        ast::Item,
+        ast::Property,
+        ast::Value,
+        ast::Ident,
+        ast::Indexed
+    );
 }

@@ -15,8 +15,8 @@ fn did_you_mean_in(wrong: &str, names: &[String]) -> Option<String> {
 
 pub use overrides::{apply_override, parse_override, Override};
 pub use parser::{
-    is_kebab_case, parse, parse_declaration_at, parse_indexed, parse_property, MAX_ERRORS_PER_FILE,
-    MAX_NAME_BYTES, MAX_NESTING, MAX_STRING_BYTES,
+    is_kebab_case, parse, parse_declaration_at, parse_indexed, parse_indexed_with, parse_property,
+    MAX_ERRORS_PER_FILE, MAX_NAME_BYTES, MAX_NESTING, MAX_STRING_BYTES,
 };
 
 /// The formal grammar and the parser must agree: its examples parse, and each

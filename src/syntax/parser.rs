@@ -33,13 +33,96 @@ pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
 /// A file with any diagnostic is kept whole instead: after an error, recovery may
 /// depend on what came before, and a second reading must give the very same item.
 pub fn parse_indexed(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    let (indexed, diagnostics) = Parser::new(source, file, 0).file(true);
+    parse_indexed_with(source, file, HALVES_MIN_BYTES)
+}
+
+/// Files at least this large are read in two halves at once, on two threads.
+const HALVES_MIN_BYTES: usize = 1 << 20;
+
+/// `parse_indexed`, reading in two halves from `halves_min_bytes` of text on (tests and
+/// fuzzing lower it to check that both ways read the same).
+#[doc(hidden)]
+pub fn parse_indexed_with(
+    source: &str,
+    file: FileId,
+    halves_min_bytes: usize,
+) -> (File, Vec<Diagnostic>) {
+    let halves = (source.len() >= halves_min_bytes)
+        .then(|| halfway(source))
+        .flatten()
+        .and_then(|split| read_halves(source, file, split));
+    let (indexed, diagnostics) = match halves {
+        Some(Ok(indexed)) => (indexed, Vec::new()),
+        Some(Err(HasDiagnostics)) => return parse(source, file),
+        None => Parser::new(source, file, 0).file(true),
+    };
     if diagnostics.is_empty() {
         (indexed, diagnostics)
     } else {
         drop(indexed);
         parse(source, file)
     }
+}
+
+/// A likely start of a top-level declaration past the middle of `source`: a line that
+/// opens with a letter after a line holding only `}` (blank and comment lines between).
+/// `read_halves` checks it.
+fn halfway(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut from = source.len() / 2;
+    loop {
+        let mut line = from + memchr::memmem::find(&bytes[from..], b"\n}\n")? + 3;
+        while line < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |i| line + i);
+            match bytes[line..end].trim_ascii_start().first() {
+                None | Some(b'#') => line = end + 1,
+                Some(_) if bytes[line].is_ascii_lowercase() => return Some(line),
+                Some(_) => break,
+            }
+        }
+        from = line.min(bytes.len()) - 1;
+    }
+}
+
+/// Some half of the file had a diagnostic: it is to be read whole.
+struct HasDiagnostics;
+
+/// Index the file in two halves at once, the second from `split`. `None` when the first
+/// half does not end at `split` between two declarations (then `split` was inside one).
+fn read_halves(source: &str, file: FileId, split: usize) -> Option<Result<File, HasDiagnostics>> {
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| Parser::new(source, file, split).file(true));
+        let mut parser = Parser::new(source, file, 0);
+        let (items, indexed) = parser.items(true, split);
+        let ends_at_split = parser.peek().start as usize == split;
+        let comments = parser.comments(split);
+        let first = (items, indexed, comments, parser.diagnostics, ends_at_split);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    let (mut items, mut indexed, mut comments, diagnostics, ends_at_split) = first;
+    let (rest, rest_diagnostics) = second;
+    if !ends_at_split {
+        return None;
+    }
+    if !diagnostics.is_empty() || !rest_diagnostics.is_empty() {
+        return Some(Err(HasDiagnostics));
+    }
+    let before = items.len() as u32;
+    indexed.reserve_exact(rest.indexed.len());
+    indexed.extend(rest.indexed.into_iter().map(|entry| ast::Indexed {
+        before: entry.before + before,
+        ..entry
+    }));
+    items.extend(rest.items);
+    comments.extend(rest.comments);
+    Some(Ok(File {
+        items,
+        indexed,
+        comments,
+    }))
 }
 
 /// Read again the declaration that `parse_indexed` indexed at `offset` of `source`.
@@ -66,14 +149,8 @@ impl<'a> Parser<'a> {
 
     /// The file's items, then its comments.
     fn file(mut self, index: bool) -> (File, Vec<Diagnostic>) {
-        let (items, indexed) = self.items(index);
-        let file = self.file;
-        let comments = self
-            .lexer
-            .comments
-            .iter()
-            .map(|&(s, e)| Span::new(file, s as usize, e as usize))
-            .collect();
+        let (items, indexed) = self.items(index, usize::MAX);
+        let comments = self.comments(usize::MAX);
         (
             File {
                 items,
@@ -478,14 +555,27 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- items
 
-    /// file ::= item*
+    /// The comments read so far that start before `end`.
+    fn comments(&self, end: usize) -> Vec<Span> {
+        self.lexer
+            .comments
+            .iter()
+            .take_while(|&&(start, _)| (start as usize) < end)
+            .map(|&(s, e)| Span::new(self.file, s as usize, e as usize))
+            .collect()
+    }
+
+    /// file ::= item*, up to the first item that starts at or after `end`.
     ///
     /// With `index`, the declarations `is_indexed` names are indexed rather than kept.
-    fn items(&mut self, index: bool) -> (Vec<Item>, Vec<ast::Indexed>) {
+    fn items(&mut self, index: bool, end: usize) -> (Vec<Item>, Vec<ast::Indexed>) {
         let mut items = Vec::new();
         let mut indexed = Vec::new();
         loop {
             let token = self.peek();
+            if token.start as usize >= end {
+                break;
+            }
             match token.kind {
                 TokenKind::Eof => break,
                 TokenKind::Semicolon => {
@@ -1689,6 +1779,47 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("a plan");
             assert_indexed_reads_as_whole(&text);
         }
+    }
+
+    #[test]
+    fn a_file_read_in_two_halves_is_the_file_read_at_once() {
+        let plans = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
+        for entry in std::fs::read_dir(plans).expect("the example plans") {
+            let text = std::fs::read_to_string(entry.expect("an entry").path()).expect("a plan");
+            let split = halfway(&text).expect("a declaration past the middle");
+            let Some(Ok(halves)) = read_halves(&text, FileId(0), split) else {
+                panic!("the split at {split} is between declarations");
+            };
+            let (at_once, _) = parse_indexed_with(&text, FileId(0), usize::MAX);
+            assert_eq!(format!("{halves:?}"), format!("{at_once:?}"));
+            assert!(halves
+                .indexed
+                .iter()
+                .any(|e| e.span.start as usize >= split));
+        }
+    }
+
+    #[test]
+    fn a_split_inside_a_declaration_or_before_an_error_is_not_taken() {
+        // `stage t` opens a line after a line holding only `}`, inside the rollout.
+        let text = "rollout r {\nstage s {\nchange c { on a }\n}\nstage t { }\n}\nsite a { }\n";
+        let split = text.find("stage t").expect("the inner stage");
+        assert!(read_halves(text, FileId(0), split).is_none());
+        let (file, diagnostics) = parse_indexed_with(text, FileId(0), 0);
+        assert!(diagnostics.is_empty());
+        assert_eq!((file.items.len(), file.indexed.len()), (1, 1));
+        // A mistake in either half: the file is read whole, as `parse` reads it.
+        let text = "site a { }\n}\nsite b { kind datacentre }\n";
+        let split = text.find("site b").expect("the second site");
+        assert!(matches!(
+            read_halves(text, FileId(0), split),
+            Some(Err(HasDiagnostics))
+        ));
+        let (file, diagnostics) = parse_indexed_with(text, FileId(0), 0);
+        assert_eq!(
+            format!("{:?}", (file, diagnostics)),
+            format!("{:?}", parse(text, FileId(0)))
+        );
     }
 
     #[test]
