@@ -5,12 +5,13 @@ use super::*;
 use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
-use crate::syntax::{self, schema};
-use compact_str::CompactString;
+use crate::syntax::schema;
+use declarations::{name_of, Declarations, Declared, Lowering, Name};
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 use symbols::Symbols;
 
+mod declarations;
 mod symbols;
 
 /// The kinds of named declaration, all sharing one namespace.
@@ -94,7 +95,7 @@ pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, V
     let mut resolver = Resolver::default();
     resolver.collect(&settings, &declarations);
     declarations.forget_names();
-    let plan = resolver.build(&mut declarations);
+    let plan = declarations.lower(|lowering| resolver.build(lowering));
     (plan, resolver.diagnostics)
 }
 
@@ -120,185 +121,6 @@ fn boxed_slice<T>(names: usize, items: impl Iterator<Item = T>) -> Box<[T]> {
 /// many declarations that set none, they cost a null pointer and no allocation.
 fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
     (extras != T::default()).then(|| Box::new(extras))
-}
-
-/// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
-/// `defaults`), read throughout, and the named declarations by keyword, each lowered
-/// once and then dropped.
-///
-/// Declarations stay where the parser put them and are listed by position: moving
-/// them into lists per keyword copied every item while the whole tree was alive.
-struct Declarations<'s> {
-    /// Each file's whole items; a declaration is moved out (leaving an empty item) to be
-    /// lowered.
-    files: Vec<Vec<Item>>,
-    /// Each file's indexed declarations, and its text to read them from.
-    indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
-    /// Once the names are collected, where each indexed declaration starts, per file:
-    /// all that reading it again needs (4 bytes where an entry is 32).
-    offsets: Vec<Vec<u32>>,
-    /// Per keyword, where its declarations are, in source order.
-    by_keyword: HashMap<&'static str, Vec<Place>>,
-    /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
-    /// its keyword's list), in source order: the order names are declared in, so "first
-    /// declared here" means first in the text. Small: there is one per declaration.
-    source_order: Vec<(u8, u32)>,
-}
-
-/// Where a declaration is: (file, position) among the file's whole items or among its
-/// indexed ones.
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Whole(u32, u32),
-    Indexed(u32, u32),
-}
-
-/// A declared name as written, and where.
-type Name<'d> = (&'d str, Span);
-
-fn name_of(item: &Item) -> Option<Name<'_>> {
-    item.name
-        .as_ref()
-        .map(|name| (name.text.as_str(), name.span))
-}
-
-/// A named declaration as `collect` needs it: its name and nested declarations.
-struct Declared<'d> {
-    name: Option<Name<'d>>,
-    children: &'d [Item],
-}
-
-impl<'s> Declarations<'s> {
-    fn sort(files: Vec<(FileId, ast::File)>, sources: &'s SourceMap) -> (Vec<Item>, Self) {
-        let mut settings = Vec::new();
-        let mut declarations = Declarations {
-            files: Vec::new(),
-            indexed: Vec::new(),
-            offsets: Vec::new(),
-            by_keyword: HashMap::default(),
-            source_order: Vec::new(),
-        };
-        for (file_index, (id, mut file)) in files.into_iter().enumerate() {
-            let file_index = file_index as u32;
-            // Whole items are moved out below: read the order of the entries first.
-            let order: Vec<Option<u8>> = file
-                .entries()
-                .map(|entry| match entry {
-                    ast::Entry::Whole(_) => None,
-                    ast::Entry::Indexed(indexed) => Some(indexed.item),
-                })
-                .collect();
-            let (mut whole, mut indexed) = (0u32, 0u32);
-            for schema_index in order {
-                let (spec, place) = match schema_index {
-                    Some(schema_index) => {
-                        let place = Place::Indexed(file_index, indexed);
-                        indexed += 1;
-                        (schema::ITEMS[schema_index as usize], place)
-                    }
-                    None => {
-                        let item = &mut file.items[whole as usize];
-                        let place = Place::Whole(file_index, whole);
-                        whole += 1;
-                        match item.keyword.text.as_str() {
-                            "include" => continue,
-                            "allow" | "plan" | "defaults" => {
-                                settings.push(vacate(item));
-                                continue;
-                            }
-                            // Unknown keywords were reported by the parser.
-                            keyword => match schema::item(keyword) {
-                                Some(spec) => (spec, place),
-                                None => continue,
-                            },
-                        }
-                    }
-                };
-                let list = declarations.by_keyword.entry(spec.keyword).or_default();
-                declarations
-                    .source_order
-                    .push((schema::position(spec), list.len() as u32));
-                list.push(place);
-            }
-            declarations.files.push(file.items);
-            declarations
-                .indexed
-                .push((id, sources.file(id).text.as_str(), file.indexed));
-        }
-        (settings, declarations)
-    }
-
-    fn get(&self, keyword: &str, index: u32) -> Declared<'_> {
-        match self.by_keyword[keyword][index as usize] {
-            Place::Whole(file, item) => {
-                let item = &self.files[file as usize][item as usize];
-                Declared {
-                    name: name_of(item),
-                    children: &item.children,
-                }
-            }
-            Place::Indexed(file, item) => {
-                let (_, text, list) = &self.indexed[file as usize];
-                let entry = &list[item as usize];
-                Declared {
-                    name: Some((entry.name_text(text), entry.name)),
-                    children: &[],
-                }
-            }
-        }
-    }
-
-    /// Every named declaration.
-    fn all(&self) -> impl Iterator<Item = Declared<'_>> + '_ {
-        self.by_keyword
-            .iter()
-            .flat_map(|(keyword, places)| (0..places.len() as u32).map(|i| self.get(keyword, i)))
-    }
-
-    /// Drop what only collecting names needed: the names and order of the indexed
-    /// declarations. Lowering reads each again from where it starts.
-    fn forget_names(&mut self) {
-        self.source_order = Vec::new();
-        self.offsets = self
-            .indexed
-            .iter_mut()
-            .map(|(_, _, list)| std::mem::take(list).iter().map(|e| e.span.start).collect())
-            .collect();
-    }
-
-    /// The declarations of one keyword, moved out (or read again) one by one to be
-    /// lowered. Call `forget_names` first.
-    fn take<'d>(&'d mut self, keyword: &str) -> impl ExactSizeIterator<Item = Item> + 'd {
-        let places = self.by_keyword.remove(keyword).unwrap_or_default();
-        let files = &mut self.files;
-        let (indexed, offsets) = (&self.indexed, &self.offsets);
-        places.into_iter().map(move |place| match place {
-            Place::Whole(file, item) => vacate(&mut files[file as usize][item as usize]),
-            Place::Indexed(file, item) => {
-                let (id, text, _) = &indexed[file as usize];
-                let offset = offsets[file as usize][item as usize];
-                syntax::parse_declaration_at(text, *id, offset)
-                    .filter(|read| read.span.start == offset && read.name.is_some())
-                    .expect("an indexed declaration reads the same again")
-            }
-        })
-    }
-}
-
-/// Move an item out of the syntax tree, leaving an empty one that owns no memory.
-fn vacate(item: &mut Item) -> Item {
-    let empty = Item {
-        keyword: Ident {
-            text: CompactString::const_new(""),
-            span: Span::default(),
-        },
-        name: None,
-        properties: Box::default(),
-        children: Box::default(),
-        value: None,
-        span: Span::default(),
-    };
-    std::mem::replace(item, empty)
 }
 
 #[derive(Default)]
@@ -892,7 +714,7 @@ impl<'a> Resolver<'a> {
 
     // ---------------------------------------------------------------- pass 2: build
 
-    fn build(&mut self, declarations: &mut Declarations<'_>) -> Plan {
+    fn build(&mut self, declarations: &mut Lowering<'_>) -> Plan {
         let settings_and_name = self.settings();
         let tiers = declarations.take("tier").map(|i| self.tier(&i)).collect();
         let roles = declarations.take("role").map(|i| self.role(&i)).collect();

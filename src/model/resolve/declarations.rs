@@ -1,0 +1,225 @@
+//! The declarations of a plan as resolution reads them: sorted by keyword for
+//! collecting names, then handed out kind by kind for lowering, the indexed ones read
+//! again from their text.
+
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::ast::{self, Ident, Item};
+use crate::syntax::{self, schema};
+use compact_str::CompactString;
+use rustc_hash::FxHashMap as HashMap;
+
+/// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
+/// `defaults`), read throughout, and the named declarations by keyword, each lowered
+/// once and then dropped.
+///
+/// Declarations stay where the parser put them and are listed by position: moving
+/// them into lists per keyword copied every item while the whole tree was alive.
+pub(super) struct Declarations<'s> {
+    /// Each file's whole items; a declaration is moved out (leaving an empty item) to be
+    /// lowered.
+    files: Vec<Vec<Item>>,
+    /// Each file's indexed declarations, and its text to read them from.
+    indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
+    /// Once the names are collected, where each indexed declaration starts, per file:
+    /// all that reading it again needs (4 bytes where an entry is 32).
+    offsets: Vec<Vec<u32>>,
+    /// Per keyword, where its declarations are, in source order.
+    by_keyword: HashMap<&'static str, Vec<Place>>,
+    /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
+    /// its keyword's list), in source order: the order names are declared in, so "first
+    /// declared here" means first in the text. Small: there is one per declaration.
+    pub(super) source_order: Vec<(u8, u32)>,
+}
+
+/// Where a declaration is: (file, position) among the file's whole items or among its
+/// indexed ones.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Whole(u32, u32),
+    Indexed(u32, u32),
+}
+
+/// A declared name as written, and where.
+pub(super) type Name<'d> = (&'d str, Span);
+
+pub(super) fn name_of(item: &Item) -> Option<Name<'_>> {
+    item.name
+        .as_ref()
+        .map(|name| (name.text.as_str(), name.span))
+}
+
+/// A named declaration as `collect` needs it: its name and nested declarations.
+pub(super) struct Declared<'d> {
+    pub(super) name: Option<Name<'d>>,
+    pub(super) children: &'d [Item],
+}
+
+impl<'s> Declarations<'s> {
+    pub(super) fn sort(
+        files: Vec<(FileId, ast::File)>,
+        sources: &'s SourceMap,
+    ) -> (Vec<Item>, Self) {
+        let mut settings = Vec::new();
+        let mut declarations = Declarations {
+            files: Vec::new(),
+            indexed: Vec::new(),
+            offsets: Vec::new(),
+            by_keyword: HashMap::default(),
+            source_order: Vec::new(),
+        };
+        for (file_index, (id, mut file)) in files.into_iter().enumerate() {
+            let file_index = file_index as u32;
+            // Whole items are moved out below: read the order of the entries first.
+            let order: Vec<Option<u8>> = file
+                .entries()
+                .map(|entry| match entry {
+                    ast::Entry::Whole(_) => None,
+                    ast::Entry::Indexed(indexed) => Some(indexed.item),
+                })
+                .collect();
+            let (mut whole, mut indexed) = (0u32, 0u32);
+            for schema_index in order {
+                let (spec, place) = match schema_index {
+                    Some(schema_index) => {
+                        let place = Place::Indexed(file_index, indexed);
+                        indexed += 1;
+                        (schema::ITEMS[schema_index as usize], place)
+                    }
+                    None => {
+                        let item = &mut file.items[whole as usize];
+                        let place = Place::Whole(file_index, whole);
+                        whole += 1;
+                        match item.keyword.text.as_str() {
+                            "include" => continue,
+                            "allow" | "plan" | "defaults" => {
+                                settings.push(vacate(item));
+                                continue;
+                            }
+                            // Unknown keywords were reported by the parser.
+                            keyword => match schema::item(keyword) {
+                                Some(spec) => (spec, place),
+                                None => continue,
+                            },
+                        }
+                    }
+                };
+                let list = declarations.by_keyword.entry(spec.keyword).or_default();
+                declarations
+                    .source_order
+                    .push((schema::position(spec), list.len() as u32));
+                list.push(place);
+            }
+            declarations.files.push(file.items);
+            declarations
+                .indexed
+                .push((id, sources.file(id).text.as_str(), file.indexed));
+        }
+        (settings, declarations)
+    }
+
+    pub(super) fn get(&self, keyword: &str, index: u32) -> Declared<'_> {
+        match self.by_keyword[keyword][index as usize] {
+            Place::Whole(file, item) => {
+                let item = &self.files[file as usize][item as usize];
+                Declared {
+                    name: name_of(item),
+                    children: &item.children,
+                }
+            }
+            Place::Indexed(file, item) => {
+                let (_, text, list) = &self.indexed[file as usize];
+                let entry = &list[item as usize];
+                Declared {
+                    name: Some((entry.name_text(text), entry.name)),
+                    children: &[],
+                }
+            }
+        }
+    }
+
+    /// Every named declaration.
+    pub(super) fn all(&self) -> impl Iterator<Item = Declared<'_>> + '_ {
+        self.by_keyword
+            .iter()
+            .flat_map(|(keyword, places)| (0..places.len() as u32).map(|i| self.get(keyword, i)))
+    }
+
+    /// Drop what only collecting names needed: the names and order of the indexed
+    /// declarations. Lowering reads each again from where it starts.
+    pub(super) fn forget_names(&mut self) {
+        self.source_order = Vec::new();
+        self.offsets = self
+            .indexed
+            .iter_mut()
+            .map(|(_, _, list)| std::mem::take(list).iter().map(|e| e.span.start).collect())
+            .collect();
+    }
+
+    /// Lower every declaration with `lower`, which takes them by keyword from the
+    /// `Lowering` it is given.
+    pub(super) fn lower<T>(self, lower: impl FnOnce(&mut Lowering<'_>) -> T) -> T {
+        let Declarations {
+            mut files,
+            indexed,
+            offsets,
+            by_keyword,
+            ..
+        } = self;
+        lower(&mut Lowering {
+            files: &mut files,
+            indexed: &indexed,
+            offsets: &offsets,
+            by_keyword,
+        })
+    }
+}
+
+/// The declarations as `Resolver::build` takes them, kind by kind.
+///
+/// Indexed ones are read again one at a time as they are lowered. Reading them ahead on
+/// a second thread was tried: no faster, since the reading is a small part of lowering
+/// and a declaration freed by another thread than the one that made it costs more.
+pub(super) struct Lowering<'d> {
+    files: &'d mut Vec<Vec<Item>>,
+    indexed: &'d [(FileId, &'d str, Vec<ast::Indexed>)],
+    offsets: &'d [Vec<u32>],
+    /// Each keyword's places, dropped once taken.
+    by_keyword: HashMap<&'static str, Vec<Place>>,
+}
+
+impl<'d> Lowering<'d> {
+    /// The declarations of one keyword, in source order: whole ones moved out of their
+    /// file, indexed ones read again.
+    pub(super) fn take<'l>(
+        &'l mut self,
+        keyword: &str,
+    ) -> impl ExactSizeIterator<Item = Item> + use<'l, 'd> {
+        let places = self.by_keyword.remove(keyword).unwrap_or_default();
+        places.into_iter().map(move |place| match place {
+            Place::Whole(file, item) => vacate(&mut self.files[file as usize][item as usize]),
+            Place::Indexed(file, item) => {
+                let (id, text, _) = &self.indexed[file as usize];
+                let offset = self.offsets[file as usize][item as usize];
+                syntax::parse_declaration_at(text, *id, offset)
+                    .filter(|read| read.span.start == offset && read.name.is_some())
+                    .expect("an indexed declaration reads the same again")
+            }
+        })
+    }
+}
+
+/// Move an item out of the syntax tree, leaving an empty one that owns no memory.
+fn vacate(item: &mut Item) -> Item {
+    let empty = Item {
+        keyword: Ident {
+            text: CompactString::const_new(""),
+            span: Span::default(),
+        },
+        name: None,
+        properties: Box::default(),
+        children: Box::default(),
+        value: None,
+        span: Span::default(),
+    };
+    std::mem::replace(item, empty)
+}
