@@ -1126,7 +1126,10 @@ impl<'a> Parser<'a> {
     fn quoted_name(&mut self) -> Option<Ident> {
         let token = self.bump();
         let text = self.text(token);
-        let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+        let inner = text.strip_prefix('"')?;
+        let Some(inner) = inner.strip_suffix('"') else {
+            return self.unterminated_quoted_name(token, inner);
+        };
         let is_name = is_kebab_case(inner) && inner.len() <= MAX_NAME_BYTES;
         self.report(
             Diagnostic::new(
@@ -1140,6 +1143,26 @@ impl<'a> Parser<'a> {
         is_name.then(|| Ident {
             text: inner.into(),
             span: Span::new(self.file, start, start + inner.len()),
+        })
+    }
+
+    /// `service "app {`: the lexer reported the string that never ends, and it took
+    /// the line's `{` with it. That `{` is given back to the parser, and the name read as
+    /// `app` when it is one, so that the body parses and nothing more is reported.
+    fn unterminated_quoted_name(&mut self, token: Token, inner: &str) -> Option<Ident> {
+        let before_brace = inner.trim_end().strip_suffix('{')?;
+        let brace = token.start + 1 + before_brace.len() as u32;
+        self.lookahead.push_front(Token {
+            kind: TokenKind::LBrace,
+            start: brace,
+            end: brace + 1,
+            unit_start: brace + 1,
+        });
+        let name = before_brace.trim_end();
+        let start = token.start as usize + 1;
+        (is_kebab_case(name) && name.len() <= MAX_NAME_BYTES).then(|| Ident {
+            text: name.into(),
+            span: Span::new(self.file, start, start + name.len()),
         })
     }
 

@@ -833,6 +833,27 @@ fn a_quoted_name_is_one_error_and_the_declaration_still_counts() {
     assert_eq!(codes, ["drplan::unexpected-token"], "{json}");
 }
 
+/// A quoted name left open (`service "web {`) is one mistake too: the string never
+/// ends, and the `{` it took is given back, so the body is read (it also gave "expected
+/// `{`" and "service `` has no `on`").
+#[test]
+fn an_unterminated_quoted_name_is_one_error_and_the_body_still_counts() {
+    let output = Test::new()
+        .plan(&estate("service \"web {\n  on host  needs app\n}\n"))
+        .args(["check", "--format", "json", "plan.dr"])
+        .status(1)
+        .stdout_contains("string is missing its closing quote")
+        .run();
+    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["drplan::unterminated-string"], "{json}");
+}
+
 /// `fail` takes a service, server, vm, storage or site: an unknown target's help names
 /// them all, not only the first.
 #[test]
