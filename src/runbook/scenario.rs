@@ -9,7 +9,7 @@ use crate::analysis::estimate::format_bytes;
 use crate::graph::Graph;
 use crate::model::{Plan, ScenarioId, Seconds, ServiceId};
 use crate::simulate::scripted::{
-    self, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND, SNAPSHOT_REVERT,
+    self, failed_verification, Happening, Venue, DISK_SWAP, ROLLBACK_COMMAND, SNAPSHOT_REVERT,
 };
 use crate::syntax::units::{format_duration, format_rate};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 struct Trace {
     /// Lost itself (not only unavailable because of a need).
     is_lost: bool,
+    /// Why it went down, in the timeline's words.
+    cause: Option<String>,
     /// The service it waited for when it was only unavailable.
     unavailable_for: Vec<String>,
     /// When its place to run was ready, that place in words, and which it is.
@@ -60,9 +62,11 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     for entry in &report.timeline {
         let at = entry.time.seconds;
         match &entry.event {
-            Happening::Down { services, .. } => {
+            Happening::Down { services, cause } => {
                 for s in services.iter().filter_map(|s| service_id(s)) {
-                    traces.entry(s).or_default().is_lost = true;
+                    let trace = traces.entry(s).or_default();
+                    trace.is_lost = true;
+                    trace.cause.get_or_insert_with(|| cause.clone());
                 }
             }
             Happening::Unavailable { services, need } => {
@@ -269,10 +273,21 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             continue;
         }
         let mut previous = "notify".to_string();
+        // The no-go of the change that took this service down, if one did.
+        let own_no_go = no_go.iter().find(|(change, _)| {
+            trace.cause.as_deref() == Some(failed_verification(change).as_str())
+        });
         if let Some((at, _, venue)) = &trace.place {
-            if let Some(place_step) =
-                place_step(plan, &index, s, *at, venue, &no_go, detect_at, &escalate_to)
-            {
+            if let Some(place_step) = place_step(
+                plan,
+                &index,
+                s,
+                *at,
+                venue,
+                own_no_go,
+                detect_at,
+                &escalate_to,
+            ) {
                 previous = place_step.id.clone();
                 if placed.insert(place_step.id.clone()) {
                     steps.push(place_step);
@@ -288,7 +303,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         }
         // A `rollback restore-snapshot` reverts outside the restore queue: the timeline
         // shows no restore for it, only the service restored.
-        let snapshot_no_go = no_go.iter().find(|(_, r)| r == "restore-snapshot");
+        let snapshot_no_go = own_no_go.filter(|(_, r)| r == "restore-snapshot");
         if let (None, None, Some(at), Some((change, _))) = (
             &trace.place,
             &trace.restore,
@@ -762,7 +777,7 @@ fn place_step(
     service: ServiceId,
     at: Seconds,
     venue: &Venue,
-    no_go: &[(String, String)],
+    own_no_go: Option<&(String, String)>,
     detect_at: Seconds,
     escalate_to: &str,
 ) -> Option<Step> {
@@ -853,10 +868,8 @@ fn place_step(
     if *venue == Venue::Rollback {
         // A rollback procedure is a described one: not a snapshot or backup restore,
         // which come back through the restore steps.
-        let (change, rollback) = no_go
-            .iter()
-            .find(|(_, r)| r != "restore-snapshot" && r != "restore-backup")
-            .or_else(|| no_go.first())?;
+        let (change, rollback) =
+            own_no_go.filter(|(_, r)| r != "restore-snapshot" && r != "restore-backup")?;
         let text = rollback.trim_start_matches("rollback ").to_string();
         let mut procedure = step(
             format!("rollback.{change}"),

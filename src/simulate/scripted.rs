@@ -190,6 +190,12 @@ pub struct Entry {
     pub event: Happening,
 }
 
+/// The cause `Happening::Down` gives for a service taken down by a change that failed
+/// its verification: how a runbook finds the change that took a service down.
+pub(crate) fn failed_verification(change: &str) -> String {
+    format!("`{change}` failed its verification")
+}
+
 /// What happened. Names are as written in the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "event")]

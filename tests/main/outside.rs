@@ -745,6 +745,50 @@ fn a_failed_change_rolled_back_to_its_snapshot_gets_a_revert_step() {
         .run();
 }
 
+/// With two failed changes rolled back the same way, each service's step names its own
+/// change: the revert and rollback steps took the first no-go of the scenario, so
+/// `web` was reverted "to the snapshot taken before up", a change it is not part of, and
+/// the second described rollback had no step at all.
+#[test]
+fn each_rolled_back_service_names_its_own_change() {
+    let plan = estate(&format!(
+        "{BACKUP}
+        rollout r {{
+          window sat 18:00 .. sun 06:00
+          stage one {{
+            go-no-go sun 02:00
+            change up {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}
+            change up2 {{ on web  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}
+          }}
+          stage two {{
+            go-no-go sun 02:00
+            change cfg1 {{ on db  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback \"undo one\" }}
+            change cfg2 {{ on api  kind config  takes 1h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback \"undo two\" }}
+          }}
+        }}
+        service web {{ on host }}
+        service db {{ on host }}
+        service api {{ on host }}
+        scenario both-fail {{
+          at sat 20:30 fail-verify up
+          at sat 20:30 fail-verify up2
+          at sat 20:30 fail-verify cfg1
+          at sat 20:30 fail-verify cfg2
+          activation \"a\"
+          reconstitution \"r\"
+        }}
+        "
+    ));
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "both-fail"])
+        .stdout_contains("Revert app to the snapshot taken before up**")
+        .stdout_contains("Revert web to the snapshot taken before up2")
+        .stdout_contains("No-go for cfg1: \"undo one\"")
+        .stdout_contains("No-go for cfg2: \"undo two\"")
+        .run();
+}
+
 /// rollout.md did not say how a stage without a window is dated; it now does: such a
 /// stage follows the previous one's end and soak, the stages after it are dated from
 /// its end, and a windowless first stage leaves the rollout undated (no waits).

@@ -983,7 +983,7 @@ impl<'p> Engine<'p> {
             self.set_phase(service, Phase::Waiting);
             let state = &mut self.states[service.index()];
             state.was_lost = true;
-            state.cause = format!("`{}` failed its verification", record.name);
+            state.cause = super::failed_verification(&record.name);
             state.rollback = Some(index);
             state.lost_at = self.now;
             services.push(service);
