@@ -727,10 +727,22 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
     fill_clock(&mut steps, recovered);
     let steps = sort_steps(steps);
 
+    // The bar of this scenario: a service's `expect … rto` here, else its own RTO.
+    let expected_rto = |s: &ServiceId| {
+        record
+            .expectations
+            .iter()
+            .find(|e| e.service.id == *s)
+            .and_then(|e| e.rto)
+    };
     let rto = order
         .iter()
         .filter(|s| traces[s].is_lost || !traces[s].unavailable_for.is_empty())
-        .filter_map(|s| plan.services[s.index()].rto.or(plan.settings.rto))
+        .filter_map(|s| {
+            expected_rto(s)
+                .or(plan.services[s.index()].rto)
+                .or(plan.settings.rto)
+        })
         .min()
         .or(plan.settings.rto);
     Runbook {

@@ -745,6 +745,36 @@ fn a_failed_change_rolled_back_to_its_snapshot_gets_a_revert_step() {
         .run();
 }
 
+/// A scenario runbook measures its clock against the scenario's own bar: an
+/// `expect SERVICE rto D` in the scenario, not only the service's RTO (the book was
+/// silent, and a 2h expectation was shown against the service's 1d).
+#[test]
+fn a_scenario_runbook_uses_the_rto_its_scenario_expects() {
+    let plan = estate(&format!(
+        "{BACKUP}
+        rollout r {{
+          window sat 18:00 .. sun 06:00
+          stage one {{
+            go-no-go sun 02:00
+            change up {{ on app  takes 2h  snapshot before  precheck \"p\"  verify smoke \"s\"  rollback restore-snapshot }}
+          }}
+        }}
+        scenario up-fails {{
+          at sat 20:30 fail-verify up
+          expect app rto 2h
+          activation \"a\"
+          reconstitution \"r\"
+        }}
+        "
+    ));
+    Test::new()
+        .plan(&plan)
+        .args(["runbook", "plan.dr", "--scenario", "up-fails"])
+        .stdout_contains(" · RTO 2h · ")
+        .stdout_contains("clock +5h 45m of RTO 2h (**past the RTO**)")
+        .run();
+}
+
 /// With two failed changes rolled back the same way, each service's step names its own
 /// change: the revert and rollback steps took the first no-go of the scenario, so
 /// `web` was reverted "to the snapshot taken before up", a change it is not part of, and
