@@ -881,6 +881,14 @@ impl<'p> Engine<'p> {
         for &service in &restorers {
             let k = service.index();
             let state = &self.states[k];
+            if state.phase == Phase::Stuck {
+                // Never back, but its data lost is still counted from the best restore
+                // point left, which may no longer be the corrupt one.
+                let fresh = state.rollback.and_then(|_| self.fresh_backup(service));
+                let point = self.choose(service, fresh);
+                self.set_data_loss(service, point);
+                continue;
+            }
             let Some(job) = state.job else { continue };
             let Some(point) = job.point else { continue };
             if point.backup != backup
