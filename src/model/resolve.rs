@@ -349,7 +349,7 @@ impl<'a> Resolver<'a> {
         }
         for &(schema_index, index) in &declarations.source_order {
             let keyword = schema::ITEMS[schema_index as usize].keyword;
-            self.declare(declarations.get(keyword, index), keyword, index);
+            self.declare(declarations.get(schema_index, index), keyword, index);
         }
     }
 

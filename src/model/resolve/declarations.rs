@@ -6,7 +6,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item};
 use crate::syntax::{self, schema};
 use compact_str::CompactString;
-use rustc_hash::FxHashMap as HashMap;
 
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
@@ -23,8 +22,9 @@ pub(super) struct Declarations<'s> {
     /// Once the names are collected, where each indexed declaration starts, per file:
     /// all that reading it again needs (4 bytes where an entry is 32).
     offsets: Vec<Vec<u32>>,
-    /// Per keyword, where its declarations are, in source order.
-    by_keyword: HashMap<&'static str, Vec<Place>>,
+    /// Per schema (by position in `schema::ITEMS`), where its declarations are, in
+    /// source order.
+    by_schema: Vec<Vec<Place>>,
     /// Every named declaration as (its schema's place in `schema::ITEMS`, position in
     /// its keyword's list), in source order: the order names are declared in, so "first
     /// declared here" means first in the text. Small: there is one per declaration.
@@ -64,7 +64,7 @@ impl<'s> Declarations<'s> {
             files: Vec::new(),
             indexed: Vec::new(),
             offsets: Vec::new(),
-            by_keyword: HashMap::default(),
+            by_schema: vec![Vec::new(); schema::ITEMS.len()],
             source_order: Vec::new(),
         };
         for (file_index, (id, mut file)) in files.into_iter().enumerate() {
@@ -103,10 +103,11 @@ impl<'s> Declarations<'s> {
                         }
                     }
                 };
-                let list = declarations.by_keyword.entry(spec.keyword).or_default();
+                let position = schema::position(spec);
+                let list = &mut declarations.by_schema[position as usize];
                 declarations
                     .source_order
-                    .push((schema::position(spec), list.len() as u32));
+                    .push((position, list.len() as u32));
                 list.push(place);
             }
             declarations.files.push(file.items);
@@ -117,8 +118,9 @@ impl<'s> Declarations<'s> {
         (settings, declarations)
     }
 
-    pub(super) fn get(&self, keyword: &str, index: u32) -> Declared<'_> {
-        match self.by_keyword[keyword][index as usize] {
+    /// The `index`th declaration of the schema at `position` in `schema::ITEMS`.
+    pub(super) fn get(&self, position: u8, index: u32) -> Declared<'_> {
+        match self.by_schema[position as usize][index as usize] {
             Place::Whole(file, item) => {
                 let item = &self.files[file as usize][item as usize];
                 Declared {
@@ -139,9 +141,10 @@ impl<'s> Declarations<'s> {
 
     /// Every named declaration.
     pub(super) fn all(&self) -> impl Iterator<Item = Declared<'_>> + '_ {
-        self.by_keyword
-            .iter()
-            .flat_map(|(keyword, places)| (0..places.len() as u32).map(|i| self.get(keyword, i)))
+        (0..self.by_schema.len() as u8).flat_map(move |position| {
+            let count = self.by_schema[position as usize].len() as u32;
+            (0..count).map(move |index| self.get(position, index))
+        })
     }
 
     /// Drop what only collecting names needed: the names and order of the indexed
@@ -162,14 +165,14 @@ impl<'s> Declarations<'s> {
             mut files,
             indexed,
             offsets,
-            by_keyword,
+            by_schema,
             ..
         } = self;
         lower(&mut Lowering {
             files: &mut files,
             indexed: &indexed,
             offsets: &offsets,
-            by_keyword,
+            by_schema,
         })
     }
 }
@@ -183,8 +186,8 @@ pub(super) struct Lowering<'d> {
     files: &'d mut Vec<Vec<Item>>,
     indexed: &'d [(FileId, &'d str, Vec<ast::Indexed>)],
     offsets: &'d [Vec<u32>],
-    /// Each keyword's places, dropped once taken.
-    by_keyword: HashMap<&'static str, Vec<Place>>,
+    /// Each schema's places, by position in `schema::ITEMS`, dropped once taken.
+    by_schema: Vec<Vec<Place>>,
 }
 
 impl<'d> Lowering<'d> {
@@ -194,7 +197,9 @@ impl<'d> Lowering<'d> {
         &'l mut self,
         keyword: &str,
     ) -> impl ExactSizeIterator<Item = Item> + use<'l, 'd> {
-        let places = self.by_keyword.remove(keyword).unwrap_or_default();
+        let places = schema::item(keyword)
+            .map(|spec| std::mem::take(&mut self.by_schema[schema::position(spec) as usize]))
+            .unwrap_or_default();
         places.into_iter().map(move |place| match place {
             Place::Whole(file, item) => vacate(&mut self.files[file as usize][item as usize]),
             Place::Indexed(file, item) => {
