@@ -104,10 +104,15 @@ fn read_halves(source: &str, file: FileId, split: usize) -> Option<Result<File, 
     });
     let (mut items, mut indexed, mut comments, diagnostics, ends_at_split) = first;
     let (rest, rest_diagnostics) = second;
+    // The first half's mistakes are the file's, wherever it stopped; the second
+    // half's count only if it started between two declarations.
+    if !diagnostics.is_empty() {
+        return Some(Err(HasDiagnostics));
+    }
     if !ends_at_split {
         return None;
     }
-    if !diagnostics.is_empty() || !rest_diagnostics.is_empty() {
+    if !rest_diagnostics.is_empty() {
         return Some(Err(HasDiagnostics));
     }
     let before = items.len() as u32;

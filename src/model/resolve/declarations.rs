@@ -1,4 +1,4 @@
-//! The declarations of a plan as resolution reads them: sorted by keyword for
+//! The declarations of a plan as resolution reads them: sorted by kind for
 //! collecting names, then handed out kind by kind for lowering, the indexed ones read
 //! again from their text.
 
