@@ -897,14 +897,18 @@ fn a_quoted_name_is_one_error_and_the_declaration_still_counts() {
         .stdout_contains("expected a name, found the string \\\"web\\\"")
         .stdout_contains("write `web`")
         .run();
-    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
-    let codes: Vec<&str> = json["diagnostics"]
+    assert_eq!(codes(&output.stdout), ["drplan::unexpected-token"]);
+}
+
+/// The codes of the diagnostics in `check --format json` output, in order.
+fn codes(json: &str) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    json["diagnostics"]
         .as_array()
         .expect("diagnostics")
         .iter()
-        .map(|d| d["code"].as_str().expect("code"))
-        .collect();
-    assert_eq!(codes, ["drplan::unexpected-token"], "{json}");
+        .map(|d| d["code"].as_str().expect("code").to_string())
+        .collect()
 }
 
 /// A quoted name left open (`service "web {`) is one mistake too: the string never
@@ -918,14 +922,7 @@ fn an_unterminated_quoted_name_is_one_error_and_the_body_still_counts() {
         .status(1)
         .stdout_contains("string is missing its closing quote")
         .run();
-    let json: serde_json::Value = serde_json::from_str(&output.stdout).expect("JSON");
-    let codes: Vec<&str> = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| d["code"].as_str().expect("code"))
-        .collect();
-    assert_eq!(codes, ["drplan::unterminated-string"], "{json}");
+    assert_eq!(codes(&output.stdout), ["drplan::unterminated-string"]);
 }
 
 /// `fail` takes a service, server, vm, storage or site: an unknown target's help names
