@@ -1153,19 +1153,38 @@ impl<'a> Parser<'a> {
 
     /// `service "app {`: the lexer reported the string that never ends, and it took
     /// the line's `{` with it. That `{` is given back to the parser, and the name read as
-    /// `app` when it is one, so that the body parses and nothing more is reported.
+    /// `app` when it is one, so that the body parses and nothing more is reported. The
+    /// report's help says how to write a name.
     fn unterminated_quoted_name(&mut self, token: Token, inner: &str) -> Option<Ident> {
-        let before_brace = inner.trim_end().strip_suffix('{')?;
-        let brace = token.start + 1 + before_brace.len() as u32;
-        self.lookahead.push_front(Token {
-            kind: TokenKind::LBrace,
-            start: brace,
-            end: brace + 1,
-            unit_start: brace + 1,
-        });
-        let name = before_brace.trim_end();
+        let written = inner.trim_end();
+        let name = match written.strip_suffix('{') {
+            Some(before_brace) => {
+                let brace = token.start + 1 + before_brace.len() as u32;
+                self.lookahead.push_front(Token {
+                    kind: TokenKind::LBrace,
+                    start: brace,
+                    end: brace + 1,
+                    unit_start: brace + 1,
+                });
+                before_brace.trim_end()
+            }
+            // `service "app` with its `{` on the next line.
+            None => written,
+        };
         let start = token.start as usize + 1;
-        (is_kebab_case(name) && name.len() <= MAX_NAME_BYTES).then(|| Ident {
+        let is_name = is_kebab_case(name) && name.len() <= MAX_NAME_BYTES;
+        // The lexer's help is about strings; here the string was meant as a name.
+        if let Some(reported) = self.diagnostics.iter_mut().rev().find(|d| {
+            d.code == Code::UnterminatedString
+                && d.primary_span().is_some_and(|s| s.start == token.start)
+        }) {
+            reported.help = Some(if is_name {
+                format!("a name is written without quotes: write `{name}`")
+            } else {
+                "a name is written without quotes, in kebab-case".to_string()
+            });
+        }
+        is_name.then(|| Ident {
             text: name.into(),
             span: Span::new(self.file, start, start + name.len()),
         })
@@ -1848,6 +1867,25 @@ mod tests {
             format!("{:?}", (file, diagnostics)),
             format!("{:?}", parse(text, FileId(0)))
         );
+    }
+
+    #[test]
+    fn an_unterminated_quoted_name_is_read_as_the_name_with_or_without_its_brace() {
+        for source in [
+            "service \"app {\n on h\n}\n",
+            "service \"app\n{\n on h\n}\n",
+        ] {
+            let (file, diagnostics) = parse(source, FileId(0));
+            let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [Code::UnterminatedString], "{source}");
+            assert_eq!(
+                diagnostics[0].help.as_deref(),
+                Some("a name is written without quotes: write `app`")
+            );
+            assert_eq!(file.items.len(), 1);
+            assert_eq!(file.items[0].name_text(), "app");
+            assert_eq!(file.items[0].properties.len(), 1, "{source}");
+        }
     }
 
     #[test]

@@ -921,6 +921,7 @@ fn an_unterminated_quoted_name_is_one_error_and_the_body_still_counts() {
         .args(["check", "--format", "json", "plan.dr"])
         .status(1)
         .stdout_contains("string is missing its closing quote")
+        .stdout_contains("a name is written without quotes: write `web`")
         .run();
     assert_eq!(codes(&output.stdout), ["drplan::unterminated-string"]);
 }
