@@ -41,7 +41,9 @@ impl Loaded {
                 let before = indexed.before as usize;
                 items.extend(whole.by_ref().take(before - moved));
                 moved = before;
-                items.extend(syntax::parse_declaration_at(text, *id, indexed.span.start));
+                let read = syntax::parse_declaration_at(text, *id, indexed.span.start)
+                    .expect("an indexed declaration reads the same again");
+                items.push(read);
             }
             items.extend(whole);
             file.items = items;
