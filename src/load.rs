@@ -41,9 +41,7 @@ impl Loaded {
                 let before = indexed.before as usize;
                 items.extend(whole.by_ref().take(before - moved));
                 moved = before;
-                let read = syntax::parse_declaration_at(text, *id, indexed.span.start)
-                    .expect("an indexed declaration reads the same again");
-                items.push(read);
+                items.push(syntax::parse_declaration_at(text, *id, indexed.span.start));
             }
             items.extend(whole);
             file.items = items;

@@ -125,8 +125,8 @@ fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
 
 #[derive(Default)]
 struct Resolver<'a> {
-    /// Names own their (inline, up to 24 bytes) text: a look-up then touches the
-    /// table only, not the syntax tree too.
+    /// Names own their (inline, up to 24 bytes) text: a look-up touches the table and
+    /// its list of names, not the plan's text.
     symbols: Symbols<Symbol>,
     defaults: HashMap<&'a str, Vec<&'a Property>>,
     /// The defaults per kind once collected, shared by every declaration of the kind.
