@@ -8,7 +8,7 @@ use crate::syntax::ast::{self, Ident, Item, Property, Value};
 use crate::syntax::schema;
 use declarations::{name_of, Declarations, Declared, Lowering, Name};
 use rustc_hash::FxHashMap as HashMap;
-use std::rc::Rc;
+use std::sync::{Mutex, PoisonError};
 use symbols::Symbols;
 
 mod declarations;
@@ -86,26 +86,18 @@ const _: () = assert!(std::mem::size_of::<Symbol>() <= 20);
 /// Build the model from parsed files (in load order). Returns the plan, even a partial
 /// one, and every diagnostic found; callers must not analyse a plan with errors.
 ///
-/// The files are consumed: each declaration's syntax is dropped as soon as it is
-/// lowered, so the tree shrinks while the model grows and the two never peak together.
-/// A declaration the parser indexed (`syntax::parse_indexed`) is read again from its
-/// file's text in `sources` when lowered.
+/// The files are consumed: declarations are lowered kind by kind on every core, and
+/// their syntax is dropped as they are, so the tree shrinks while the model grows and
+/// the two never peak together. A declaration the parser indexed
+/// (`syntax::parse_indexed`) is read again from its file's text in `sources` where it
+/// is lowered. The plan and diagnostics are the same whatever the number of threads.
 pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, Vec<Diagnostic>) {
     let (settings, mut declarations) = Declarations::sort(files, sources);
-    let mut resolver = Resolver::default();
-    resolver.collect(&settings, &declarations);
+    let mut diagnostics = Vec::new();
+    let names = Names::collect(&settings, &declarations, &mut diagnostics);
     declarations.forget_names();
-    let plan = declarations.lower(|lowering| resolver.build(lowering));
-    (plan, resolver.diagnostics)
-}
-
-/// Lowered declarations of the numerous kinds, in one vector of the exact size: there
-/// is no syntax tree being freed to reuse (see `syntax::parse_indexed`), and one
-/// allocation per declaration cost 16 bytes each in the allocator's headers.
-fn exact<T>(lowered: impl ExactSizeIterator<Item = T>) -> Vec<T> {
-    let mut list = Vec::with_capacity(lowered.len());
-    list.extend(lowered);
-    list
+    let plan = declarations.lower(|lowering| build(&names, lowering, &mut diagnostics));
+    (plan, diagnostics)
 }
 
 /// A list of the model, built once: room for each name written is made up front, so
@@ -123,28 +115,34 @@ fn out_of_line<T: Default + PartialEq>(extras: T) -> Option<Box<T>> {
     (extras != T::default()).then(|| Box::new(extras))
 }
 
+/// What the first pass collects: every name, and the plan-wide settings. Read-only
+/// while declarations are lowered, so the threads lowering them share it.
 #[derive(Default)]
-struct Resolver<'a> {
+struct Names<'a> {
     /// Names own their (inline, up to 24 bytes) text: a look-up touches the table and
     /// its list of names, not the plan's text.
     symbols: Symbols<Symbol>,
+    /// The `defaults` properties per kind.
     defaults: HashMap<&'a str, Vec<&'a Property>>,
-    /// The defaults per kind once collected, shared by every declaration of the kind.
-    shared_defaults: HashMap<&'a str, Rc<[&'a Property]>>,
-    no_defaults: Option<Rc<[&'a Property]>>,
     plan_items: Vec<&'a Item>,
     top_allows: Vec<&'a Item>,
-    diagnostics: Vec<Diagnostic>,
     /// Stages so far, across rollouts (nested, so counted apart).
     stage_count: u32,
     /// Each change's place in its rollout, by the index of its symbol.
     change_ids: Vec<ChangeId>,
 }
 
+/// Lowers declarations to the model, one thread's worth: names are shared, the
+/// diagnostics found are its own until `lower_each` merges them in source order.
+struct Resolver<'n, 'a> {
+    names: &'n Names<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 /// A declaration's own properties and the defaults for its kind.
 struct Props<'a> {
     own: &'a [Property],
-    defaults: Rc<[&'a Property]>,
+    defaults: &'a [&'a Property],
 }
 
 impl<'a> Props<'a> {
@@ -321,14 +319,15 @@ fn week_window(window: &ast::Window) -> WeekWindow {
     }
 }
 
-impl<'a> Resolver<'a> {
-    fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
+impl<'a> Names<'a> {
     // ---------------------------------------------------------------- pass 1: names
 
-    fn collect(&mut self, settings: &'a [Item], declarations: &Declarations<'_>) {
+    fn collect(
+        settings: &'a [Item],
+        declarations: &Declarations<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) -> Names<'a> {
+        let mut names = Names::default();
         let count: usize = declarations
             .all()
             .map(|i| {
@@ -339,21 +338,22 @@ impl<'a> Resolver<'a> {
                     .sum::<usize>()
             })
             .sum();
-        self.symbols.reserve(count);
+        names.symbols.reserve(count);
         for item in settings {
             match item.keyword.text.as_str() {
-                "allow" => self.top_allows.push(item),
-                "plan" => self.plan_items.push(item),
-                _ => self.collect_defaults(item),
+                "allow" => names.top_allows.push(item),
+                "plan" => names.plan_items.push(item),
+                _ => names.collect_defaults(item, out),
             }
         }
         for &(schema_index, index) in &declarations.source_order {
             let keyword = schema::ITEMS[schema_index as usize].keyword;
-            self.declare(declarations.get(schema_index, index), keyword, index);
+            names.declare(declarations.get(schema_index, index), keyword, index, out);
         }
+        names
     }
 
-    fn collect_defaults(&mut self, item: &'a Item) {
+    fn collect_defaults(&mut self, item: &'a Item, out: &mut Vec<Diagnostic>) {
         let kind = item.name_text();
         let spec = schema::item(kind);
         let list = self.defaults.entry(kind).or_default();
@@ -371,7 +371,7 @@ impl<'a> Resolver<'a> {
             list.push(property);
         }
         for (first, second, key) in duplicates {
-            self.report(duplicate_property(
+            out.push(duplicate_property(
                 key,
                 first,
                 second,
@@ -380,18 +380,24 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn declare(&mut self, declared: Declared, keyword: &str, index: u32) {
+    fn declare(
+        &mut self,
+        declared: Declared,
+        keyword: &str,
+        index: u32,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(kind) = Kind::from_keyword(keyword) else {
             return;
         };
-        self.add_symbol(declared.name, kind, index);
+        self.add_symbol(declared.name, kind, index, out);
         if kind == Kind::Rollout {
             for (stage_index, stage) in declared.children.iter().enumerate() {
-                self.add_symbol(name_of(stage), Kind::Stage, self.stage_count);
+                self.add_symbol(name_of(stage), Kind::Stage, self.stage_count, out);
                 self.stage_count += 1;
                 for (change_index, change) in stage.children.iter().enumerate() {
                     let symbol_index = self.change_ids.len() as u32;
-                    self.add_symbol(name_of(change), Kind::Change, symbol_index);
+                    self.add_symbol(name_of(change), Kind::Change, symbol_index, out);
                     self.change_ids.push(ChangeId {
                         rollout: RolloutId(index),
                         stage: stage_index as u32,
@@ -402,14 +408,20 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn add_symbol(&mut self, name: Option<Name>, kind: Kind, index: u32) {
+    fn add_symbol(
+        &mut self,
+        name: Option<Name>,
+        kind: Kind,
+        index: u32,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some((text, span)) = name else {
             return;
         };
         let symbol = Symbol { kind, index, span };
         if let Some(first) = self.symbols.get(text) {
             let first = *first;
-            self.report(
+            out.push(
                 Diagnostic::new(Code::DuplicateName, format!("`{text}` is declared twice"))
                     .primary(span, format!("{} named `{text}` again", kind.noun()))
                     .secondary(
@@ -423,12 +435,31 @@ impl<'a> Resolver<'a> {
         self.symbols.insert(text, symbol);
     }
 
+    /// The defaults for a kind (none when `defaults` does not name it).
+    fn defaults_of(&self, kind: &str) -> &[&'a Property] {
+        self.defaults.get(kind).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'n, 'a> Resolver<'n, 'a> {
+    fn new(names: &'n Names<'a>) -> Self {
+        Resolver {
+            names,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
     // ---------------------------------------------------------------- references
 
     /// Resolve a name to a declaration of one of `accepted` kinds.
     fn lookup(&mut self, ident: &Ident, accepted: &[Kind], context: &str) -> Option<Symbol> {
-        let Some(symbol) = self.symbols.get(ident.text.as_str()).copied() else {
+        let Some(symbol) = self.names.symbols.get(ident.text.as_str()).copied() else {
             let candidates: Vec<&str> = self
+                .names
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
@@ -456,6 +487,7 @@ impl<'a> Resolver<'a> {
         if !accepted.contains(&symbol.kind) {
             let expected = or_list(accepted.iter().map(|k| k.noun()));
             let similar = self
+                .names
                 .symbols
                 .iter()
                 .filter(|(_, s)| accepted.contains(&s.kind))
@@ -624,6 +656,7 @@ impl<'a> Resolver<'a> {
     fn props<'i>(&mut self, item: &'i Item, kind_keyword: &str) -> Props<'i>
     where
         'a: 'i,
+        'n: 'i,
     {
         if let Some(spec) = schema::item(&item.keyword.text) {
             // Schemas have fewer than 64 properties: one bit per key seen.
@@ -651,25 +684,7 @@ impl<'a> Resolver<'a> {
         }
         Props {
             own: &item.properties,
-            defaults: self.defaults_of(kind_keyword),
-        }
-    }
-
-    /// The defaults for a kind, shared (collected on first use).
-    fn defaults_of(&mut self, kind: &str) -> Rc<[&'a Property]> {
-        if let Some(shared) = self.shared_defaults.get(kind) {
-            return shared.clone();
-        }
-        match self.defaults.get_key_value(kind) {
-            Some((&key, list)) => {
-                let shared: Rc<[&'a Property]> = list.as_slice().into();
-                self.shared_defaults.insert(key, shared.clone());
-                shared
-            }
-            None => self
-                .no_defaults
-                .get_or_insert_with(|| Rc::from(Vec::new()))
-                .clone(),
+            defaults: self.names.defaults_of(kind_keyword),
         }
     }
 
@@ -712,62 +727,8 @@ impl<'a> Resolver<'a> {
         )
     }
 
-    // ---------------------------------------------------------------- pass 2: build
-
-    fn build(&mut self, declarations: &mut Lowering<'_>) -> Plan {
-        let settings_and_name = self.settings();
-        let tiers = declarations.take("tier").map(|i| self.tier(&i)).collect();
-        let roles = declarations.take("role").map(|i| self.role(&i)).collect();
-        let sites = declarations.take("site").map(|i| self.site(&i)).collect();
-        let storage = declarations
-            .take("storage")
-            .map(|i| self.storage(&i))
-            .collect();
-        let servers: Vec<Server> = declarations
-            .take("server")
-            .map(|i| self.server(&i))
-            .collect();
-        let vms = exact(declarations.take("vm").map(|i| self.vm(&i, &servers)));
-        let (name, settings, allows) = settings_and_name;
-        let mut plan = Plan {
-            name: name.into(),
-            settings,
-            tiers,
-            roles,
-            sites,
-            storage,
-            servers,
-            vms,
-            services: Vec::new(),
-            backups: Vec::new(),
-            standbys: Vec::new(),
-            rollouts: Vec::new(),
-            scenarios: Vec::new(),
-            allows,
-        };
-        plan.services = exact(
-            declarations
-                .take("service")
-                .map(|i| self.service(&i, &plan)),
-        );
-        plan.backups = exact(declarations.take("backup").map(|i| self.backup(&i)));
-        plan.standbys = declarations
-            .take("standby")
-            .map(|i| self.standby(&i))
-            .collect();
-        plan.rollouts = declarations
-            .take("rollout")
-            .map(|i| self.rollout(&i))
-            .collect();
-        plan.scenarios = declarations
-            .take("scenario")
-            .map(|i| self.scenario(&i, &plan))
-            .collect();
-        plan
-    }
-
     fn settings(&mut self) -> (String, Settings, Vec<Allow>) {
-        let plans = self.plan_items.clone();
+        let plans = self.names.plan_items.clone();
         for extra in plans.iter().skip(1) {
             self.report(
                 Diagnostic::new(Code::DuplicatePlan, "a plan has exactly one `plan` block")
@@ -776,7 +737,7 @@ impl<'a> Resolver<'a> {
                     .help("merge the two blocks into one"),
             );
         }
-        let top_allows = self.top_allows.clone();
+        let top_allows = self.names.top_allows.clone();
         let mut allows: Vec<Allow> = top_allows
             .iter()
             .filter_map(|i| i.value.as_deref())
@@ -843,6 +804,7 @@ impl<'a> Resolver<'a> {
         let deputy = self.role_ref(p.get("deputy"), "`deputy`");
         if let Some(d) = deputy {
             if self
+                .names
                 .symbols
                 .get(item.name_text())
                 .is_some_and(|s| s.kind == Kind::Role && s.index == d.id.0)
@@ -1474,7 +1436,7 @@ impl<'a> Resolver<'a> {
                 "fail-verify" => self
                     .lookup(target, &[Kind::Change], "`fail-verify`")
                     .map(|s| EventKind::FailVerify {
-                        change: self.change_ids[s.index as usize],
+                        change: self.names.change_ids[s.index as usize],
                     }),
                 _ if *is_disk => self
                     .lookup(target, &[Kind::Server], "`fail disk of`")
@@ -1539,6 +1501,80 @@ impl<'a> Resolver<'a> {
     }
 }
 
+// ---------------------------------------------------------------- pass 2: build
+
+/// Lower every declaration, kind by kind in the order the kinds depend on each other.
+fn build(names: &Names<'_>, declarations: &mut Lowering<'_>, out: &mut Vec<Diagnostic>) -> Plan {
+    let mut resolver = Resolver::new(names);
+    let (name, settings, allows) = resolver.settings();
+    out.append(&mut resolver.diagnostics);
+    let tiers = lower_each(names, declarations, "tier", out, |r, i| r.tier(i));
+    let roles = lower_each(names, declarations, "role", out, |r, i| r.role(i));
+    let sites = lower_each(names, declarations, "site", out, |r, i| r.site(i));
+    let storage = lower_each(names, declarations, "storage", out, |r, i| r.storage(i));
+    let servers = lower_each(names, declarations, "server", out, |r, i| r.server(i));
+    let vms = lower_each(names, declarations, "vm", out, |r, i| r.vm(i, &servers));
+    let mut plan = Plan {
+        name: name.into(),
+        settings,
+        tiers,
+        roles,
+        sites,
+        storage,
+        servers,
+        vms,
+        services: Vec::new(),
+        backups: Vec::new(),
+        standbys: Vec::new(),
+        rollouts: Vec::new(),
+        scenarios: Vec::new(),
+        allows,
+    };
+    plan.services = lower_each(names, declarations, "service", out, |r, i| {
+        r.service(i, &plan)
+    });
+    plan.backups = lower_each(names, declarations, "backup", out, |r, i| r.backup(i));
+    plan.standbys = lower_each(names, declarations, "standby", out, |r, i| r.standby(i));
+    plan.rollouts = lower_each(names, declarations, "rollout", out, |r, i| r.rollout(i));
+    plan.scenarios = lower_each(names, declarations, "scenario", out, |r, i| {
+        r.scenario(i, &plan)
+    });
+    plan
+}
+
+/// Lower the declarations of one keyword with `lower`, on every core (see
+/// `Lowering::lower_each`), into a vector of their exact number. Each declaration's
+/// diagnostics are set aside with its position and appended to `out` in source order,
+/// so the report is the same whatever the number of threads.
+fn lower_each<'a, T: Send>(
+    names: &Names<'a>,
+    declarations: &mut Lowering<'_>,
+    keyword: &str,
+    out: &mut Vec<Diagnostic>,
+    lower: impl for<'n> Fn(&mut Resolver<'n, 'a>, &Item) -> T + Sync + Send,
+) -> Vec<T> {
+    let found = Mutex::new(Vec::new());
+    let lowered = declarations.lower_each(
+        keyword,
+        || Resolver::new(names),
+        |resolver, position, item| {
+            let lowered = lower(resolver, item);
+            if !resolver.diagnostics.is_empty() {
+                let diagnostics = std::mem::take(&mut resolver.diagnostics);
+                found
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((position, diagnostics));
+            }
+            lowered
+        },
+    );
+    let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    found.sort_unstable_by_key(|&(position, _)| position);
+    out.extend(found.into_iter().flat_map(|(_, diagnostics)| diagnostics));
+    lowered
+}
+
 fn duplicate_property(key: &str, first: Span, second: Span, owner: &str) -> Diagnostic {
     Diagnostic::new(
         Code::DuplicateProperty,
@@ -1560,5 +1596,46 @@ fn or_list<'s>(items: impl Iterator<Item = &'s str>) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         Some((last, _)) => (*last).to_string(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resolve `text` as one indexed file on a pool of `threads` threads.
+    fn resolve_on(threads: usize, text: &str) -> (Plan, Vec<Diagnostic>) {
+        let mut sources = SourceMap::default();
+        let id = sources.add("plan.dr".into(), text.to_string());
+        let (file, syntax) = crate::syntax::parse_indexed(&sources.file(id).text, id);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        pool.install(|| resolve(vec![(id, file)], &sources))
+    }
+
+    #[test]
+    fn lowering_reports_in_source_order_whatever_the_threads() {
+        // Enough services for several threads' share, a third with an unknown name.
+        let mut text = String::from("server host { site nowhere }\n");
+        for i in 0..3000 {
+            let needs = if i % 3 == 0 { "missing" } else { "svc-0" };
+            text.push_str(&format!(
+                "service svc-{} {{ on host  needs {needs} }}\n",
+                i + 1
+            ));
+        }
+        text.push_str("service svc-0 { on host }\n");
+        let (one_plan, one) = resolve_on(1, &text);
+        let (_, three) = resolve_on(3, &text);
+        assert_eq!(one.len(), 1 + 1000, "the site and every third service");
+        assert_eq!(format!("{one:?}"), format!("{three:?}"));
+        let starts: Vec<u32> = one.iter().map(|d| d.labels[0].span.start).collect();
+        assert!(starts.is_sorted(), "reported in the order written");
+        let names: Vec<&str> = one_plan.services.iter().map(|s| &*s.name).collect();
+        assert_eq!(names[..2], ["svc-1", "svc-2"]);
+        assert_eq!(names.last(), Some(&"svc-0"));
     }
 }

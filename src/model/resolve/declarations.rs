@@ -6,6 +6,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item};
 use crate::syntax::{self, schema};
 use compact_str::CompactString;
+use rayon::prelude::*;
 
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
@@ -14,8 +15,7 @@ use compact_str::CompactString;
 /// Declarations stay where the parser put them and are listed by position: moving
 /// them into lists per keyword copied every item while the whole tree was alive.
 pub(super) struct Declarations<'s> {
-    /// Each file's whole items; a declaration is moved out (leaving an empty item) to be
-    /// lowered.
+    /// Each file's whole items; a declaration's is emptied once its kind is lowered.
     files: Vec<Vec<Item>>,
     /// Each file's indexed declarations, and its text to read them from.
     indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
@@ -158,7 +158,7 @@ impl<'s> Declarations<'s> {
             .collect();
     }
 
-    /// Lower every declaration with `lower`, which takes them by keyword from the
+    /// Lower every declaration with `lower`, which takes them kind by kind from the
     /// `Lowering` it is given.
     pub(super) fn lower<T>(self, lower: impl FnOnce(&mut Lowering<'_>) -> T) -> T {
         let Declarations {
@@ -177,37 +177,64 @@ impl<'s> Declarations<'s> {
     }
 }
 
-/// The declarations as `Resolver::build` takes them, kind by kind.
-///
-/// Indexed ones are read again one at a time as they are lowered. Reading them ahead on
-/// a second thread was tried: no faster, since the reading is a small part of lowering
-/// and a declaration freed by another thread than the one that made it costs more.
+/// The declarations as `build` lowers them, kind by kind.
 pub(super) struct Lowering<'d> {
     files: &'d mut Vec<Vec<Item>>,
     indexed: &'d [(FileId, &'d str, Vec<ast::Indexed>)],
     offsets: &'d [Vec<u32>],
-    /// Each schema's places, by position in `schema::ITEMS`, dropped once taken.
+    /// Each schema's places, by position in `schema::ITEMS`, dropped once lowered.
     by_schema: Vec<Vec<Place>>,
 }
 
+/// Declarations a thread lowers at least, in a row: fewer are not worth handing over.
+const LOWERED_PER_THREAD: usize = 256;
+
 impl<'d> Lowering<'d> {
-    /// The declarations of one keyword, in source order: whole ones moved out of their
-    /// file, indexed ones read again.
-    pub(super) fn take<'l>(
-        &'l mut self,
+    /// Lower the declarations of one keyword with `lower`, given each with its position
+    /// among them, into a vector in source order. They are spread over every core, each
+    /// thread with its own `state`; indexed declarations are read again where lowered,
+    /// so each is read, lowered and freed by one thread. Whole ones are freed after the
+    /// kind is lowered, so the syntax tree shrinks while the model grows.
+    pub(super) fn lower_each<S, T: Send>(
+        &mut self,
         keyword: &str,
-    ) -> impl ExactSizeIterator<Item = Item> + use<'l, 'd> {
+        state: impl Fn() -> S + Sync + Send,
+        lower: impl Fn(&mut S, u32, &Item) -> T + Sync + Send,
+    ) -> Vec<T> {
         let places = schema::item(keyword)
             .map(|spec| std::mem::take(&mut self.by_schema[schema::position(spec) as usize]))
             .unwrap_or_default();
-        places.into_iter().map(move |place| match place {
-            Place::Whole(file, item) => vacate(&mut self.files[file as usize][item as usize]),
-            Place::Indexed(file, item) => {
-                let (id, text, _) = &self.indexed[file as usize];
-                let offset = self.offsets[file as usize][item as usize];
-                syntax::parse_declaration_at(text, *id, offset)
+        let mut lowered = Vec::new();
+        let (files, indexed, offsets) = (&*self.files, self.indexed, self.offsets);
+        places
+            .par_iter()
+            .enumerate()
+            .with_min_len(LOWERED_PER_THREAD)
+            .map_init(state, |state, (position, &place)| {
+                let position = position as u32;
+                match place {
+                    Place::Whole(file, item) => {
+                        lower(state, position, &files[file as usize][item as usize])
+                    }
+                    Place::Indexed(file, item) => {
+                        let (id, text, _) = &indexed[file as usize];
+                        let offset = offsets[file as usize][item as usize];
+                        lower(
+                            state,
+                            position,
+                            &syntax::parse_declaration_at(text, *id, offset),
+                        )
+                    }
+                }
+            })
+            // Written in place, in a vector of the exact size.
+            .collect_into_vec(&mut lowered);
+        for place in places {
+            if let Place::Whole(file, item) = place {
+                vacate(&mut self.files[file as usize][item as usize]);
             }
-        })
+        }
+        lowered
     }
 }
 
