@@ -185,6 +185,10 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
                     [subject],
                 ));
             }
+            // One change is coupled with no other: no need to walk what it reaches.
+            if ids.len() < 2 {
+                continue;
+            }
             let Couplings {
                 pairs,
                 is_truncated,

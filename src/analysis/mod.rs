@@ -62,25 +62,25 @@ impl Finding {
 /// Run every rule; return the diagnostics no `allow` suppresses, in rule order.
 pub fn check(plan: &Plan, graph: &Graph) -> Vec<Diagnostic> {
     let context = Context::new(plan, graph);
-    // The backup rules cost about as much as all the others together: they run on a
-    // second thread. Findings are joined in one fixed order, whatever the timing.
-    let (mut findings, backup_findings, later_findings) = std::thread::scope(|scope| {
-        let backups = scope.spawn(|| {
+    // The rules run on every core: the backup rules beside the others, and the
+    // recovery rule's estimates spread further. Findings are joined in one fixed
+    // order, whatever the timing.
+    let (backup_findings, (mut findings, later_findings)) = rayon::join(
+        || {
             let mut out = Vec::new();
             backups::check(&context, &mut out);
             out
-        });
-        let mut first = Vec::new();
-        big_bang::check(&context, &mut first);
-        changes::check(&context, &mut first);
-        let mut later = Vec::new();
-        recovery::check(&context, &mut later);
-        completeness::check(&context, &mut later);
-        let backups = backups
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, backups, later)
-    });
+        },
+        || {
+            let mut first = Vec::new();
+            big_bang::check(&context, &mut first);
+            changes::check(&context, &mut first);
+            let mut later = Vec::new();
+            recovery::check(&context, &mut later);
+            completeness::check(&context, &mut later);
+            (first, later)
+        },
+    );
     findings.extend(backup_findings);
     findings.extend(later_findings);
     findings

@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::source::Span;
 use crate::syntax::units::{format_duration, format_rate};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -20,14 +21,12 @@ use super::estimate::format_bytes;
 pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
     let plan = context.plan;
     let estimator = Estimator::new(context, Assumptions::of(plan));
-    let mut by_server = Worst::default();
-    for index in 0..plan.servers.len() {
-        by_server.add(plan, &estimator, Loss::Server(ServerId(index as u32)));
-    }
-    let mut by_site = Worst::default();
-    for index in 0..plan.sites.len() {
-        by_site.add(plan, &estimator, Loss::Site(SiteId(index as u32)));
-    }
+    let by_server = Worst::over(plan, &estimator, plan.servers.len(), |index| {
+        Loss::Server(ServerId(index))
+    });
+    let by_site = Worst::over(plan, &estimator, plan.sites.len(), |index| {
+        Loss::Site(SiteId(index))
+    });
     for (&index, miss) in by_server.misses.iter().chain(&by_site.misses) {
         out.push(rto_unmet(context, ServiceId(index), miss));
     }
@@ -63,7 +62,47 @@ struct Worst {
     stranded: BTreeMap<u32, Stranded>,
 }
 
+/// Losses a thread estimates at least, in a row.
+const LOSSES_PER_THREAD: usize = 16;
+
 impl Worst {
+    /// The worst over `count` losses of one kind, estimated on every core. Each thread
+    /// takes a run of losses in order and the runs are merged in order, so the result
+    /// is the one a single thread gets.
+    fn over(
+        plan: &Plan,
+        estimator: &Estimator,
+        count: usize,
+        loss: impl Fn(u32) -> Loss + Sync + Send,
+    ) -> Worst {
+        (0..count as u32)
+            .into_par_iter()
+            .with_min_len(LOSSES_PER_THREAD)
+            .fold(Worst::default, |mut worst, index| {
+                worst.add(plan, estimator, loss(index));
+                worst
+            })
+            .reduce(Worst::default, Worst::then)
+    }
+
+    /// This worst followed by `later`'s losses: a later miss replaces one only if it is
+    /// longer, a later stranding never replaces one, as in `add`.
+    fn then(mut self, later: Worst) -> Worst {
+        for (index, miss) in later.misses {
+            let is_worse = self
+                .misses
+                .get(&index)
+                .is_none_or(|m| miss.timeline.total > m.timeline.total);
+            if is_worse {
+                self.misses.insert(index, miss);
+            }
+        }
+        for (index, stranded) in later.stranded {
+            self.stranded.entry(index).or_insert(stranded);
+        }
+        self
+    }
+
     fn add(&mut self, plan: &Plan, estimator: &Estimator, loss: Loss) {
         let outcome = estimator.estimate(loss);
         let totals: FxHashMap<ServiceId, Seconds> = outcome
@@ -562,5 +601,75 @@ fn unlike_hardware(context: &Context, estimator: &Estimator, out: &mut Vec<Findi
             diagnostic,
             std::iter::once(Subject::Server(id)).chain(unlike.into_iter().map(Subject::Standby)),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (service, loss, total) of each miss, and (service, loss) of each stranding.
+    type Summary = (Vec<(u32, Loss, Seconds)>, Vec<(u32, Loss)>);
+
+    fn summary(worst: &Worst) -> Summary {
+        (
+            worst
+                .misses
+                .iter()
+                .map(|(&i, m)| (i, m.loss, m.timeline.total))
+                .collect(),
+            worst.stranded.iter().map(|(&i, s)| (i, s.loss)).collect(),
+        )
+    }
+
+    #[test]
+    fn losses_estimated_on_many_threads_give_what_one_thread_gets() {
+        // `db` needs all 40 servers of site a: each loss misses its RTO by as much, so
+        // which loss is kept depends on the order they are met in. `lonely` needs the
+        // first and the last server, at a site no standby covers: stranded by either.
+        let servers: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+        let mut text = String::from(
+            "plan p { rto 1m }\nsite a { kind datacenter }\nsite b { kind datacenter }\n\
+             server t0 { site b }\n",
+        );
+        for server in &servers {
+            text.push_str(&format!("server {server} {{ site a }}\n"));
+        }
+        text.push_str(&format!(
+            "server t1 {{ site b }}\n\
+             standby spare {{ ready-in 2h  covers a  capacity cpu 999 }}\n\
+             service db {{ on {}  quorum 40  data 1GiB }}\n\
+             backup nightly {{ of db  full every 1d  to b  tested every 30d }}\n\
+             service lonely {{ on t0, t1  quorum 2 }}\n",
+            servers.join(", ")
+        ));
+        let compiled = crate::compile(crate::load::load_text("test.dr", &text));
+        let plan = compiled.plan.as_ref().expect("a plan");
+        let graph = compiled.graph.as_ref().expect("a graph");
+        let context = Context::new(plan, graph);
+        let estimator = Estimator::new(&context, Assumptions::of(plan));
+        let mut in_order = Worst::default();
+        for index in 0..plan.servers.len() as u32 {
+            in_order.add(plan, &estimator, Loss::Server(ServerId(index)));
+        }
+        let expected = summary(&in_order);
+        let first = |name: &str| plan.servers.iter().position(|s| s.name == name);
+        let first_loss = |name| Loss::Server(ServerId(first(name).expect(name) as u32));
+        assert_eq!(expected.0.len(), 1, "db misses its RTO: {expected:?}");
+        assert_eq!(expected.0[0].1, first_loss("s0"), "the first loss");
+        assert_eq!(expected.1.len(), 1, "lonely is stranded: {expected:?}");
+        assert_eq!(expected.1[0].1, first_loss("t0"), "the first loss");
+        for threads in [1, 2, 7] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            let spread = pool.install(|| {
+                Worst::over(plan, &estimator, plan.servers.len(), |i| {
+                    Loss::Server(ServerId(i))
+                })
+            });
+            assert_eq!(summary(&spread), expected, "{threads} threads");
+        }
     }
 }

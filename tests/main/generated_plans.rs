@@ -109,3 +109,49 @@ fn analysis_plants_do_not_mix_with_errors() {
     let error = generate::generate_with(&options).unwrap_err();
     assert!(error.contains("no-backup"), "{error}");
 }
+
+/// `check`'s JSON report of `text` (which has errors) on `threads` threads, and the
+/// number of its diagnostics with `code`.
+fn report_on_threads(text: &str, threads: usize, code: &str) -> (String, usize) {
+    let stdout = Test::new()
+        .bytes("plan.dr", text.as_bytes())
+        .env("RAYON_NUM_THREADS", &threads.to_string())
+        .args(["check", "--format", "json", "plan.dr"])
+        .status(1)
+        .run()
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("json output");
+    let count = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == code)
+        .count();
+    (stdout, count)
+}
+
+#[test]
+fn findings_are_the_same_whatever_the_thread_count() {
+    let (text, _) = planted(&Options::new(1200));
+    // Objectives nothing can meet and a standby too slow to help: RTO misses after
+    // many server and site losses, whose estimates are spread over the threads.
+    let late = text
+        .replace("tier gold { rto 12h", "tier gold { rto 1m")
+        .replace("ready-in 2h", "ready-in 30d");
+    // Unknown names, found while declarations are lowered on several threads.
+    let unknown = text.replace("needs svc-10", "needs svc-nowhere");
+    for (text, code, least) in [
+        (late, "drplan::rto-unmet", 1000),
+        (unknown, "drplan::unknown-reference", 100),
+    ] {
+        let (one, count) = report_on_threads(&text, 1, code);
+        assert!(count >= least, "{count} × {code}");
+        for threads in [2, 5] {
+            assert_eq!(
+                one,
+                report_on_threads(&text, threads, code).0,
+                "{threads} threads"
+            );
+        }
+    }
+}

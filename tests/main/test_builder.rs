@@ -53,6 +53,7 @@ pub struct Test {
     stdout_lacks: Vec<String>,
     stderr_contains: Vec<String>,
     within: Option<std::time::Duration>,
+    env: Vec<(OsString, OsString)>,
 }
 
 impl Test {
@@ -66,6 +67,7 @@ impl Test {
             stdout_lacks: Vec::new(),
             stderr_contains: Vec::new(),
             within: None,
+            env: Vec::new(),
         }
     }
 
@@ -114,6 +116,12 @@ impl Test {
         self
     }
 
+    /// Set an environment variable for the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     /// The expected exit status (0 unless set).
     pub fn status(mut self, status: i32) -> Self {
         self.status = status;
@@ -153,6 +161,7 @@ impl Test {
         let started = std::time::Instant::now();
         let output = drplan()
             .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(self.dir.path())
             .output()
             .expect("run drplan");
