@@ -117,6 +117,15 @@ pub enum Action {
     Manual { instruction: String },
 }
 
+impl Action {
+    /// A step a person does and confirms.
+    pub fn manual(instruction: impl Into<String>) -> Action {
+        Action::Manual {
+            instruction: instruction.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "mode", deny_unknown_fields)]
 pub enum Drill {

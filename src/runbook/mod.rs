@@ -48,9 +48,7 @@ fn action(command: Option<&str>, instruction: impl FnOnce() -> String) -> Action
         Some(command) => Action::Command {
             command: command.to_string(),
         },
-        None => Action::Manual {
-            instruction: instruction(),
-        },
+        None => Action::manual(instruction()),
     }
 }
 
@@ -222,14 +220,7 @@ mod tests {
     use super::*;
 
     fn manual(id: &str, after: &[&str]) -> Step {
-        let mut s = step(
-            id,
-            Phase::Recovery,
-            id,
-            Action::Manual {
-                instruction: String::new(),
-            },
-        );
+        let mut s = step(id, Phase::Recovery, id, Action::manual(String::new()));
         s.after = after.iter().map(|a| a.to_string()).collect();
         s
     }

@@ -82,12 +82,10 @@ impl<'a> StageDates<'a> {
             format!("{}.wait", stage.name),
             Phase::Stage,
             format!("Wait for the window of stage {}", stage.name),
-            Action::Manual {
-                instruction: format!(
-                    "Start stage {} only in its window, {window}. The first one after {after} {opens}. Confirm when it is open.",
-                    stage.name
-                ),
-            },
+            Action::manual(format!(
+                "Start stage {} only in its window, {window}. The first one after {after} {opens}. Confirm when it is open.",
+                stage.name
+            )),
         );
         s.stage = Some(stage.name.to_string());
         s.expected_seconds = due - now;
@@ -174,9 +172,7 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                     format!("{prefix}.precheck-{}", n + 1),
                     Phase::Stage,
                     format!("Pre-check {} of {}", n + 1, change.name),
-                    Action::Manual {
-                        instruction: format!("Confirm: {text}"),
-                    },
+                    Action::manual(format!("Confirm: {text}")),
                 );
                 s.on_failure = format!(
                     "Stop: do not start {}. Fix the cause and run this check again; never restart the change without it.",
@@ -189,11 +185,9 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                     format!("{prefix}.snapshot"),
                     Phase::Stage,
                     format!("Snapshot what {} touches", change.name),
-                    Action::Manual {
-                        instruction: format!(
-                            "Take a snapshot of {targets} right before the change, after users are off; note the snapshot names."
-                        ),
-                    },
+                    Action::manual(format!(
+                        "Take a snapshot of {targets} right before the change, after users are off; note the snapshot names."
+                    )),
                 );
                 s.drill = Drill::Skip;
                 s.on_failure = format!("Stop: do not start {} without its snapshot.", change.name);
@@ -205,16 +199,14 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                     format!("{prefix}.backup"),
                     Phase::Stage,
                     format!("Back up what {} touches", change.name),
-                    Action::Manual {
-                        instruction: format!(
-                            "Take a full, app-consistent backup {what} after users are off; verify it finished{}.",
-                            if seconds > 0 {
-                                format!(" (expected {})", format_duration(seconds))
-                            } else {
-                                String::new()
-                            }
-                        ),
-                    },
+                    Action::manual(format!(
+                        "Take a full, app-consistent backup {what} after users are off; verify it finished{}.",
+                        if seconds > 0 {
+                            format!(" (expected {})", format_duration(seconds))
+                        } else {
+                            String::new()
+                        }
+                    )),
                 );
                 s.expected_seconds = seconds;
                 s.drill = Drill::Skip;
@@ -276,15 +268,13 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                     format!("{prefix}.verify-{}", n + 1),
                     Phase::Stage,
                     format!("Verify {} ({kind})", change.name),
-                    Action::Manual {
-                        instruction: format!(
-                            "Run the {kind}: {}",
-                            verification
-                                .command
-                                .clone()
-                                .unwrap_or_else(|| format!("confirm {} works", change.name))
-                        ),
-                    },
+                    Action::manual(format!(
+                        "Run the {kind}: {}",
+                        verification
+                            .command
+                            .clone()
+                            .unwrap_or_else(|| format!("confirm {} works", change.name))
+                    )),
                 );
                 if verification.kind == VerifyKind::LoadTest {
                     s.drill = Drill::Skip;
@@ -305,12 +295,10 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
             format!("{}.go-no-go", stage.name),
             Phase::Stage,
             format!("Go/no-go for stage {}", stage.name),
-            Action::Manual {
-                instruction: format!(
-                    "Decide{}: go when every check and verification above passed; otherwise no-go and run the rollback.",
-                    deadline.map_or(String::new(), |d| format!(" by {}", format_time_of_week(d)))
-                ),
-            },
+            Action::manual(format!(
+                "Decide{}: go when every check and verification above passed; otherwise no-go and run the rollback.",
+                deadline.map_or(String::new(), |d| format!(" by {}", format_time_of_week(d)))
+            )),
         );
         decision.stage = Some(stage.name.to_string());
         decision.owner = escalation.or(rollout_owner).map(role_name);
@@ -353,12 +341,10 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                 format!("{}.soak", stage.name),
                 Phase::Stage,
                 format!("Soak stage {} for {}", stage.name, format_duration(soak)),
-                Action::Manual {
-                    instruction: format!(
-                        "Watch the changed services in production for {} before the next stage starts; a sev-1 incident is a no-go.",
-                        format_duration(soak)
-                    ),
-                },
+                Action::manual(format!(
+                    "Watch the changed services in production for {} before the next stage starts; a sev-1 incident is a no-go.",
+                    format_duration(soak)
+                )),
             );
             s.stage = Some(stage.name.to_string());
             s.owner = rollout_owner.map(role_name);
@@ -511,17 +497,15 @@ fn rollback_for(
                 format!("{prefix}.rollback.revert"),
                 Phase::Rollback,
                 format!("Revert {} to its snapshot", change.name),
-                Action::Manual {
-                    instruction: format!(
-                        "Revert {} to the snapshot taken before {}.",
-                        if targets.is_empty() {
-                            "what it touched".to_string()
-                        } else {
-                            targets.join(", ")
-                        },
-                        change.name
-                    ),
-                },
+                Action::manual(format!(
+                    "Revert {} to the snapshot taken before {}.",
+                    if targets.is_empty() {
+                        "what it touched".to_string()
+                    } else {
+                        targets.join(", ")
+                    },
+                    change.name
+                )),
             );
             s.expected_seconds = SNAPSHOT_REVERT;
             chain(s, &mut steps);
@@ -563,9 +547,7 @@ fn rollback_for(
                 format!("{prefix}.rollback.procedure"),
                 Phase::Rollback,
                 format!("Roll back {}", change.name),
-                Action::Manual {
-                    instruction: text.clone(),
-                },
+                Action::manual(text.clone()),
             );
             s.expected_seconds = ROLLBACK_COMMAND;
             chain(s, &mut steps);

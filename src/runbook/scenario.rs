@@ -172,12 +172,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         "declare",
         Phase::Activation,
         format!("Declare the incident: {}", record.name),
-        Action::Manual {
-            instruction: format!(
-                "Declare a disaster when: {criteria}. Down: {}. Start the incident log with the time of the failure.",
-                if lost_names.is_empty() { "nothing".to_string() } else { lost_names.join(", ") }
-            ),
-        },
+        Action::manual(format!(
+            "Declare a disaster when: {criteria}. Down: {}. Start the incident log with the time of the failure.",
+            if lost_names.is_empty() { "nothing".to_string() } else { lost_names.join(", ") }
+        )),
     );
     declare.owner = owner.map(|r| plan.roles[r.index()].name.to_string());
     declare.expected_seconds = detect_at;
@@ -208,21 +206,19 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         "notify",
         Phase::Activation,
         "Call the people on the contact list and start downtime procedures",
-        Action::Manual {
-            instruction: format!(
-                "Call {}.{}",
-                if calls.is_empty() {
-                    "the plan's owner".to_string()
-                } else {
-                    calls.join("; ")
-                },
-                if downtime.is_empty() {
-                    String::new()
-                } else {
-                    format!(" Downtime procedures: {}.", downtime.join("; "))
-                }
-            ),
-        },
+        Action::manual(format!(
+            "Call {}.{}",
+            if calls.is_empty() {
+                "the plan's owner".to_string()
+            } else {
+                calls.join("; ")
+            },
+            if downtime.is_empty() {
+                String::new()
+            } else {
+                format!(" Downtime procedures: {}.", downtime.join("; "))
+            }
+        )),
     );
     notify.owner = steps[0].owner.clone();
     notify.after = vec!["declare".into()];
@@ -252,15 +248,13 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                 format!("escalate.{}", service.name),
                 Phase::Recovery,
                 format!("No recovery for {}: escalate", service.name),
-                Action::Manual {
-                    instruction: format!(
-                        "{} cannot come back in this scenario ({reason}). Keep its downtime procedure running{} and agree the next step with {escalate_to}.",
-                        service.name,
-                        service
-                            .activation()
-                            .map_or(String::new(), |a| format!(" ({a})"))
-                    ),
-                },
+                Action::manual(format!(
+                    "{} cannot come back in this scenario ({reason}). Keep its downtime procedure running{} and agree the next step with {escalate_to}.",
+                    service.name,
+                    service
+                        .activation()
+                        .map_or(String::new(), |a| format!(" ({a})"))
+                )),
             );
             escalate.owner = owner_of(s);
             escalate.after = vec!["notify".into()];
@@ -317,13 +311,11 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                     "Revert {} to the snapshot taken before {change}",
                     service.name
                 ),
-                Action::Manual {
-                    instruction: format!(
-                        "No-go for {change}: revert {} to the snapshot taken right before the change; expected {}.",
-                        service.name,
-                        format_duration(SNAPSHOT_REVERT)
-                    ),
-                },
+                Action::manual(format!(
+                    "No-go for {change}: revert {} to the snapshot taken right before the change; expected {}.",
+                    service.name,
+                    format_duration(SNAPSHOT_REVERT)
+                )),
             );
             revert.owner = owner_of(s);
             revert.after = vec![previous.clone()];
@@ -571,12 +563,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         "hand-back",
         Phase::Recovery,
         "Hand back to users",
-        Action::Manual {
-            instruction: format!(
-                "Tell the users of {} that they are back; end the downtime procedures and re-enter what was recorded on paper.",
-                users.join(", ")
-            ),
-        },
+        Action::manual(format!(
+            "Tell the users of {} that they are back; end the downtime procedures and re-enter what was recorded on paper.",
+            users.join(", ")
+        )),
     );
     handback.owner = steps[0].owner.clone();
     handback.after = if verified.is_empty() {
@@ -594,11 +584,9 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         "validate",
         Phase::Reconstitution,
         "Validate the recovered systems",
-        Action::Manual {
-            instruction: record.reconstitution.clone().unwrap_or_else(|| {
-                "Every recovered service passes its checks and its data is complete.".to_string()
-            }),
-        },
+        Action::manual(record.reconstitution.clone().unwrap_or_else(|| {
+            "Every recovered service passes its checks and its data is complete.".to_string()
+        })),
     );
     validate.owner = steps[0].owner.clone();
     validate.after = vec!["hand-back".into()];
@@ -635,27 +623,25 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             format!("failback.{}", service.name),
             Phase::Reconstitution,
             format!("Fail {} back to {}", service.name, hosts(plan, *s)),
-            Action::Manual {
-                instruction: format!(
-                    "Once {} {} repaired, {} and move users back; expected {}.",
-                    hosts(plan, *s),
-                    if service.hosts.len() == 1 {
-                        "is"
-                    } else {
-                        "are"
-                    },
-                    // A service without data has nothing to copy back.
-                    if service.data.unwrap_or(0) > 0 {
-                        format!(
-                            "copy {}'s data back from {place}, start it there",
-                            service.name
-                        )
-                    } else {
-                        format!("start {} there instead of on {place}", service.name)
-                    },
-                    format_duration(copy + after + service.boot)
-                ),
-            },
+            Action::manual(format!(
+                "Once {} {} repaired, {} and move users back; expected {}.",
+                hosts(plan, *s),
+                if service.hosts.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+                // A service without data has nothing to copy back.
+                if service.data.unwrap_or(0) > 0 {
+                    format!(
+                        "copy {}'s data back from {place}, start it there",
+                        service.name
+                    )
+                } else {
+                    format!("start {} there instead of on {place}", service.name)
+                },
+                format_duration(copy + after + service.boot)
+            )),
         );
         failback.owner = owner_of(*s);
         failback.after = if dependants.is_empty() {
@@ -697,11 +683,9 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
             format!("release.{standby}"),
             Phase::Reconstitution,
             format!("Release standby {standby}"),
-            Action::Manual {
-                instruction: format!(
-                    "When nothing runs on {standby} any more, return it to its ready state (or to the provider) and record the hours it was used."
-                ),
-            },
+            Action::manual(format!(
+                "When nothing runs on {standby} any more, return it to its ready state (or to the provider) and record the hours it was used."
+            )),
         );
         release.owner = steps[0].owner.clone();
         release.after = last_failback.clone();
@@ -714,9 +698,7 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
         "close",
         Phase::Reconstitution,
         "Close the incident",
-        Action::Manual {
-            instruction: "Deactivate the plan: tell everyone on the contact list, write up the timeline against the RTO, test-restore the backups used, and update this plan with what was learned.".to_string(),
-        },
+        Action::manual("Deactivate the plan: tell everyone on the contact list, write up the timeline against the RTO, test-restore the backups used, and update this plan with what was learned.".to_string()),
     );
     close.owner = steps[0].owner.clone();
     close.after = closing_after;
@@ -837,13 +819,11 @@ fn place_step(
             format!("failover.{}", record.name),
             Phase::Recovery,
             format!("Fail {} over to {target}", record.name),
-            Action::Manual {
-                instruction: format!(
-                    "Switch {} over to {target}; expected {}.",
-                    record.name,
-                    format_duration(at.saturating_sub(detect_at))
-                ),
-            },
+            Action::manual(format!(
+                "Switch {} over to {target}; expected {}.",
+                record.name,
+                format_duration(at.saturating_sub(detect_at))
+            )),
         );
         failover.owner = owner;
         failover.after = vec!["notify".into()];
@@ -862,12 +842,10 @@ fn place_step(
             format!("repair.{server}"),
             Phase::Recovery,
             format!("Replace the failed disk of {server}"),
-            Action::Manual {
-                instruction: format!(
-                    "Replace the failed disk of {server} and reinstall its system; expected {}.",
-                    format_duration(DISK_SWAP)
-                ),
-            },
+            Action::manual(format!(
+                "Replace the failed disk of {server} and reinstall its system; expected {}.",
+                format_duration(DISK_SWAP)
+            )),
         );
         swap.owner = owner;
         swap.after = vec!["notify".into()];
@@ -887,9 +865,7 @@ fn place_step(
             format!("rollback.{change}"),
             Phase::Recovery,
             format!("Roll back {change}"),
-            Action::Manual {
-                instruction: format!("No-go for {change}: {text}."),
-            },
+            Action::manual(format!("No-go for {change}: {text}.")),
         );
         procedure.owner = owner;
         procedure.after = vec!["notify".into()];
