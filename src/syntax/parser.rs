@@ -90,18 +90,16 @@ struct HasDiagnostics;
 /// Index the file in two halves at once, the second from `split`. `None` when the first
 /// half does not end at `split` between two declarations (then `split` was inside one).
 fn read_halves(source: &str, file: FileId, split: usize) -> Option<Result<File, HasDiagnostics>> {
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| Parser::new(source, file, split).file(true));
-        let mut parser = Parser::new(source, file, 0);
-        let (items, indexed) = parser.items(true, split);
-        let ends_at_split = parser.peek().start as usize == split;
-        let comments = parser.comments(split);
-        let first = (items, indexed, comments, parser.diagnostics, ends_at_split);
-        let second = second
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, second)
-    });
+    let (first, second) = rayon::join(
+        || {
+            let mut parser = Parser::new(source, file, 0);
+            let (items, indexed) = parser.items(true, split);
+            let ends_at_split = parser.peek().start as usize == split;
+            let comments = parser.comments(split);
+            (items, indexed, comments, parser.diagnostics, ends_at_split)
+        },
+        || Parser::new(source, file, split).file(true),
+    );
     let (mut items, mut indexed, mut comments, diagnostics, ends_at_split) = first;
     let (rest, rest_diagnostics) = second;
     // The first half's mistakes are the file's, wherever it stopped; the second
