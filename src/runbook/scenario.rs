@@ -291,7 +291,10 @@ pub fn scenario(plan: &Plan, graph: &Graph, id: ScenarioId) -> Runbook {
                         failbacks.push((s, target.clone(), plan_failover_after(plan, s)));
                     }
                     Venue::Standby(standby) => failbacks.push((s, format!("standby {standby}"), 0)),
-                    Venue::OwnHost | Venue::NewDisk(_) | Venue::Rollback => {}
+                    Venue::OwnHost
+                    | Venue::NewDisk(_)
+                    | Venue::Rebuilt { .. }
+                    | Venue::Rollback => {}
                 }
             }
         }
@@ -763,7 +766,8 @@ fn hosts(plan: &Plan, service: ServiceId) -> String {
 }
 
 /// The step that makes a lost service's new place ready: a standby, a failover, a
-/// disk swap or a rollback procedure; none when it runs again on its own host.
+/// disk swap, a rebuilt vm or a rollback procedure; none when it runs again on its own
+/// host.
 #[allow(clippy::too_many_arguments)]
 fn place_step(
     plan: &Plan,
@@ -854,6 +858,32 @@ fn place_step(
         swap.drill = Drill::Skip;
         swap.on_failure = format!("Use a spare server if one is at hand; tell {escalate_to}.");
         return Some(swap);
+    }
+    if let Venue::Rebuilt { vm, server } = venue {
+        let image = plan
+            .vms
+            .iter()
+            .find(|v| v.name == *vm)
+            .and_then(|v| v.image)
+            .map_or(String::new(), |size| {
+                format!(" ({} image)", format_bytes(size))
+            });
+        let mut rebuild = step(
+            format!("rebuild.{vm}"),
+            Phase::Recovery,
+            format!("Rebuild vm {vm} on {server}"),
+            Action::manual(format!(
+                "Create vm {vm} again on {server} from its template{image}, with its network and storage, ready for the restore of its data."
+            )),
+        );
+        rebuild.owner = owner;
+        rebuild.after = vec!["notify".into()];
+        rebuild.clock_seconds = at;
+        rebuild.drill = Drill::Skip;
+        rebuild.on_failure = format!(
+            "If {server} cannot host it, build {vm} on another host and tell {escalate_to}."
+        );
+        return Some(rebuild);
     }
     if *venue == Venue::Rollback {
         // A rollback procedure is a described one: not a snapshot or backup restore,

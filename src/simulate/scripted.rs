@@ -261,6 +261,8 @@ pub enum Venue {
     Failover(String),
     /// A server, by name, once its failed disk is replaced.
     NewDisk(String),
+    /// A vm lost on its own, built again on its server, which still runs.
+    Rebuilt { vm: String, server: String },
     /// The failed change's rollback command brought it back.
     Rollback,
 }

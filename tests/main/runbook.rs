@@ -372,3 +372,24 @@ fn plan_texts_never_run_in_the_script() {
     assert!(md.status.success());
     assert!(!dir.join("pwned").exists());
 }
+
+#[test]
+fn a_vm_lost_alone_is_rebuilt_on_its_server_before_the_restore() {
+    let path = root().join("tests/cases/simulate/vm-fails-alone.dr");
+    let compiled = drplan::compile(drplan::load::load(&path));
+    let (plan, graph) = (compiled.plan.expect("plan"), compiled.graph.expect("graph"));
+    let runbook = drplan::runbook::scenario(&plan, &graph, ScenarioId(0));
+    let rebuild = runbook.step("rebuild.app-vm").expect("a rebuild step");
+    assert_eq!(rebuild.title, "Rebuild vm app-vm on h");
+    assert!(
+        matches!(&rebuild.action, Action::Manual { instruction } if instruction.contains("(20GB image)")),
+        "{:?}",
+        rebuild.action
+    );
+    let restore = runbook.step("restore.app").expect("a restore step");
+    assert_eq!(restore.after, ["rebuild.app-vm"]);
+    assert!(
+        runbook.step("rebuild.web-vm").is_none(),
+        "web-vm did not fail"
+    );
+}

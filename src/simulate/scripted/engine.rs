@@ -694,6 +694,16 @@ impl<'p> Engine<'p> {
                 continue;
             };
             let mut best: Option<(Seconds, String, Venue)> = None;
+            if let Host::Vm(vm) = host {
+                // A vm lost on its own is built again on its server, which still runs.
+                if !self.wiped.contains(&Component::Server(server)) {
+                    let vm = plan.vms[vm.index()].name.to_string();
+                    let server = plan.servers[server.index()].name.to_string();
+                    let name = format!("`{vm}` rebuilt on `{server}`");
+                    leads.push((0, name, Venue::Rebuilt { vm, server }));
+                    continue;
+                }
+            }
             if self.swappable.contains(&server) {
                 let name = &plan.servers[server.index()].name;
                 best = Some((
