@@ -997,7 +997,15 @@ impl<'n, 'a> Resolver<'n, 'a> {
                         );
                     }
                 }
-                if need.value == 0 || need.value > host_count.max(1) {
+                if need.value == 0 {
+                    self.report(
+                        Diagnostic::new(Code::InvalidQuorum, "a quorum must be at least 1")
+                            .primary(need.span, "zero: the service would need no host")
+                            .help(format!(
+                                "choose a quorum between 1 and {host_count}: how many hosts must run for the service to serve"
+                            )),
+                    );
+                } else if need.value > host_count.max(1) {
                     self.report(
                         Diagnostic::new(
                             Code::InvalidQuorum,

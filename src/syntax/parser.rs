@@ -981,9 +981,9 @@ impl<'a> Parser<'a> {
                 Value::Capacity(parts)
             }
             Shape::Quorum => {
-                let need = self.int()?;
+                let need = self.whole_number()?;
                 let of = if self.eat_word("of").is_some() {
-                    Some(self.int()?)
+                    Some(self.whole_number()?)
                 } else {
                     None
                 };
@@ -1405,7 +1405,22 @@ impl<'a> Parser<'a> {
         Some(Reported)
     }
 
+    /// A count: a whole number from 1.
     fn int(&mut self) -> Parsed<Spanned<u64>> {
+        let count = self.whole_number()?;
+        if count.value == 0 {
+            self.report(
+                Diagnostic::new(Code::InvalidNumber, "a count must be at least 1")
+                    .primary(count.span, "zero")
+                    .help("counts of cpus, media, changes or restores start at 1"),
+            );
+            return Err(Reported);
+        }
+        Ok(count)
+    }
+
+    /// A whole number, zero included (a quorum of 0 is resolution's to explain).
+    fn whole_number(&mut self) -> Parsed<Spanned<u64>> {
         let (token, _, unit) = self.number_token("a whole number", &[])?;
         let span = self.span(token);
         let digits = &self.source[token.start as usize..token.unit_start as usize];
@@ -1423,14 +1438,6 @@ impl<'a> Parser<'a> {
             digits.parse::<u64>()
         };
         match parsed {
-            Ok(0) => {
-                self.report(
-                    Diagnostic::new(Code::InvalidNumber, "a count must be at least 1")
-                        .primary(span, "zero")
-                        .help("counts of cpus, media, changes or restores start at 1"),
-                );
-                Err(Reported)
-            }
             Ok(n) if n <= units::MAX_INT => Ok(Spanned::new(n, span)),
             _ => Err(self.out_of_range(span, "count", &units::MAX_INT.to_string())),
         }
