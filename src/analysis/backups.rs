@@ -56,8 +56,16 @@ pub(super) fn check(context: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let id = ServiceId(index as u32);
-        if context.backups_of(id).is_empty() {
+        let backups = context.backups_of(id);
+        if backups.is_empty() {
             copies::check_no_backup(context, id, out);
+            continue;
+        }
+        // Backups with no schedule are reported as such: what they would lose follows.
+        if backups
+            .iter()
+            .all(|b| rpo::schedules(&plan.backups[b.index()]).next().is_none())
+        {
             continue;
         }
         let sites = context.sites_of(id);
@@ -128,10 +136,25 @@ fn check_tested(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
 }
 
 /// `differential-without-full`: differentials and incrementals need a full (or a primary
-/// snapshot) to be restored on top of.
+/// snapshot) to be restored on top of; `missing-property` when there is no schedule.
 fn check_chain(context: &Context, id: BackupId, out: &mut Vec<Finding>) {
     let backup = &context.plan.backups[id.index()];
     if rpo::has_base(backup) {
+        return;
+    }
+    if rpo::schedules(backup).next().is_none() {
+        out.push(Finding::new(
+            Diagnostic::new(
+                Code::MissingProperty,
+                format!("backup `{}` has no schedule", backup.name),
+            )
+            .primary(
+                backup.span,
+                "`full`, `differential`, `incremental` or `snapshot` is required here",
+            )
+            .help("say when it runs: `full every 1d at 01:00` (a full copy is a restore point on its own)"),
+            [Subject::Backup(id)],
+        ));
         return;
     }
     let Some((kind, schedule)) =

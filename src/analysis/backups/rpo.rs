@@ -199,7 +199,7 @@ fn data_loss(
         )
         .primary(
             service.span,
-            format!("{none_label} > rpo {}", format_duration(rpo)),
+            format!("{none_label} (rpo {})", format_duration(rpo)),
         ),
     }
 }
