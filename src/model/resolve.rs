@@ -932,11 +932,23 @@ impl<'n, 'a> Resolver<'n, 'a> {
                         ),
                     )
                     .primary(host.span, "not a virtualization host")
-                    .secondary(server.span, "declared here without `hypervisor`")
-                    .help(format!(
-                        "add `hypervisor esxi` (or kvm, hyper-v, …) to server `{}`",
-                        server.name
-                    )),
+                    .secondary(
+                        server.span,
+                        match server.hypervisor {
+                            Some(Hypervisor::None) => "declared here with `hypervisor none`",
+                            _ => "declared here without `hypervisor`",
+                        },
+                    )
+                    .help(match server.hypervisor {
+                        Some(Hypervisor::None) => format!(
+                            "name the hypervisor of server `{}` (esxi, kvm, hyper-v, …) instead of `none`, or run the vm on another server",
+                            server.name
+                        ),
+                        _ => format!(
+                            "add `hypervisor esxi` (or kvm, hyper-v, …) to server `{}`",
+                            server.name
+                        ),
+                    }),
                 );
             }
         }
