@@ -204,6 +204,19 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Where the next token will be looked for.
+    pub fn position(&self) -> usize {
+        self.offset(self.rest)
+    }
+
+    /// Go on lexing from `offset` (a char boundary at or after `position`), skipping
+    /// what lies before it unread.
+    pub fn skip_to(&mut self, offset: usize) {
+        if offset >= self.position() && self.source.is_char_boundary(offset) {
+            self.rest = &self.source[offset..];
+        }
+    }
+
     fn offset(&self, rest: &str) -> usize {
         self.source.len() - rest.len()
     }

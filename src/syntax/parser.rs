@@ -1402,7 +1402,30 @@ impl<'a> Parser<'a> {
                     "write the unit right after the digits, with no space: `{digits}{unit}`; only units of size and duration may stand apart"
                 )),
         );
+        // The unit is read as part of this mistake: its `/` or `%` is not another one,
+        // whether or not looking for a unit apart already read it.
+        let unit_start = (source.len() - rest.len()) as u32;
+        let unit_end = unit_start as usize + unit.len();
+        self.diagnostics.retain(|d| {
+            d.code != Code::UnexpectedCharacter
+                || !d
+                    .labels
+                    .iter()
+                    .any(|l| l.span.start >= unit_start && l.span.end as usize <= unit_end)
+        });
+        self.skip_to(unit_end);
         Some(Reported)
+    }
+
+    /// Skip the text up to `offset` unread, when no token past it was read yet.
+    fn skip_to(&mut self, offset: usize) {
+        if self.lookahead.iter().all(|t| (t.end as usize) <= offset)
+            && self.lexer.position() <= offset
+        {
+            self.lookahead.clear();
+            self.lexer.skip_to(offset);
+            self.last_end = offset;
+        }
     }
 
     /// A count: a whole number from 1.
