@@ -85,17 +85,22 @@ impl Worst {
             .reduce(Worst::default, Worst::then)
     }
 
+    /// Keep `miss` as the service's worst unless one met before is as long.
+    fn keep_worse(&mut self, index: u32, miss: Miss) {
+        let is_worse = self
+            .misses
+            .get(&index)
+            .is_none_or(|m| miss.timeline.total > m.timeline.total);
+        if is_worse {
+            self.misses.insert(index, miss);
+        }
+    }
+
     /// This worst followed by `later`'s losses: a later miss replaces one only if it is
     /// longer, a later stranding never replaces one, as in `add`.
     fn then(mut self, later: Worst) -> Worst {
         for (index, miss) in later.misses {
-            let is_worse = self
-                .misses
-                .get(&index)
-                .is_none_or(|m| miss.timeline.total > m.timeline.total);
-            if is_worse {
-                self.misses.insert(index, miss);
-            }
+            self.keep_worse(index, miss);
         }
         for (index, stranded) in later.stranded {
             self.stranded.entry(index).or_insert(stranded);
@@ -132,17 +137,14 @@ impl Worst {
                     let is_consequence = timeline
                         .waiting
                         .is_some_and(|w| misses_rto(w.need) && timeline.total - w.seconds <= rto);
-                    let is_worse = self
-                        .misses
-                        .get(&index)
-                        .is_none_or(|m| timeline.total > m.timeline.total);
-                    if !is_consequence && is_worse {
-                        self.misses.insert(
+                    if !is_consequence {
+                        let timeline = *timeline;
+                        self.keep_worse(
                             index,
                             Miss {
                                 loss,
                                 rto,
-                                timeline: *timeline,
+                                timeline,
                             },
                         );
                     }
