@@ -511,11 +511,10 @@ fn rollback_for(
             chain(s, &mut steps);
         }
         Some(RollbackPlan::RestoreBackup) => {
+            // Every touched service with a backup is restored, with data declared or
+            // not (its configuration and programs are in the backup too).
             for &service in services {
                 let record = &plan.services[service.index()];
-                if record.data.is_none() && record.restore_time.is_none() {
-                    continue;
-                }
                 let Some(&backup) = context.backups_of(service).first() else {
                     continue;
                 };
@@ -538,6 +537,19 @@ fn rollback_for(
                 s.expected_seconds = restore.seconds;
                 s.on_failure = format!(
                     "Do not restart the restore blindly: check the restore point, use the one before it, and tell {escalate_to}."
+                );
+                chain(s, &mut steps);
+            }
+            if steps.is_empty() {
+                // No declared backup: what `backup before` took is what there is.
+                let s = step(
+                    format!("{prefix}.rollback.restore"),
+                    Phase::Rollback,
+                    format!("Restore what {} touched", change.name),
+                    Action::manual(format!(
+                        "Restore what {} touched from the backup taken before it.",
+                        change.name
+                    )),
                 );
                 chain(s, &mut steps);
             }

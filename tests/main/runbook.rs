@@ -393,3 +393,36 @@ fn a_vm_lost_alone_is_rebuilt_on_its_server_before_the_restore() {
         "web-vm did not fail"
     );
 }
+
+#[test]
+fn a_restore_backup_rollback_restores_services_without_declared_data() {
+    // `app` declares no data but has a backup; `cache` has none: the backup taken
+    // before the change is what its rollback restores.
+    let text = "plan p { owner ops  escalation ops }
+        role ops { kind owner }
+        server h { cpu 4 }
+        service app { on h }
+        service cache { on h }
+        backup b { of app  full every 1d at 01:00 }
+        rollout r {
+          stage one { change up { on app  takes 10m  backup before  rollback restore-backup } }
+          stage two { change warm { on cache  takes 5m  backup before  rollback restore-backup } }
+        }";
+    let compiled = drplan::compile(drplan::load::load_text("plan.dr", text));
+    let (plan, graph) = (compiled.plan.expect("plan"), compiled.graph.expect("graph"));
+    let runbook = drplan::runbook::rollout(&plan, &graph, RolloutId(0));
+    let restore = runbook
+        .step("one.up.rollback.restore.app")
+        .expect("app is restored from b");
+    assert_eq!(restore.title, "Restore app from b");
+    let start = runbook.step("one.up.rollback.start.app").expect("a start");
+    assert_eq!(start.after, ["one.up.rollback.restore.app"]);
+    let fallback = runbook
+        .step("two.warm.rollback.restore")
+        .expect("what warm touched is restored");
+    assert!(
+        matches!(&fallback.action, Action::Manual { instruction } if instruction.contains("backup taken before it")),
+        "{:?}",
+        fallback.action
+    );
+}
