@@ -4,7 +4,7 @@
 use crate::analysis::estimate::format_bytes;
 use crate::model::Plan;
 use crate::simulate::scripted::{
-    Check, DataLossBasis, ExpectationReport, Happening, Report, ServiceReport, Time,
+    Check, DataLossBasis, ExpectationReport, Happening, Report, ServiceReport, Time, Venue,
 };
 use crate::syntax::units::{format_duration, format_rate};
 use std::fmt::Write;
@@ -144,6 +144,11 @@ fn happening(event: &Happening) -> String {
         Happening::NoGo { change, rollback } => {
             format!("go/no-go for `{change}`: no-go, rollback {rollback} starts")
         }
+        Happening::PlaceReady {
+            services,
+            venue: Venue::Rollback,
+            ..
+        } => format!("rollback done: {}", names(services)),
         Happening::PlaceReady {
             services, place, ..
         } => {

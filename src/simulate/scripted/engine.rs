@@ -397,7 +397,7 @@ impl<'p> Engine<'p> {
                 if !done.is_empty() {
                     self.note(Happening::PlaceReady {
                         services: done,
-                        place: "the rollback command has run".to_string(),
+                        place: "the rollback".to_string(),
                         venue: Venue::Rollback,
                     });
                 }
