@@ -342,8 +342,13 @@ pub fn rollout(plan: &Plan, graph: &Graph, id: RolloutId) -> Runbook {
                 Phase::Stage,
                 format!("Soak stage {} for {}", stage.name, format_duration(soak)),
                 Action::manual(format!(
-                    "Watch the changed services in production for {} before the next stage starts; a sev-1 incident is a no-go.",
-                    format_duration(soak)
+                    "Watch the changed services in production for {} {}; a sev-1 incident is a no-go.",
+                    format_duration(soak),
+                    if stage_index + 1 < record.stages.len() {
+                        "before the next stage starts"
+                    } else {
+                        "before the rollout is called done"
+                    }
                 )),
             );
             s.stage = Some(stage.name.to_string());
