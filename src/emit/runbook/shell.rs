@@ -85,7 +85,12 @@ fail() {
       log "  $0 --only $id"
     done
   fi
-  log "after fixing the cause, resume with: $0 --from ${STEP_IDS[$i]}"
+  if [[ ${STEP_PHASES[$i]} == rollback ]]; then
+    # --from skips rollback steps: each is run on its own.
+    log "after fixing the cause, run it again: $0 --only ${STEP_IDS[$i]}; then the rollback steps after it"
+  else
+    log "after fixing the cause, resume with: $0 --from ${STEP_IDS[$i]}"
+  fi
   exit 1
 }
 
