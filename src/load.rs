@@ -26,25 +26,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Read again every indexed declaration (see `syntax::parse_indexed`), so that the
-    /// trees hold every declaration whole, as what-if overrides need to edit them.
+    /// Parse whole again each file whose declarations were indexed (see
+    /// `syntax::parse_indexed`), so that the trees hold every declaration, as what-if
+    /// overrides need to edit them. An indexed declaration's mistakes are reported
+    /// here, since the index did not parse it.
     pub fn keep_whole(&mut self) {
         for (id, file) in &mut self.files {
-            if file.indexed.is_empty() {
-                continue;
+            if !file.indexed.is_empty() {
+                let (whole, diagnostics) = syntax::parse(&self.sources.file(*id).text, *id);
+                *file = whole;
+                self.diagnostics.extend(diagnostics);
             }
-            let text = &self.sources.file(*id).text;
-            let mut items = Vec::with_capacity(file.items.len() + file.indexed.len());
-            let mut whole = std::mem::take(&mut file.items).into_iter();
-            let mut moved = 0;
-            for indexed in std::mem::take(&mut file.indexed) {
-                let before = indexed.before as usize;
-                items.extend(whole.by_ref().take(before - moved));
-                moved = before;
-                items.push(syntax::parse_declaration_at(text, *id, indexed.span.start));
-            }
-            items.extend(whole);
-            file.items = items;
         }
     }
 }

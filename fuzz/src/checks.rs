@@ -31,15 +31,6 @@ pub fn frontend(text: &str) -> Compiled {
         format!("{:?}", indexed.plan),
         "indexed reading changed the plan"
     );
-    let file = drplan::source::FileId(0);
-    assert_eq!(
-        format!("{:?}", drplan::syntax::parse_indexed_with(text, file, 0)),
-        format!(
-            "{:?}",
-            drplan::syntax::parse_indexed_with(text, file, usize::MAX)
-        ),
-        "reading in two halves changed the syntax"
-    );
     for diagnostic in &compiled.diagnostics {
         for label in &diagnostic.labels {
             let source = &compiled.sources.file(label.span.file).text;

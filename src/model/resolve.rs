@@ -91,13 +91,47 @@ const _: () = assert!(std::mem::size_of::<Symbol>() <= 20);
 /// the two never peak together. A declaration the parser indexed
 /// (`syntax::parse_indexed`) is read again from its file's text in `sources` where it
 /// is lowered. The plan and diagnostics are the same whatever the number of threads.
+///
+/// An indexed declaration is parsed only there: when one is not sound, the files that
+/// hold one are parsed whole (`syntax::parse`, which reports why), and the plan is
+/// resolved again, with their syntax diagnostics first.
 pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, Vec<Diagnostic>) {
+    let order: Vec<FileId> = files.iter().map(|(id, _)| *id).collect();
+    let unsound = match resolve_once(files, sources) {
+        Ok(resolved) => return resolved,
+        Err(unsound) => unsound,
+    };
+    let mut diagnostics = Vec::new();
+    let files = order
+        .into_iter()
+        .map(|id| {
+            let text = &sources.file(id).text;
+            if unsound.contains(&id) {
+                let (whole, syntax) = crate::syntax::parse(text, id);
+                diagnostics.extend(syntax);
+                (id, whole)
+            } else {
+                (id, crate::syntax::parse_indexed(text, id).0)
+            }
+        })
+        .collect();
+    // Each round parses at least one more file whole, so this ends.
+    let (plan, resolved) = resolve(files, sources);
+    diagnostics.extend(resolved);
+    (plan, diagnostics)
+}
+
+/// `resolve`, or `Err` with the files holding an indexed declaration that is not sound.
+fn resolve_once(
+    files: Vec<(FileId, ast::File)>,
+    sources: &SourceMap,
+) -> Result<(Plan, Vec<Diagnostic>), Vec<FileId>> {
     let (settings, mut declarations) = Declarations::sort(files, sources);
     let mut diagnostics = Vec::new();
     let names = Names::collect(&settings, &declarations, &mut diagnostics);
     declarations.forget_names();
-    let plan = declarations.lower(|lowering| build(&names, lowering, &mut diagnostics));
-    (plan, diagnostics)
+    let plan = declarations.lower(|lowering| build(&names, lowering, &mut diagnostics))?;
+    Ok((plan, diagnostics))
 }
 
 /// A list of the model, built once: room for each name written is made up front, so

@@ -157,7 +157,7 @@ fn comment(input: &str) -> IResult<&str, &str> {
 
 /// STRING body: everything up to the closing quote, skipping escaped characters.
 /// Returns the length including both quotes, or `Err(len)` when unterminated.
-fn string_length(input: &str) -> Result<usize, usize> {
+pub(super) fn string_length(input: &str) -> Result<usize, usize> {
     let bytes = input.as_bytes();
     let mut i = 1;
     while i < bytes.len() {

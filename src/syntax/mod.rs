@@ -1,6 +1,7 @@
 //! Text → syntax tree: lexing, parsing and the language's schema. No meaning checks.
 
 pub mod ast;
+mod index;
 pub mod lexer;
 mod parser;
 pub mod schema;
@@ -13,10 +14,11 @@ fn did_you_mean_in(wrong: &str, names: &[String]) -> Option<String> {
     crate::diagnostics::did_you_mean(wrong, names.iter().map(String::as_str))
 }
 
+pub use index::parse_indexed;
 pub use overrides::{apply_override, parse_override, Override};
 pub use parser::{
-    is_kebab_case, parse, parse_declaration_at, parse_indexed, parse_indexed_with, parse_property,
-    MAX_ERRORS_PER_FILE, MAX_NAME_BYTES, MAX_NESTING, MAX_STRING_BYTES,
+    is_kebab_case, parse, parse_property, read_indexed, MAX_ERRORS_PER_FILE, MAX_NAME_BYTES,
+    MAX_NESTING, MAX_STRING_BYTES,
 };
 
 /// The formal grammar and the parser must agree: its examples parse, and each

@@ -22,120 +22,42 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Parse one file's text, keeping every declaration whole.
 pub fn parse(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    Parser::new(source, file, 0).file(false)
+    Parser::new(source, file, 0).file()
 }
 
-/// Parse one file's text for compilation. The numerous declarations (sites, servers,
-/// vms, services, backups…) are not kept: each is indexed by its name and span, and
-/// `parse_declaration_at` reads it again when resolution lowers it. On a large plan the
-/// tree is five times the text; this way it never exists whole.
-///
-/// A file with any diagnostic is kept whole instead: after an error, recovery may
-/// depend on what came before, and a second reading must give the very same item.
-pub fn parse_indexed(source: &str, file: FileId) -> (File, Vec<Diagnostic>) {
-    parse_indexed_with(source, file, HALVES_MIN_BYTES)
+/// What `read_item_at` read: a sound item, the comments in it, and where it ends.
+pub(super) struct ReadItem {
+    pub item: Item,
+    pub comments: Vec<(u32, u32)>,
+    pub end: usize,
 }
 
-/// Files at least this large are read in two halves at once, on two threads.
-const HALVES_MIN_BYTES: usize = 1 << 20;
-
-/// `parse_indexed`, reading in two halves from `halves_min_bytes` of text on (tests and
-/// fuzzing lower it to check that both ways read the same).
-#[doc(hidden)]
-pub fn parse_indexed_with(
-    source: &str,
-    file: FileId,
-    halves_min_bytes: usize,
-) -> (File, Vec<Diagnostic>) {
-    let halves = (source.len() >= halves_min_bytes)
-        .then(|| halfway(source))
-        .flatten()
-        .and_then(|split| read_halves(source, file, split));
-    let (indexed, diagnostics) = match halves {
-        Some(Ok(indexed)) => (indexed, Vec::new()),
-        Some(Err(HasDiagnostics)) => return parse(source, file),
-        None => Parser::new(source, file, 0).file(true),
-    };
-    if diagnostics.is_empty() {
-        (indexed, diagnostics)
-    } else {
-        drop(indexed);
-        parse(source, file)
-    }
-}
-
-/// A likely start of a top-level declaration past the middle of `source`: a line that
-/// opens with a letter after a line holding only `}` (blank and comment lines between).
-/// `read_halves` checks it.
-fn halfway(source: &str) -> Option<usize> {
-    let bytes = source.as_bytes();
-    let mut from = source.len() / 2;
-    loop {
-        let mut line = from + memchr::memmem::find(&bytes[from..], b"\n}\n")? + 3;
-        while line < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |i| line + i);
-            match bytes[line..end].trim_ascii_start().first() {
-                None | Some(b'#') => line = end + 1,
-                Some(_) if bytes[line].is_ascii_lowercase() => return Some(line),
-                Some(_) => break,
-            }
-        }
-        from = line.min(bytes.len()) - 1;
-    }
-}
-
-/// Some half of the file had a diagnostic: it is to be read whole.
-struct HasDiagnostics;
-
-/// Index the file in two halves at once, the second from `split`. `None` when the first
-/// half does not end at `split` between two declarations (then `split` was inside one).
-fn read_halves(source: &str, file: FileId, split: usize) -> Option<Result<File, HasDiagnostics>> {
-    let (first, second) = rayon::join(
-        || {
-            let mut parser = Parser::new(source, file, 0);
-            let (items, indexed) = parser.items(true, split);
-            let ends_at_split = parser.peek().start as usize == split;
-            let comments = parser.comments(split);
-            (items, indexed, comments, parser.diagnostics, ends_at_split)
-        },
-        || Parser::new(source, file, split).file(true),
-    );
-    let (mut items, mut indexed, mut comments, diagnostics, ends_at_split) = first;
-    let (rest, rest_diagnostics) = second;
-    // The first half's mistakes are the file's, wherever it stopped; the second
-    // half's count only if it started between two declarations.
-    if !diagnostics.is_empty() {
-        return Some(Err(HasDiagnostics));
-    }
-    if !ends_at_split {
+/// Read the one top-level item that starts at `offset` of `source` (a token's start),
+/// as the parser reads it there within the whole file. `None` when it is not sound: it
+/// has a diagnostic.
+pub(super) fn read_item_at(source: &str, file: FileId, offset: usize) -> Option<ReadItem> {
+    let mut parser = Parser::new(source, file, offset);
+    let item = parser.top_level_item()?;
+    if !parser.diagnostics.is_empty() {
         return None;
     }
-    if !rest_diagnostics.is_empty() {
-        return Some(Err(HasDiagnostics));
-    }
-    let before = items.len() as u32;
-    indexed.reserve_exact(rest.indexed.len());
-    indexed.extend(rest.indexed.into_iter().map(|entry| ast::Indexed {
-        before: entry.before + before,
-        ..entry
-    }));
-    items.extend(rest.items);
-    comments.extend(rest.comments);
-    Some(Ok(File {
-        items,
-        indexed,
+    let end = parser.last_end;
+    // The parser may have looked one token past the item, and lexed comments before it.
+    let mut comments = std::mem::take(&mut parser.lexer.comments);
+    comments.retain(|&(start, _)| (start as usize) < end);
+    Some(ReadItem {
+        item,
         comments,
-    }))
+        end,
+    })
 }
 
-/// Read again the declaration that `parse_indexed` indexed at `offset` of `source`.
-/// Its diagnostics were reported by the first reading: a sound declaration has none,
-/// and reads as a named item starting there (anything else is a bug, not bad input).
-pub fn parse_declaration_at(source: &str, file: FileId, offset: u32) -> Item {
-    Parser::new(source, file, offset as usize)
-        .top_level_item()
-        .filter(|read| read.span.start == offset && read.name.is_some())
-        .expect("an indexed declaration reads the same again")
+/// Read the declaration indexed (`syntax::parse_indexed`) as `entry`, to lower it.
+/// `None` when it is not sound (it has a diagnostic, or does not end where it was
+/// indexed to): then its file is to be parsed whole, which reports why.
+pub fn read_indexed(source: &str, file: FileId, span: Span) -> Option<Item> {
+    let read = read_item_at(source, file, span.start as usize)?;
+    (read.item.span == span && read.item.name.is_some()).then_some(read.item)
 }
 
 impl<'a> Parser<'a> {
@@ -154,13 +76,13 @@ impl<'a> Parser<'a> {
     }
 
     /// The file's items, then its comments.
-    fn file(mut self, index: bool) -> (File, Vec<Diagnostic>) {
-        let (items, indexed) = self.items(index, usize::MAX);
-        let comments = self.comments(usize::MAX);
+    fn file(mut self) -> (File, Vec<Diagnostic>) {
+        let items = self.items();
+        let comments = self.comments();
         (
             File {
                 items,
-                indexed,
+                indexed: Vec::new(),
                 comments,
             },
             self.diagnostics,
@@ -195,28 +117,6 @@ pub fn parse_property(
     }
     let property = property.filter(|_| parser.diagnostics.is_empty());
     (property, parser.diagnostics)
-}
-
-/// Whether a top-level declaration is indexed rather than kept (`parse_indexed`):
-/// named ones of the kinds a plan holds by the thousand. Kept whole: what resolution
-/// reads before lowering (`plan`, `defaults`, `allow`, `include`), rollouts (their
-/// stages and changes are declarations too) and scenarios (counted against limits).
-fn is_indexed(item: &Item) -> bool {
-    item.name.is_some()
-        && item.children.is_empty()
-        && item.value.is_none()
-        && matches!(
-            item.keyword.text.as_str(),
-            "tier"
-                | "role"
-                | "site"
-                | "storage"
-                | "server"
-                | "vm"
-                | "service"
-                | "backup"
-                | "standby"
-        )
 }
 
 /// Whether a name is kebab-case: `[a-z][a-z0-9]*(-[a-z0-9]+)*`.
@@ -561,47 +461,26 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- items
 
-    /// The comments read so far that start before `end`.
-    fn comments(&self, end: usize) -> Vec<Span> {
+    /// The comments read so far.
+    fn comments(&self) -> Vec<Span> {
         self.lexer
             .comments
             .iter()
-            .take_while(|&&(start, _)| (start as usize) < end)
             .map(|&(s, e)| Span::new(self.file, s as usize, e as usize))
             .collect()
     }
 
-    /// file ::= item*, up to the first item that starts at or after `end`.
-    ///
-    /// With `index`, the declarations `is_indexed` names are indexed rather than kept.
-    fn items(&mut self, index: bool, end: usize) -> (Vec<Item>, Vec<ast::Indexed>) {
+    /// file ::= item*
+    fn items(&mut self) -> Vec<Item> {
         let mut items = Vec::new();
-        let mut indexed = Vec::new();
         loop {
             let token = self.peek();
-            if token.start as usize >= end {
-                break;
-            }
             match token.kind {
                 TokenKind::Eof => break,
                 TokenKind::Semicolon => {
                     self.bump();
                 }
-                TokenKind::Word => match self.top_level_item() {
-                    Some(item) if index && is_indexed(&item) => {
-                        indexed.push(ast::Indexed {
-                            item: schema::position(
-                                schema::item(&item.keyword.text)
-                                    .expect("indexed kinds have a schema"),
-                            ),
-                            span: item.span,
-                            name: item.name.expect("indexed declarations are named").span,
-                            before: items.len() as u32,
-                        });
-                    }
-                    Some(item) => items.push(item),
-                    None => {}
-                },
+                TokenKind::Word => items.extend(self.top_level_item()),
                 _ => {
                     self.unexpected("a declaration such as `service` or `backup`");
                     self.bump();
@@ -612,8 +491,7 @@ impl<'a> Parser<'a> {
         // Grown by doubling: give the spare capacity back before resolution, when the
         // tree and the model are both alive.
         items.shrink_to_fit();
-        indexed.shrink_to_fit();
-        (items, indexed)
+        items
     }
 
     /// item ::= include | plan | defaults | … | allow
@@ -1812,93 +1690,6 @@ mod tests {
         parse(source, FileId(0)).1.iter().map(|d| d.code).collect()
     }
 
-    /// `parse_indexed` keeps what resolution reads first and indexes the rest, in
-    /// source order; each indexed declaration reads again as the item `parse` built.
-    fn assert_indexed_reads_as_whole(source: &str) {
-        let whole = parse_ok(source);
-        let (indexed, diagnostics) = parse_indexed(source, FileId(0));
-        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-        assert!(!indexed.indexed.is_empty(), "nothing was indexed");
-        let read: Vec<Item> = indexed
-            .entries()
-            .map(|entry| match entry {
-                ast::Entry::Whole(item) => item.clone(),
-                ast::Entry::Indexed(entry) => {
-                    let item = parse_declaration_at(source, FileId(0), entry.span.start);
-                    assert_eq!(item.span, entry.span);
-                    let name = item.name.as_ref().expect("a name");
-                    assert_eq!(
-                        (name.text.as_str(), name.span),
-                        (entry.name_text(source), entry.name)
-                    );
-                    assert_eq!(item.keyword.text, entry.keyword());
-                    item
-                }
-            })
-            .collect();
-        assert_eq!(read, whole.items);
-        assert_eq!(indexed.comments, whole.comments);
-    }
-
-    #[test]
-    fn indexed_declarations_read_again_as_parsed_and_keep_their_order() {
-        assert_indexed_reads_as_whole(
-            "# a plan\nplan p { rto 4h }\nservice a { on vm1  needs b, c  # why\n data 10GiB }\n\
-             rollout r { stage s { change c1 { on a } } }\nvm vm1 { on h }\n\
-             defaults service { boot 5m }\nserver h { site x  hypervisor esxi }\n\
-             allow no-backup \"lab\"\nsite x { kind datacenter }\n\
-             scenario z { at tue 10:00 fail h }\nbackup bk { of a  full every 1d }\n",
-        );
-        // The example plans, each a mix of whole and indexed declarations.
-        let plans = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
-        for entry in std::fs::read_dir(plans).expect("the example plans") {
-            let path = entry.expect("a directory entry").path();
-            let text = std::fs::read_to_string(&path).expect("a plan");
-            assert_indexed_reads_as_whole(&text);
-        }
-    }
-
-    #[test]
-    fn a_file_read_in_two_halves_is_the_file_read_at_once() {
-        let plans = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
-        for entry in std::fs::read_dir(plans).expect("the example plans") {
-            let text = std::fs::read_to_string(entry.expect("an entry").path()).expect("a plan");
-            let split = halfway(&text).expect("a declaration past the middle");
-            let Some(Ok(halves)) = read_halves(&text, FileId(0), split) else {
-                panic!("the split at {split} is between declarations");
-            };
-            let (at_once, _) = parse_indexed_with(&text, FileId(0), usize::MAX);
-            assert_eq!(format!("{halves:?}"), format!("{at_once:?}"));
-            assert!(halves
-                .indexed
-                .iter()
-                .any(|e| e.span.start as usize >= split));
-        }
-    }
-
-    #[test]
-    fn a_split_inside_a_declaration_or_before_an_error_is_not_taken() {
-        // `stage t` opens a line after a line holding only `}`, inside the rollout.
-        let text = "rollout r {\nstage s {\nchange c { on a }\n}\nstage t { }\n}\nsite a { }\n";
-        let split = text.find("stage t").expect("the inner stage");
-        assert!(read_halves(text, FileId(0), split).is_none());
-        let (file, diagnostics) = parse_indexed_with(text, FileId(0), 0);
-        assert!(diagnostics.is_empty());
-        assert_eq!((file.items.len(), file.indexed.len()), (1, 1));
-        // A mistake in either half: the file is read whole, as `parse` reads it.
-        let text = "site a { }\n}\nsite b { kind datacentre }\n";
-        let split = text.find("site b").expect("the second site");
-        assert!(matches!(
-            read_halves(text, FileId(0), split),
-            Some(Err(HasDiagnostics))
-        ));
-        let (file, diagnostics) = parse_indexed_with(text, FileId(0), 0);
-        assert_eq!(
-            format!("{:?}", (file, diagnostics)),
-            format!("{:?}", parse(text, FileId(0)))
-        );
-    }
-
     #[test]
     fn an_unterminated_quoted_name_is_read_as_the_name_with_or_without_its_brace() {
         for source in [
@@ -1916,15 +1707,6 @@ mod tests {
             assert_eq!(file.items[0].name_text(), "app");
             assert_eq!(file.items[0].properties.len(), 1, "{source}");
         }
-    }
-
-    #[test]
-    fn a_file_with_errors_is_kept_whole() {
-        let source = "service a { on vm1 }\nservice b { on }\nvm vm1 { on h }\n";
-        let (file, diagnostics) = parse_indexed(source, FileId(0));
-        assert!(!diagnostics.is_empty());
-        assert!(file.indexed.is_empty());
-        assert_eq!(file.items.len(), 3);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::syntax::ast::{self, Ident, Item};
 use crate::syntax::{self, schema};
 use compact_str::CompactString;
 use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 
 /// The items of a plan sorted for lowering: plan-wide ones (`plan`, `allow`,
 /// `defaults`), read throughout, and the named declarations by keyword, each lowered
@@ -19,9 +20,9 @@ pub(super) struct Declarations<'s> {
     files: Vec<Vec<Item>>,
     /// Each file's indexed declarations, and its text to read them from.
     indexed: Vec<(FileId, &'s str, Vec<ast::Indexed>)>,
-    /// Once the names are collected, where each indexed declaration starts, per file:
-    /// all that reading it again needs (4 bytes where an entry is 32).
-    offsets: Vec<Vec<u32>>,
+    /// Once the names are collected, where each indexed declaration starts and ends,
+    /// per file: all that reading it needs (8 bytes where an entry is 32).
+    extents: Vec<Vec<(u32, u32)>>,
     /// Per schema (by position in `schema::ITEMS`), where its declarations are, in
     /// source order.
     by_schema: Vec<Vec<Place>>,
@@ -63,7 +64,7 @@ impl<'s> Declarations<'s> {
         let mut declarations = Declarations {
             files: Vec::new(),
             indexed: Vec::new(),
-            offsets: Vec::new(),
+            extents: Vec::new(),
             by_schema: vec![Vec::new(); schema::ITEMS.len()],
             source_order: Vec::new(),
         };
@@ -148,32 +149,55 @@ impl<'s> Declarations<'s> {
     }
 
     /// Drop what only collecting names needed: the names and order of the indexed
-    /// declarations. Lowering reads each again from where it starts.
+    /// declarations. Lowering reads each from where it is written.
     pub(super) fn forget_names(&mut self) {
         self.source_order = Vec::new();
-        self.offsets = self
+        self.extents = self
             .indexed
             .iter_mut()
-            .map(|(_, _, list)| std::mem::take(list).iter().map(|e| e.span.start).collect())
+            .map(|(_, _, list)| {
+                let list = std::mem::take(list);
+                list.iter().map(|e| (e.span.start, e.span.end)).collect()
+            })
             .collect();
     }
 
     /// Lower every declaration with `lower`, which takes them kind by kind from the
-    /// `Lowering` it is given.
-    pub(super) fn lower<T>(self, lower: impl FnOnce(&mut Lowering<'_>) -> T) -> T {
+    /// `Lowering` it is given. `Err` with the files that hold an indexed declaration
+    /// that did not read as sound: they are to be parsed whole, and the plan resolved
+    /// again.
+    pub(super) fn lower<T>(
+        self,
+        lower: impl FnOnce(&mut Lowering<'_>) -> T,
+    ) -> Result<T, Vec<FileId>> {
         let Declarations {
             mut files,
             indexed,
-            offsets,
+            extents,
             by_schema,
             ..
         } = self;
-        lower(&mut Lowering {
+        let mut lowering = Lowering {
             files: &mut files,
             indexed: &indexed,
-            offsets: &offsets,
+            extents: &extents,
             by_schema,
-        })
+            unsound: Mutex::new(Vec::new()),
+        };
+        let lowered = lower(&mut lowering);
+        let mut unsound = lowering
+            .unsound
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if unsound.is_empty() {
+            return Ok(lowered);
+        }
+        unsound.sort_unstable();
+        unsound.dedup();
+        Err(unsound
+            .into_iter()
+            .map(|file| indexed[file as usize].0)
+            .collect())
     }
 }
 
@@ -181,9 +205,12 @@ impl<'s> Declarations<'s> {
 pub(super) struct Lowering<'d> {
     files: &'d mut Vec<Vec<Item>>,
     indexed: &'d [(FileId, &'d str, Vec<ast::Indexed>)],
-    offsets: &'d [Vec<u32>],
+    extents: &'d [Vec<(u32, u32)>],
     /// Each schema's places, by position in `schema::ITEMS`, dropped once lowered.
     by_schema: Vec<Vec<Place>>,
+    /// The files (by place in load order) with an indexed declaration that did not
+    /// read as sound.
+    unsound: Mutex<Vec<u32>>,
 }
 
 /// Declarations a thread lowers at least, in a row: fewer are not worth handing over.
@@ -205,7 +232,8 @@ impl<'d> Lowering<'d> {
             .map(|spec| std::mem::take(&mut self.by_schema[schema::position(spec) as usize]))
             .unwrap_or_default();
         let mut lowered = Vec::new();
-        let (files, indexed, offsets) = (&*self.files, self.indexed, self.offsets);
+        let (files, indexed, extents) = (&*self.files, self.indexed, self.extents);
+        let unsound = &self.unsound;
         places
             .par_iter()
             .enumerate()
@@ -218,12 +246,20 @@ impl<'d> Lowering<'d> {
                     }
                     Place::Indexed(file, item) => {
                         let (id, text, _) = &indexed[file as usize];
-                        let offset = offsets[file as usize][item as usize];
-                        lower(
-                            state,
-                            position,
-                            &syntax::parse_declaration_at(text, *id, offset),
-                        )
+                        let (start, end) = extents[file as usize][item as usize];
+                        let span = Span::new(*id, start as usize, end as usize);
+                        match syntax::read_indexed(text, *id, span) {
+                            Some(item) => lower(state, position, &item),
+                            None => {
+                                // Resolution starts again with the file parsed whole:
+                                // what is lowered meanwhile is thrown away.
+                                unsound
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .push(file);
+                                lower(state, position, &unread(keyword, span))
+                            }
+                        }
                     }
                 }
             })
@@ -235,6 +271,21 @@ impl<'d> Lowering<'d> {
             }
         }
         lowered
+    }
+}
+
+/// A stand-in for a declaration that did not read as sound: a nameless `keyword`.
+fn unread(keyword: &str, span: Span) -> Item {
+    Item {
+        keyword: Ident {
+            text: CompactString::new(keyword),
+            span,
+        },
+        name: None,
+        properties: Box::default(),
+        children: Box::default(),
+        value: None,
+        span,
     }
 }
 
