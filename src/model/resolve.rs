@@ -453,8 +453,7 @@ impl<'a> Names<'a> {
             return;
         };
         let symbol = Symbol { kind, index, span };
-        if let Some(first) = self.symbols.get(text) {
-            let first = *first;
+        if let Err(&first) = self.symbols.insert(text, symbol) {
             out.push(
                 Diagnostic::new(Code::DuplicateName, format!("`{text}` is declared twice"))
                     .primary(span, format!("{} named `{text}` again", kind.noun()))
@@ -464,9 +463,7 @@ impl<'a> Names<'a> {
                     )
                     .help("names share one namespace across the plan; rename one of them"),
             );
-            return;
         }
-        self.symbols.insert(text, symbol);
     }
 
     /// The defaults for a kind (none when `defaults` does not name it).

@@ -41,14 +41,25 @@ impl<T> Symbols<T> {
             .map(|&i| &self.entries[i as usize].1)
     }
 
-    /// Add a name not yet in the table (check with `get` first).
-    pub(super) fn insert(&mut self, name: &str, value: T) {
-        debug_assert!(self.get(name).is_none(), "`{name}` is already declared");
+    /// Add a name, unless it is in the table already: then `Err` with what it stands
+    /// for. One look-up either way.
+    pub(super) fn insert(&mut self, name: &str, value: T) -> Result<(), &T> {
         let index = self.entries.len() as u32;
-        self.entries.push((name.into(), value));
         let entries = &self.entries;
-        self.table
-            .insert_unique(hash(name), index, |&i| hash(&entries[i as usize].0));
+        match self.table.entry(
+            hash(name),
+            |&i| entries[i as usize].0 == name,
+            |&i| hash(&entries[i as usize].0),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(first) => {
+                Err(&self.entries[*first.get() as usize].1)
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(index);
+                self.entries.push((name.into(), value));
+                Ok(())
+            }
+        }
     }
 
     /// Every name, in declaration order.
@@ -69,8 +80,9 @@ mod tests {
         symbols.reserve(2);
         for (i, name) in (0..1000).map(|i| format!("svc-{i}")).enumerate() {
             assert_eq!(symbols.get(&name), None);
-            symbols.insert(&name, i);
+            assert_eq!(symbols.insert(&name, i), Ok(()));
         }
+        assert_eq!(symbols.insert("svc-7", 0), Err(&7), "declared before");
         assert_eq!(symbols.get("svc-0"), Some(&0));
         assert_eq!(symbols.get("svc-999"), Some(&999));
         assert_eq!(symbols.get("svc-1000"), None);
