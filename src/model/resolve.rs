@@ -181,11 +181,11 @@ struct Props<'a> {
 
 impl<'a> Props<'a> {
     fn own(&self, key: &str) -> Option<&'a Property> {
-        self.own.iter().find(|p| p.key() == key)
+        self.own.iter().find(|p| p.is(key))
     }
 
     fn default(&self, key: &str) -> Option<&'a Property> {
-        self.defaults.iter().copied().find(|p| p.key() == key)
+        self.defaults.iter().copied().find(|p| p.is(key))
     }
 
     fn get(&self, key: &str) -> Option<&'a Value> {
@@ -199,13 +199,13 @@ impl<'a> Props<'a> {
         let own: Vec<_> = self
             .own
             .iter()
-            .filter(|p| p.key() == key)
+            .filter(|p| p.is(key))
             .map(|p| &p.value)
             .collect();
         if own.is_empty() {
             self.defaults
                 .iter()
-                .filter(|p| p.key() == key)
+                .filter(|p| p.is(key))
                 .map(|p| &p.value)
                 .collect()
         } else {
@@ -397,7 +397,7 @@ impl<'a> Names<'a> {
                 .and_then(|s| s.property(property.key()))
                 .is_some_and(|p| p.is_repeatable);
             if !repeatable {
-                if let Some(first) = list.iter().find(|p| p.key() == property.key()) {
+                if let Some(first) = list.iter().find(|p| p.is(property.key())) {
                     duplicates.push((first.key_span(), property.key_span(), property.key()));
                     continue;
                 }
@@ -636,11 +636,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
     }
 
     fn allows(&mut self, props: &Props) -> Vec<Allow> {
-        let values = props
-            .own
-            .iter()
-            .filter(|p| p.key() == "allow")
-            .map(|p| &p.value);
+        let values = props.own.iter().filter(|p| p.is("allow")).map(|p| &p.value);
         let values: Vec<&Value> = values.collect();
         values.into_iter().filter_map(|v| self.allow(v)).collect()
     }

@@ -7,7 +7,7 @@ use nom::sequence::pair;
 use nom::{IResult, Parser};
 
 /// What a token is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenKind {
     /// A keyword or name: `service`, `ehr-db`.
     Word,
@@ -24,12 +24,13 @@ pub enum TokenKind {
     Comma,
     Semicolon,
     DotDot,
+    #[default]
     Eof,
 }
 
 /// A token: kind and byte range. For numbers, `unit_start` is where the unit begins
 /// (equal to `end` when there is none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Token {
     pub kind: TokenKind,
     pub start: u32,

@@ -7,7 +7,6 @@ use super::schema::{self, ItemSpec, Shape};
 use super::units;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
-use std::collections::VecDeque;
 
 /// Errors reported for one file before the parser gives up on it.
 pub const MAX_ERRORS_PER_FILE: usize = 50;
@@ -66,12 +65,13 @@ impl<'a> Parser<'a> {
             source,
             file,
             lexer: lexer::Lexer::starting_at(source, offset, MAX_ERRORS_PER_FILE),
-            lookahead: VecDeque::with_capacity(4),
+            lookahead: Lookahead::default(),
             pos: 0,
             last_end: offset,
             diagnostics: Vec::new(),
             has_given_up: false,
-            property_stack: Vec::new(),
+            // Room for a declaration's usual properties at once, not grown from four.
+            property_stack: Vec::with_capacity(16),
         }
     }
 
@@ -101,7 +101,7 @@ pub fn parse_property(
     let token = parser.peek();
     let word = parser.text(token);
     let index = (token.kind == TokenKind::Word)
-        .then(|| spec.properties.iter().position(|p| p.key == word))
+        .then(|| spec.index_of(word))
         .flatten();
     let property = match index {
         Some(index) => parser
@@ -151,7 +151,7 @@ struct Parser<'a> {
     file: FileId,
     lexer: lexer::Lexer<'a>,
     /// Tokens pulled from the lexer but not yet consumed.
-    lookahead: VecDeque<Token>,
+    lookahead: Lookahead,
     /// How many tokens were consumed.
     pos: usize,
     /// End of the last consumed token.
@@ -161,6 +161,61 @@ struct Parser<'a> {
     /// Properties of the bodies being parsed, innermost last: each body moves its own
     /// into an exact-size vector, so the tree holds no spare capacity.
     property_stack: Vec<Property>,
+}
+
+/// Tokens pulled but not yet consumed, in a ring held in place: the parser looks at
+/// most three ahead and gives back at most one, and a ring on the heap cost an
+/// allocation per declaration read.
+#[derive(Default)]
+struct Lookahead {
+    tokens: [Token; Lookahead::SLOTS],
+    head: usize,
+    len: usize,
+}
+
+impl Lookahead {
+    /// A power of two, so that positions wrap with a mask.
+    const SLOTS: usize = 8;
+
+    fn slot(&self, at: usize) -> usize {
+        (self.head + at) & (Self::SLOTS - 1)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, at: usize) -> Option<Token> {
+        (at < self.len).then(|| self.tokens[self.slot(at)])
+    }
+
+    fn push_back(&mut self, token: Token) {
+        debug_assert!(self.len < Self::SLOTS);
+        self.tokens[self.slot(self.len)] = token;
+        self.len = (self.len + 1).min(Self::SLOTS);
+    }
+
+    fn push_front(&mut self, token: Token) {
+        debug_assert!(self.len < Self::SLOTS);
+        self.head = self.slot(Self::SLOTS - 1);
+        self.tokens[self.head] = token;
+        self.len = (self.len + 1).min(Self::SLOTS);
+    }
+
+    fn pop_front(&mut self) {
+        if self.len > 0 {
+            self.head = self.slot(1);
+            self.len -= 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Token> + '_ {
+        (0..self.len).map(|at| self.tokens[self.slot(at)])
+    }
 }
 
 /// Marks a value that failed to parse; its diagnostic is already reported.
@@ -208,12 +263,14 @@ impl<'a> Parser<'a> {
         if self.has_given_up {
             return self.eof();
         }
-        if let Some(&token) = self.lookahead.get(ahead) {
+        if let Some(token) = self.lookahead.get(ahead) {
             return token;
         }
         self.fill(ahead + 1);
-        let last = self.lookahead.len() - 1;
-        self.lookahead[ahead.min(last)]
+        let last = self.lookahead.len().saturating_sub(1);
+        self.lookahead
+            .get(ahead.min(last))
+            .unwrap_or_else(|| self.eof())
     }
 
     fn bump(&mut self) -> Token {
@@ -680,7 +737,7 @@ impl<'a> Parser<'a> {
                 }
                 TokenKind::Word => {
                     let word = self.text(token);
-                    if let Some(index) = spec.properties.iter().position(|p| p.key == word) {
+                    if let Some(index) = spec.index_of(word) {
                         match self.property(spec, item, index as u8) {
                             Ok(p) => self.property_stack.push(p),
                             Err(Reported) => self.recover_after_value(spec),

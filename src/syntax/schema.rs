@@ -71,7 +71,12 @@ const _: () = {
 
 impl ItemSpec {
     pub fn property(&self, key: &str) -> Option<&PropertySpec> {
-        self.properties.iter().find(|p| p.key == key)
+        self.properties.iter().find(|p| same_key(p.key, key))
+    }
+
+    /// Where `key` is among the properties.
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.properties.iter().position(|p| same_key(p.key, key))
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
@@ -423,6 +428,13 @@ pub fn item(keyword: &str) -> Option<&'static ItemSpec> {
         "change" => Some(&CHANGE),
         _ => TOP_LEVEL.iter().copied().find(|s| s.keyword == keyword),
     }
+}
+
+/// Whether two keys are the same. Keys mostly differ in length or first letter, which
+/// are compared first: parsing and lowering compare keys by the million.
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Every keyword that may start a top-level item.
