@@ -362,16 +362,13 @@ impl<'a> Names<'a> {
         out: &mut Vec<Diagnostic>,
     ) -> Names<'a> {
         let mut names = Names::default();
-        let count: usize = declarations
-            .all()
-            .map(|i| {
-                1 + i
-                    .children
-                    .iter()
-                    .map(|s| 1 + s.children.len())
-                    .sum::<usize>()
-            })
-            .sum();
+        // Every declaration, and the stages and changes nested in rollouts.
+        let count = declarations.source_order.len()
+            + declarations
+                .whole("rollout")
+                .flat_map(|rollout| rollout.children.iter())
+                .map(|stage| 1 + stage.children.len())
+                .sum::<usize>();
         names.symbols.reserve(count);
         for item in settings {
             match item.keyword.text.as_str() {

@@ -260,6 +260,11 @@ impl<'a> Lexer<'a> {
             self.rest = &rest[rest.len()..];
             return Some(token(TokenKind::Eof, self.source.len()));
         }
+        // Words are the commonest token (keys, names, keywords): tried first.
+        if let Ok((r, _)) = word(rest) {
+            self.rest = r;
+            return Some(token(TokenKind::Word, self.offset(r)));
+        }
         let simple = match first {
             '{' => Some(TokenKind::LBrace),
             '}' => Some(TokenKind::RBrace),
@@ -328,10 +333,6 @@ impl<'a> Lexer<'a> {
                 end: self.offset(r) as u32,
                 unit_start: unit_start as u32,
             });
-        }
-        if let Ok((r, _)) = word(rest) {
-            self.rest = r;
-            return Some(token(TokenKind::Word, self.offset(r)));
         }
         let width = first.len_utf8();
         self.error(LexError::UnexpectedCharacter {

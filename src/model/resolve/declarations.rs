@@ -140,11 +140,14 @@ impl<'s> Declarations<'s> {
         }
     }
 
-    /// Every named declaration.
-    pub(super) fn all(&self) -> impl Iterator<Item = Declared<'_>> + '_ {
-        (0..self.by_schema.len() as u8).flat_map(move |position| {
-            let count = self.by_schema[position as usize].len() as u32;
-            (0..count).map(move |index| self.get(position, index))
+    /// The declarations of `keyword` kept whole (the kinds never indexed are all).
+    pub(super) fn whole<'k>(&'k self, keyword: &str) -> impl Iterator<Item = &'k Item> + 'k {
+        let places = schema::item(keyword).map_or(&[][..], |spec| {
+            &self.by_schema[schema::position(spec) as usize]
+        });
+        places.iter().filter_map(|place| match *place {
+            Place::Whole(file, item) => Some(&self.files[file as usize][item as usize]),
+            Place::Indexed(..) => None,
         })
     }
 
