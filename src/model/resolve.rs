@@ -88,11 +88,11 @@ const _: () = assert!(std::mem::size_of::<Symbol>() <= 20);
 ///
 /// The files are consumed: declarations are lowered kind by kind on every core, and
 /// their syntax is dropped as they are, so the tree shrinks while the model grows and
-/// the two never peak together. A declaration the parser indexed
-/// (`syntax::parse_indexed`) is read again from its file's text in `sources` where it
-/// is lowered. The plan and diagnostics are the same whatever the number of threads.
+/// the two never peak together. A declaration that was indexed, not parsed
+/// (`syntax::parse_indexed`), is parsed from its file's text in `sources` where it is
+/// lowered. The plan and diagnostics are the same whatever the number of threads.
 ///
-/// An indexed declaration is parsed only there: when one is not sound, the files that
+/// When an indexed declaration is not sound, the files that
 /// hold one are parsed whole (`syntax::parse`, which reports why), and the plan is
 /// resolved again, with their syntax diagnostics first.
 pub fn resolve(files: Vec<(FileId, ast::File)>, sources: &SourceMap) -> (Plan, Vec<Diagnostic>) {

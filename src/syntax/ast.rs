@@ -15,7 +15,7 @@ pub struct Ident {
 #[derive(Debug, Clone, Default)]
 pub struct File {
     pub items: Vec<Item>,
-    /// Declarations read but not kept, in source order (only when parsed for
+    /// Declarations found but not parsed, in source order (only when read for
     /// compilation: see `syntax::parse_indexed`).
     pub indexed: Vec<Indexed>,
     /// Comments, in order, for the formatter.
@@ -49,15 +49,15 @@ pub enum Entry<'f> {
     Indexed(&'f Indexed),
 }
 
-/// A declaration of a numerous kind (a service, a backup, a vm…) that was parsed, found
-/// sound, and not kept: only its name and where it is written. Resolution parses it
-/// again from the text when it lowers it, so that a large plan's syntax tree never
-/// exists whole beside its model.
+/// A declaration of a numerous kind (a service, a backup, a vm…) that was found but not
+/// parsed: only its name and where it is written. Resolution parses it from the text
+/// when it lowers it (`syntax::read_indexed`), so that a large plan's syntax tree never
+/// exists whole beside its model. It may not be sound: then reading it says so.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indexed {
     /// Its schema, as a position in `schema::ITEMS`.
     pub item: u8,
-    /// Where its name is written: a plain word, since the file is sound.
+    /// Where its name is written: a plain word.
     pub name: Span,
     /// The whole declaration, from its keyword to its `}`.
     pub span: Span,

@@ -1,6 +1,6 @@
 //! The declarations of a plan as resolution reads them: sorted by kind for
-//! collecting names, then handed out kind by kind for lowering, the indexed ones read
-//! again from their text.
+//! collecting names, then handed out kind by kind for lowering, the indexed ones parsed
+//! from their text there.
 
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item};
@@ -222,8 +222,8 @@ const LOWERED_PER_THREAD: usize = 256;
 impl<'d> Lowering<'d> {
     /// Lower the declarations of one keyword with `lower`, given each with its position
     /// among them, into a vector in source order. They are spread over every core, each
-    /// thread with its own `state`; indexed declarations are read again where lowered,
-    /// so each is read, lowered and freed by one thread. Whole ones are freed after the
+    /// thread with its own `state`; indexed declarations are parsed where lowered, so
+    /// each is parsed, lowered and freed by one thread. Whole ones are freed after the
     /// kind is lowered, so the syntax tree shrinks while the model grows.
     pub(super) fn lower_each<S, T: Send>(
         &mut self,
