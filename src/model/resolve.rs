@@ -1661,6 +1661,42 @@ mod tests {
     }
 
     #[test]
+    fn a_mistake_inside_an_indexed_declaration_is_reported_as_parsing_the_file_does() {
+        let texts = [
+            "site s { kind datacenter }\nserver host { site s }\nservice a { on host }\n",
+            "service b { on host  rto }\nservice c { on host  needs a, b }\n",
+        ];
+        let mut sources = SourceMap::default();
+        let ids: Vec<FileId> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| sources.add(format!("{i}.dr").into(), text.to_string()))
+            .collect();
+        let read = |parse: fn(&str, FileId) -> (ast::File, Vec<Diagnostic>)| {
+            let mut diagnostics = Vec::new();
+            let files = ids
+                .iter()
+                .map(|&id| {
+                    let (file, syntax) = parse(&sources.file(id).text, id);
+                    diagnostics.extend(syntax);
+                    (id, file)
+                })
+                .collect();
+            let (plan, resolved) = resolve(files, &sources);
+            diagnostics.extend(resolved);
+            (format!("{plan:?}"), format!("{diagnostics:?}"))
+        };
+        let (indexed_plan, indexed) = read(crate::syntax::parse_indexed);
+        let (whole_plan, whole) = read(crate::syntax::parse);
+        assert!(
+            whole.contains("expected a duration"),
+            "the mistake is reported: {whole}"
+        );
+        assert_eq!(indexed, whole);
+        assert_eq!(indexed_plan, whole_plan);
+    }
+
+    #[test]
     fn lowering_reports_in_source_order_whatever_the_threads() {
         // Enough services for several threads' share, a third with an unknown name.
         let mut text = String::from("server host { site nowhere }\n");
