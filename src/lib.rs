@@ -65,13 +65,12 @@ pub fn compile(loaded: load::Loaded) -> Compiled {
                 ),
             );
         } else {
-            let has_plan_block = files
-                .iter()
-                .any(|(_, f)| f.items.iter().any(|i| i.keyword.text == "plan"));
             // The syntax tree is the largest structure: resolution consumes it.
             let (resolved, resolve_diagnostics) = model::resolve(files, &sources);
             diagnostics.extend(resolve_diagnostics);
-            if !has_plan_block {
+            // Read off the plan as resolved: a file that resolution had to parse whole
+            // may hold a `plan` block that its index did not show.
+            if resolved.settings.span.is_none() {
                 let (_, first) = sources.files().next().expect("one file was loaded");
                 diagnostics.push(
                     Diagnostic::new(Code::MissingPlan, format!("`{}` has no `plan` block", first.name))
