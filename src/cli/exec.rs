@@ -115,20 +115,26 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             .records
             .iter()
             .any(|record| matches!(record, Record::Start { rollback: true, .. }));
+        // `--retry` and `--mark-done` decide about steps of a run that goes on.
+        let decides = !args.retry.is_empty() || !args.mark_done.is_empty();
         match replay.stopped {
+            Some(StopReason::RolledBack) if decides => {
+                return Err(usage(
+                    "the run was rolled back; there is no step left to `--retry` or `--mark-done` (`--restart` starts again)",
+                ));
+            }
             Some(StopReason::RolledBack) => {
                 println!("the run was rolled back; nothing to resume (`--restart` starts again)");
                 return Ok(EXIT_OK);
             }
-            Some(StopReason::Finished) if !args.rollback => {
+            // With decisions, a finished run goes on to refuse them step by step below.
+            Some(StopReason::Finished) if !args.rollback && !decides => {
                 println!("the run finished; nothing to resume (`--restart` runs it again)");
                 return Ok(EXIT_OK);
             }
             _ if is_rolling_back && !args.rollback => {
-                return Err((
-                    EXIT_ERRORS,
-                    "the run was being rolled back; continue the rollback with `--resume --rollback`"
-                        .to_string(),
+                return Err(usage(
+                    "the run was being rolled back; continue the rollback with `--resume --rollback`",
                 ));
             }
             _ => {}
@@ -137,13 +143,19 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             resume::for_rollback(&runbook, &replay)
         } else {
             resume::resume(&runbook, &replay, &args.retry, &args.mark_done).map_err(|problems| {
-                for problem in &problems {
+                for problem in problems.refused.iter().chain(&problems.undecided) {
                     eprintln!("error: {problem}");
                 }
-                (
-                    EXIT_ERRORS,
-                    "the run cannot go on until the operator decides (see above)".to_string(),
-                )
+                if problems.refused.is_empty() {
+                    (
+                        EXIT_ERRORS,
+                        "the run cannot go on until the operator decides (see above)".to_string(),
+                    )
+                } else {
+                    usage(
+                        "nothing was run: `--retry` and `--mark-done` take only a failed, interrupted or unknown step (see above)",
+                    )
+                }
             })?
         };
         journal

@@ -651,3 +651,93 @@ fn a_bad_runbook_is_refused_with_every_problem() {
     dir.exec(&[]).status(2).stderr_has("not valid JSON");
     assert!(!dir.has("rb.journal"));
 }
+
+/// exec.md: a `--retry` or `--mark-done` of a finished step is refused, and a refused
+/// command line exits 2 like any other wrong one (it exited 1, the status of a run
+/// that waits for the operator's decision, which had been given).
+#[test]
+fn a_decision_about_a_finished_step_is_refused_as_a_wrong_command_line() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            step("a", &[], "echo a >> counter"),
+            step("b", &["a"], "echo b >> counter; test -f fixed"),
+            step("c", &["b"], "echo c >> counter"),
+        ],
+    ));
+    dir.exec(&[]).status(1);
+    let journal = dir.read("rb.journal");
+    for args in [
+        &["--resume", "--retry", "a"][..],
+        &["--resume", "--mark-done", "a"],
+        &["--resume", "--retry", "a", "--retry", "b"],
+        &["--resume", "--mark-done", "a", "--retry", "b"],
+    ] {
+        dir.exec(args)
+            .status(2)
+            .stderr_has("step `a` already finished; drplan never runs a finished step twice")
+            .stderr_has("nothing was run");
+    }
+    // Not run yet, or both decisions at once: wrong too.
+    dir.exec(&["--resume", "--retry", "c"])
+        .status(2)
+        .stderr_has("step `c` has not run yet");
+    dir.exec(&["--resume", "--retry", "b", "--mark-done", "b"])
+        .status(2)
+        .stderr_has("given to both `--retry` and `--mark-done`");
+    // Nothing ran and nothing was journaled; the decision still waited for exits 1.
+    assert_eq!(dir.read("counter"), "a\nb\n");
+    assert_eq!(dir.read("rb.journal"), journal);
+    dir.exec(&["--resume"]).status(1).stderr_has("--retry b");
+    dir.write("fixed", "");
+    dir.exec(&["--resume", "--retry", "b"]).status(0);
+    assert_eq!(dir.read("counter"), "a\nb\nb\nc\n");
+    // After the run finished a decision is refused too, not passed over in silence.
+    dir.exec(&["--resume", "--retry", "b"])
+        .status(2)
+        .stderr_has("step `b` already finished");
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("nothing to resume");
+    assert_eq!(dir.read("counter"), "a\nb\nb\nc\n");
+}
+
+/// A rollback that stopped half way is continued with `--resume --rollback`; a plain
+/// `--resume` is a refused command line (exit 2), whatever decisions it carries, and
+/// so is a decision after the rollback ended.
+#[test]
+fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("restore", &[], "exit 3"),
+                "rollback",
+                json!(["undo-restore"]),
+            ),
+            with(
+                step("undo-restore", &[], "test -f undo.works && touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&[]).status(1);
+    dir.exec(&["--resume", "--rollback"])
+        .status(1)
+        .stdout_has("rollback step `undo-restore` failed");
+    for args in [&["--resume"][..], &["--resume", "--retry", "restore"]] {
+        dir.exec(args)
+            .status(2)
+            .stderr_has("continue the rollback with `--resume --rollback`");
+    }
+    dir.write("undo.works", "");
+    dir.exec(&["--resume", "--rollback"]).status(0);
+    assert!(dir.has("undone"));
+    dir.exec(&["--resume", "--retry", "restore"])
+        .status(2)
+        .stderr_has("the run was rolled back; there is no step left to `--retry`");
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("nothing to resume");
+}
