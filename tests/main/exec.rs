@@ -741,3 +741,89 @@ fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
         .status(0)
         .stdout_has("nothing to resume");
 }
+
+/// A journal of another runbook cannot be resumed with this one, so a fresh run over it
+/// must not say "continue it with `--resume`" (which is then refused): it names what
+/// works, and each of those works.
+#[test]
+fn a_fresh_run_over_a_foreign_journal_names_only_what_works() {
+    let book = runbook(1, vec![step("a", &[], "true"), step("b", &["a"], "exit 1")]);
+    let dir = Dir::new(&book);
+    dir.exec(&[]).status(1);
+    // The runbook was generated again since: another digest at the same path.
+    let again = runbook(
+        1,
+        vec![step("a", &[], "true"), step("b", &["a"], "touch b.ran")],
+    );
+    dir.write("rb.json", &again);
+    let refused = dir
+        .exec(&[])
+        .status(2)
+        .stderr_has("holds the journal of a different runbook")
+        .stderr_has("its own `--journal PATH`")
+        .stderr_has("`--restart`");
+    assert!(!refused.stderr.contains("--resume"), "{refused:#?}");
+    // `--resume` is refused indeed, and says what works instead.
+    dir.exec(&["--resume"])
+        .status(2)
+        .stderr_has("different runbook")
+        .stderr_has("resume it with the runbook it was written for")
+        .stderr_has("its own `--journal PATH`, or with `--restart` (not `--resume`)");
+    // Its own journal works, and leaves the other alone.
+    let journal = dir.read("rb.journal");
+    dir.exec(&["--journal", "again.journal"]).status(0);
+    assert!(dir.has("b.ran"));
+    assert_eq!(dir.read("rb.journal"), journal);
+    dir.exec(&["--report"])
+        .status(2)
+        .stderr_has("report it with the runbook it was written for");
+    // So does `--restart`.
+    std::fs::remove_file(dir.path().join("b.ran")).unwrap();
+    dir.exec(&["--restart"]).status(0);
+    assert!(dir.has("b.ran"));
+    assert_eq!(dir.read("rb.journal.1"), journal);
+}
+
+/// A fresh run over an unfinished drill, or a rollback that did not finish, names the
+/// `--resume` that continues it (a plain `--resume` would be refused).
+#[test]
+fn a_fresh_run_over_an_unfinished_journal_names_the_resume_that_works() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("restore", &[], "exit 3"),
+                "rollback",
+                json!(["undo-restore"]),
+            ),
+            with(
+                step("undo-restore", &[], "test -f undo.works"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&["--drill"]).status(1);
+    dir.exec(&[])
+        .status(2)
+        .stderr_has("holds an unfinished drill; continue it with `--resume --drill`");
+    dir.exec(&["--drill"])
+        .status(2)
+        .stderr_has("holds an unfinished drill; continue it with `--resume --drill`");
+    dir.exec(&["--resume", "--drill", "--rollback"]).status(1);
+    dir.exec(&["--drill"]).status(2).stderr_has(
+        "holds the unfinished rollback of a drill; continue it with `--resume --drill --rollback`",
+    );
+    dir.write("undo.works", "");
+    dir.exec(&["--resume", "--drill", "--rollback"]).status(0);
+
+    std::fs::remove_file(dir.path().join("undo.works")).unwrap();
+    dir.exec(&["--restart"]).status(1);
+    dir.exec(&["--drill"]).status(2).stderr_has(
+        "holds an unfinished real run, not a drill; continue it with `--resume` (without `--drill`)",
+    );
+    dir.exec(&["--resume", "--rollback"]).status(1);
+    dir.exec(&[])
+        .status(2)
+        .stderr_has("holds a rollback that did not finish; continue it with `--resume --rollback`");
+}
