@@ -140,6 +140,19 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             _ => {}
         }
         let start = if args.rollback {
+            // Closing the journal as rolled back would end a run nothing of which happened.
+            if replay.started.is_empty() {
+                let drill = if args.drill { " --drill" } else { "" };
+                let next = if replay.stopped == Some(StopReason::Finished) {
+                    String::new()
+                } else {
+                    format!(" (`--resume{drill}` continues the run)")
+                };
+                println!(
+                    "no step has started; nothing to roll back, and the journal is left as it was{next}"
+                );
+                return Ok(EXIT_OK);
+            }
             resume::for_rollback(&runbook, &replay)
         } else {
             resume::resume(&runbook, &replay, &args.retry, &args.mark_done).map_err(|problems| {

@@ -827,3 +827,78 @@ fn a_fresh_run_over_an_unfinished_journal_names_the_resume_that_works() {
         .status(2)
         .stderr_has("holds a rollback that did not finish; continue it with `--resume --rollback`");
 }
+
+/// `--resume --rollback` when no step has started says there is nothing to roll back
+/// and leaves the journal as it was (it closed the run as `rolled-back`, so a run that
+/// never began could not be resumed, and its report said it was rolled back).
+#[test]
+fn a_rollback_when_no_step_started_leaves_the_journal_as_it_was() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("a", &[], "echo a >> counter"),
+                "rollback",
+                json!(["undo-a"]),
+            ),
+            step("b", &["a"], "echo b >> counter"),
+            with(
+                step("undo-a", &[], "touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&[]).status(0);
+    // drplan stopped right after it created the journal, before the first step.
+    let header = dir.read("rb.journal").lines().next().unwrap().to_string() + "\n";
+    dir.write("rb.journal", &header);
+    std::fs::write(dir.path().join("counter"), "").unwrap();
+    dir.exec(&["--resume", "--rollback"])
+        .status(0)
+        .stdout_has("no step has started; nothing to roll back")
+        .stdout_has("`--resume` continues the run");
+    assert_eq!(dir.read("rb.journal"), header);
+    assert!(!dir.has("undone"));
+    dir.exec(&["--report"])
+        .status(0)
+        .stdout_has("- status: **unfinished**");
+    // The run was not closed: it goes on.
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("every step is done");
+    assert_eq!(dir.read("counter"), "a\nb\n");
+
+    // A drill that skipped every step finished with nothing to roll back either.
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                with(
+                    step("cut-over", &[], "touch cut-over"),
+                    "drill",
+                    json!({ "mode": "skip" }),
+                ),
+                "rollback",
+                json!(["undo-cut-over"]),
+            ),
+            with(
+                step("undo-cut-over", &[], "touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&["--drill"]).status(0);
+    let journal = dir.read("rb.journal");
+    let run = dir
+        .exec(&["--resume", "--drill", "--rollback"])
+        .status(0)
+        .stdout_has("nothing to roll back");
+    assert!(!run.stdout.contains("rolled back"), "{run:#?}");
+    assert_eq!(dir.read("rb.journal"), journal);
+    assert!(!dir.has("undone"));
+    dir.exec(&["--report"])
+        .status(0)
+        .stdout_has("- status: **finished**");
+}
