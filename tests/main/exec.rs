@@ -902,3 +902,50 @@ fn a_rollback_when_no_step_started_leaves_the_journal_as_it_was() {
         .status(0)
         .stdout_has("- status: **finished**");
 }
+
+/// exec.md: `--report` gives "the number of attempts". A `--mark-done` is not an
+/// attempt: the step ran once (or twice) and was marked done, and the report said
+/// "done (2 attempts)" (or 3), counting the mark as a run.
+#[test]
+fn report_counts_a_mark_done_apart_from_the_attempts() {
+    let manual = with(
+        step("call", &[], ""),
+        "action",
+        json!({ "kind": "manual", "instruction": "Call the insurer." }),
+    );
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            manual,
+            step("check", &["call"], "exit 4"),
+            step("last", &["check"], "true"),
+        ],
+    ));
+    // The manual step fails closed once, and a person marks it done.
+    dir.exec(&[]).status(1);
+    dir.exec(&["--resume", "--mark-done", "call"]).status(1);
+    // `check` fails twice, and is marked done once a person checked it.
+    dir.exec(&["--resume", "--retry", "check"]).status(1);
+    dir.exec(&["--resume", "--mark-done", "check"]).status(0);
+    let run = dir
+        .exec(&["--report"])
+        .status(0)
+        .stdout_has("| done: marked done by the operator (--mark-done) |")
+        .stdout_has("| done (2 attempts): marked done by the operator (--mark-done) |");
+    assert!(!run.stdout.contains("3 attempts"), "{run:#?}");
+    let call = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("| `call`"))
+        .unwrap();
+    assert!(!call.contains("attempts"), "{call}");
+
+    let run = dir.exec(&["--report", "--format", "json"]).status(0);
+    let history: Value = serde_json::from_str(&run.stdout).unwrap();
+    let attempts = |i: usize| history["steps"][i]["attempts"].as_array().unwrap().len();
+    assert_eq!((attempts(0), attempts(1), attempts(2)), (1, 2, 1));
+    assert_eq!(history["steps"][0]["outcome"], "done");
+    assert_eq!(history["steps"][0]["attempts"][0]["outcome"], "failed");
+    assert!(history["steps"][1]["marked-done"].is_string());
+    assert!(history["steps"][2]["marked-done"].is_null());
+}
