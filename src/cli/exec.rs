@@ -68,7 +68,7 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
         .clone()
         .unwrap_or_else(|| args.runbook.with_extension("journal"));
     if args.report {
-        let replay = read_journal(&journal_path, &digest)?;
+        let replay = read_journal(&journal_path, &digest, Reading::Report)?;
         let history = history::build(&runbook, &replay);
         match args.format {
             ReportFormat::Md => super::output::print_stdout(&history::markdown(&history)),
@@ -100,7 +100,7 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
     };
     let (mut journal, start) = if args.resume {
         let mut journal = open_journal(&journal_path)?;
-        let replay = read_journal(&journal_path, &digest)?;
+        let replay = read_journal(&journal_path, &digest, Reading::Resume)?;
         if replay.drill != args.drill {
             return Err(usage(if replay.drill {
                 "the journal records a drill; resume it with `--drill`"
@@ -115,35 +115,60 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
             .records
             .iter()
             .any(|record| matches!(record, Record::Start { rollback: true, .. }));
+        // `--retry` and `--mark-done` decide about steps of a run that goes on.
+        let decides = !args.retry.is_empty() || !args.mark_done.is_empty();
         match replay.stopped {
+            Some(StopReason::RolledBack) if decides => {
+                return Err(usage(
+                    "the run was rolled back; there is no step left to `--retry` or `--mark-done` (`--restart` starts again)",
+                ));
+            }
             Some(StopReason::RolledBack) => {
                 println!("the run was rolled back; nothing to resume (`--restart` starts again)");
                 return Ok(EXIT_OK);
             }
-            Some(StopReason::Finished) if !args.rollback => {
+            // With decisions, a finished run goes on to refuse them step by step below.
+            Some(StopReason::Finished) if !args.rollback && !decides => {
                 println!("the run finished; nothing to resume (`--restart` runs it again)");
                 return Ok(EXIT_OK);
             }
             _ if is_rolling_back && !args.rollback => {
-                return Err((
-                    EXIT_ERRORS,
-                    "the run was being rolled back; continue the rollback with `--resume --rollback`"
-                        .to_string(),
+                return Err(usage(
+                    "the run was being rolled back; continue the rollback with `--resume --rollback`",
                 ));
             }
             _ => {}
         }
         let start = if args.rollback {
+            // Closing the journal as rolled back would end a run nothing of which happened.
+            if replay.started.is_empty() {
+                let drill = if args.drill { " --drill" } else { "" };
+                let next = if replay.stopped == Some(StopReason::Finished) {
+                    String::new()
+                } else {
+                    format!(" (`--resume{drill}` continues the run)")
+                };
+                println!(
+                    "no step has started; nothing to roll back, and the journal is left as it was{next}"
+                );
+                return Ok(EXIT_OK);
+            }
             resume::for_rollback(&runbook, &replay)
         } else {
             resume::resume(&runbook, &replay, &args.retry, &args.mark_done).map_err(|problems| {
-                for problem in &problems {
+                for problem in problems.refused.iter().chain(&problems.undecided) {
                     eprintln!("error: {problem}");
                 }
-                (
-                    EXIT_ERRORS,
-                    "the run cannot go on until the operator decides (see above)".to_string(),
-                )
+                if problems.refused.is_empty() {
+                    (
+                        EXIT_ERRORS,
+                        "the run cannot go on until the operator decides (see above)".to_string(),
+                    )
+                } else {
+                    usage(
+                        "nothing was run: `--retry` and `--mark-done` take only a failed, interrupted or unknown step (see above)",
+                    )
+                }
             })?
         };
         journal
@@ -160,7 +185,7 @@ fn run_inner(args: &ExecArgs) -> Result<i32, Failure> {
         (journal, start)
     } else {
         if journal_path.exists() {
-            return Err(usage(describe_existing(&journal_path)));
+            return Err(usage(describe_existing(&journal_path, &digest, args.drill)));
         }
         let mut journal = Journal::create(&journal_path).map_err(|error| {
             usage(format!(
@@ -344,8 +369,15 @@ fn open_journal(path: &Path) -> Result<Journal, Failure> {
     })
 }
 
+/// What a journal is read for: what to do with a foreign one depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Resume,
+    Report,
+}
+
 /// Read and check a journal of this runbook.
-fn read_journal(path: &Path, digest: &str) -> Result<Replay, Failure> {
+fn read_journal(path: &Path, digest: &str, reading: Reading) -> Result<Replay, Failure> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         usage(format!(
             "cannot read the journal `{}`: {error}",
@@ -355,9 +387,19 @@ fn read_journal(path: &Path, digest: &str) -> Result<Replay, Failure> {
     let replay =
         journal::replay(&text).map_err(|error| usage(format!("`{}`: {error}", path.display())))?;
     if replay.digest != digest {
+        let instead = match reading {
+            Reading::Resume => {
+                "resume it with the runbook it was written for, or start this one afresh: with \
+                 its own `--journal PATH`, or with `--restart` (not `--resume`), which archives it"
+            }
+            Reading::Report => {
+                "report it with the runbook it was written for, or give this one's journal \
+                 with `--journal PATH`"
+            }
+        };
         return Err(usage(format!(
             "the journal `{}` was written for a different runbook ({}, this one is {digest}); \
-             resume with the runbook it was written for, or `--restart` to archive it",
+             {instead}",
             path.display(),
             replay.digest
         )));
@@ -365,29 +407,66 @@ fn read_journal(path: &Path, digest: &str) -> Result<Replay, Failure> {
     Ok(replay)
 }
 
-/// Why a fresh run over an existing journal is refused.
-fn describe_existing(path: &Path) -> String {
+/// Why a fresh run over an existing journal is refused, naming only what would work.
+fn describe_existing(path: &Path, digest: &str, drill: bool) -> String {
     let shown = path.display();
-    let state = std::fs::read_to_string(path)
+    let Some(replay) = std::fs::read_to_string(path)
         .ok()
         .and_then(|text| journal::replay(&text).ok())
-        .map(|replay| match replay.stopped {
-            Some(StopReason::Finished) => Some("a finished run"),
-            Some(StopReason::RolledBack) => Some("a rolled-back run"),
-            _ => None,
-        });
-    match state {
-        // A closed run has nothing left to continue (`--resume` would only say so).
-        Some(Some(closed)) => {
-            format!("`{shown}` holds {closed}; archive it and start again with `--restart`")
-        }
-        Some(None) => format!(
-            "`{shown}` holds an unfinished run; continue it with `--resume`, or archive it and start again with `--restart`"
-        ),
-        None => format!(
+    else {
+        return format!(
             "`{shown}` holds a journal drplan cannot read; archive it and start again with `--restart`"
-        ),
+        );
+    };
+    // `--resume` would refuse a journal of another runbook: name it, and what works.
+    if replay.digest != digest {
+        return format!(
+            "`{shown}` holds the journal of a different runbook ({}, this one is {digest}); \
+             run this one with its own `--journal PATH`, or archive it and start again with \
+             `--restart`",
+            replay.digest
+        );
     }
+    // A closed run has nothing left to continue (`--resume` would only say so).
+    match replay.stopped {
+        Some(StopReason::Finished) => {
+            return format!(
+                "`{shown}` holds a finished run; archive it and start again with `--restart`"
+            )
+        }
+        Some(StopReason::RolledBack) => {
+            return format!(
+                "`{shown}` holds a rolled-back run; archive it and start again with `--restart`"
+            )
+        }
+        _ => {}
+    }
+    // The `--resume` it takes: a drill's with `--drill`, a rollback's with `--rollback`.
+    let is_rolling_back = replay
+        .records
+        .iter()
+        .any(|record| matches!(record, Record::Start { rollback: true, .. }));
+    let what = match (is_rolling_back, replay.drill) {
+        (false, false) if drill => "an unfinished real run, not a drill",
+        (false, false) => "an unfinished run",
+        (false, true) => "an unfinished drill",
+        (true, false) if drill => "the unfinished rollback of a real run, not a drill",
+        (true, false) => "a rollback that did not finish",
+        (true, true) => "the unfinished rollback of a drill",
+    };
+    let resume = format!(
+        "`--resume{}{}`{}",
+        if replay.drill { " --drill" } else { "" },
+        if is_rolling_back { " --rollback" } else { "" },
+        if drill && !replay.drill {
+            " (without `--drill`)"
+        } else {
+            ""
+        }
+    );
+    format!(
+        "`{shown}` holds {what}; continue it with {resume}, or archive it and start again with `--restart`"
+    )
 }
 
 /// `NAME.journal` → `NAME.logs` beside it.

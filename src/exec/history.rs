@@ -38,11 +38,16 @@ pub struct StepHistory {
     pub title: String,
     pub rollback: bool,
     pub expected_seconds: u64,
-    /// The last attempt's outcome, `not-run`, or `unknown` (started, no end record).
+    /// The last attempt's outcome (`done` once marked done), `not-run`, or `unknown`
+    /// (started, no end record).
     pub outcome: String,
     /// Seconds of all attempts together.
     pub seconds: f64,
+    /// Each time the step ran, and a drill's skip (an end without a start); a
+    /// `--mark-done` is not an attempt.
     pub attempts: Vec<Attempt>,
+    /// When the operator recorded the step as done without running it (`--mark-done`).
+    pub marked_done: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,17 +84,21 @@ pub fn build(runbook: &Runbook, replay: &Replay) -> History {
             outcome: "not-run".to_string(),
             seconds: 0.0,
             attempts: Vec::new(),
+            marked_done: None,
         })
         .collect();
     let mut invocations = Vec::new();
     let mut status = "unfinished".to_string();
+    // The steps the latest resume marks done: their next `done` end is that mark.
+    let mut marks: Vec<&String> = Vec::new();
     for record in &replay.records {
         match record {
             Record::Run { at, .. } => invocations.push(Invocation {
                 kind: "run",
                 at: at.clone(),
             }),
-            Record::Resume { at, .. } => {
+            Record::Resume { at, mark_done, .. } => {
+                marks = mark_done.iter().collect();
                 invocations.push(Invocation {
                     kind: "resume",
                     at: at.clone(),
@@ -118,6 +127,15 @@ pub fn build(runbook: &Runbook, replay: &Replay) -> History {
                 message,
             } => {
                 if let Some(history) = steps.iter_mut().find(|s| &s.id == step) {
+                    if let Some(mark) = marks.iter().position(|&id| id == step) {
+                        if *outcome == StepOutcome::Done {
+                            // Not an attempt: an attempt without an end stays unknown.
+                            marks.swap_remove(mark);
+                            history.marked_done = Some(at.clone());
+                            history.outcome = kebab(*outcome).to_string();
+                            continue;
+                        }
+                    }
                     let open = history
                         .attempts
                         .last_mut()
@@ -125,7 +143,7 @@ pub fn build(runbook: &Runbook, replay: &Replay) -> History {
                     let attempt = match open {
                         Some(attempt) => attempt,
                         None => {
-                            // Skipped in a drill, or marked done: an end without a start.
+                            // Skipped in a drill: an end without a start.
                             history.attempts.push(Attempt {
                                 started: None,
                                 ended: None,
@@ -223,7 +241,9 @@ pub fn markdown(history: &History) -> String {
         if step.attempts.len() > 1 {
             let _ = write!(outcome, " ({} attempts)", step.attempts.len());
         }
-        if let Some(message) = step.attempts.last().and_then(|a| a.message.as_ref()) {
+        if step.marked_done.is_some() {
+            outcome.push_str(": marked done by the operator (--mark-done)");
+        } else if let Some(message) = step.attempts.last().and_then(|a| a.message.as_ref()) {
             let _ = write!(outcome, ": {message}");
         }
         let _ = writeln!(
@@ -307,6 +327,73 @@ mod tests {
         let text = markdown(&history);
         assert!(
             text.contains("| `a` | do a | t1 | t2 | 30 s (over) | 1.0 s | done |"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_step_marked_done_is_not_an_attempt() {
+        let start = |at: &str| Record::Start {
+            step: "a".to_string(),
+            at: at.to_string(),
+            attempt: 1,
+            action: "true".to_string(),
+            rollback: false,
+        };
+        let end = |at: &str, outcome, message: &str| Record::End {
+            step: "a".to_string(),
+            at: at.to_string(),
+            outcome,
+            seconds: 2.0,
+            exit_code: None,
+            message: Some(message.to_string()),
+        };
+        let resume = |at: &str, marked: &[&str]| Record::Resume {
+            at: at.to_string(),
+            retry: vec![],
+            mark_done: marked.iter().map(|id| id.to_string()).collect(),
+        };
+        let records = [
+            Record::Run {
+                version: JOURNAL_VERSION,
+                digest: "d".to_string(),
+                runbook: "rb".to_string(),
+                plan: "p".to_string(),
+                name: "n".to_string(),
+                drill: false,
+                at: "t0".to_string(),
+            },
+            start("t1"),
+            end("t2", StepOutcome::Failed, "exit status 1"),
+            resume("t3", &[]),
+            start("t4"),
+            resume("t5", &["a"]),
+            end(
+                "t6",
+                StepOutcome::Done,
+                "marked done by the operator (--mark-done)",
+            ),
+        ];
+        let text: String = records
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap() + "\n")
+            .collect();
+        let replay = journal::replay(&text).unwrap();
+        let history = build(&runbook(vec![step("a", &[])]), &replay);
+        let a = &history.steps[0];
+        assert_eq!(a.outcome, "done");
+        assert_eq!(a.marked_done.as_deref(), Some("t6"));
+        assert_eq!(a.attempts.len(), 2);
+        // The second attempt was cut off: it stays without an end.
+        assert_eq!(a.attempts[1].started.as_deref(), Some("t4"));
+        assert_eq!(a.attempts[1].ended, None);
+        assert_eq!(a.attempts[1].outcome, None);
+        assert_eq!(a.seconds, 2.0);
+        let text = markdown(&history);
+        assert!(
+            text.contains(
+                "| t1 | — | 2.0 s (over) | 1.0 s | done (2 attempts): marked done by the operator (--mark-done) |"
+            ),
             "{text}"
         );
     }

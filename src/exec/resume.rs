@@ -28,14 +28,30 @@ pub fn fresh(runbook: &Runbook) -> Start {
     }
 }
 
-/// Continue from a journal; `Err` lists every step that needs a decision and every
-/// decision that does not apply.
+/// Why a run cannot go on from its journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    /// Decisions that do not apply (a `--retry` or `--mark-done` of a finished step, or
+    /// of one that has not run): the command line is wrong, and nothing runs.
+    pub refused: Vec<String>,
+    /// Steps that still need the operator's decision.
+    pub undecided: Vec<String>,
+}
+
+impl Problems {
+    fn is_empty(&self) -> bool {
+        self.refused.is_empty() && self.undecided.is_empty()
+    }
+}
+
+/// Continue from a journal; `Err` lists every decision that does not apply and every
+/// step that needs one.
 pub fn resume(
     runbook: &Runbook,
     replay: &Replay,
     retry: &[String],
     mark_done: &[String],
-) -> Result<Start, Vec<String>> {
+) -> Result<Start, Problems> {
     let (start, problems) = decide(runbook, replay, retry, mark_done);
     if problems.is_empty() {
         Ok(start)
@@ -55,22 +71,24 @@ fn decide(
     replay: &Replay,
     retry: &[String],
     mark_done: &[String],
-) -> (Start, Vec<String>) {
+) -> (Start, Problems) {
     let mut start = fresh(runbook);
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     let index = |id: &str| runbook.steps.iter().position(|step| step.id == id);
     for id in retry.iter().chain(mark_done) {
         if index(id).is_none() {
-            problems.push(format!("`{id}` is not a step of this runbook"));
+            problems
+                .refused
+                .push(format!("`{id}` is not a step of this runbook"));
         } else if !replay.steps.contains_key(id) {
-            problems.push(format!(
+            problems.refused.push(format!(
                 "step `{id}` has not run yet; there is nothing to decide"
             ));
         }
     }
     for id in retry {
         if mark_done.contains(id) {
-            problems.push(format!(
+            problems.refused.push(format!(
                 "step `{id}` is given to both `--retry` and `--mark-done`"
             ));
         }
@@ -78,7 +96,7 @@ fn decide(
     for record in &replay.records {
         if let Record::Start { step, .. } = record {
             let Some(i) = index(step) else {
-                problems.push(format!(
+                problems.refused.push(format!(
                     "the journal names step `{step}`, which is not in this runbook"
                 ));
                 continue;
@@ -106,7 +124,7 @@ fn decide(
         let why = match record {
             Record::End { outcome, .. } if outcome.is_done() => {
                 if retry.contains(id) || mark_done.contains(id) {
-                    problems.push(format!(
+                    problems.refused.push(format!(
                         "step `{id}` already finished; drplan never runs a finished step twice"
                     ));
                 }
@@ -145,7 +163,7 @@ fn decide(
             start.marked_done.push(i);
         } else {
             start.scheduler.set(i, State::Blocked);
-            problems.push(format!(
+            problems.undecided.push(format!(
                 "step `{id}` {why}; check what it did, then resume with `--retry {id}` to run \
                  it again or `--mark-done {id}` if it is complete"
             ));
@@ -216,8 +234,9 @@ mod tests {
     fn a_step_without_an_end_needs_a_decision() {
         let replay = replay_of(vec![start("a"), end("a", StepOutcome::Done), start("b")]);
         let problems = resume(&book(), &replay, &[], &[]).unwrap_err();
-        assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("`b` started at t0 and has no end record"));
+        assert!(problems.refused.is_empty());
+        assert_eq!(problems.undecided.len(), 1);
+        assert!(problems.undecided[0].contains("`b` started at t0 and has no end record"));
         let retried = resume(&book(), &replay, &["b".to_string()], &[]).unwrap();
         assert_eq!(retried.scheduler.next(), [1]);
         let marked = resume(&book(), &replay, &[], &["b".to_string()]).unwrap();
@@ -230,15 +249,16 @@ mod tests {
         let replay = replay_of(vec![start("a"), end("a", StepOutcome::Failed)]);
         let problems = resume(&book(), &replay, &[], &[]).unwrap_err();
         assert!(
-            problems[0].contains("failed at t1 with exit status 3"),
+            problems.undecided[0].contains("failed at t1 with exit status 3"),
             "{problems:?}"
         );
         let done = replay_of(vec![start("a"), end("a", StepOutcome::Done)]);
         let problems = resume(&book(), &done, &["a".to_string()], &[]).unwrap_err();
-        assert!(problems[0].contains("never runs a finished step twice"));
+        assert!(problems.refused[0].contains("never runs a finished step twice"));
+        assert!(problems.undecided.is_empty());
         let problems =
             resume(&book(), &done, &["c".to_string(), "x".to_string()], &[]).unwrap_err();
-        assert!(problems[0].contains("`c` has not run yet"));
-        assert!(problems[1].contains("`x` is not a step"));
+        assert!(problems.refused[0].contains("`c` has not run yet"));
+        assert!(problems.refused[1].contains("`x` is not a step"));
     }
 }

@@ -651,3 +651,301 @@ fn a_bad_runbook_is_refused_with_every_problem() {
     dir.exec(&[]).status(2).stderr_has("not valid JSON");
     assert!(!dir.has("rb.journal"));
 }
+
+/// exec.md: a `--retry` or `--mark-done` of a finished step is refused, and a refused
+/// command line exits 2 like any other wrong one (it exited 1, the status of a run
+/// that waits for the operator's decision, which had been given).
+#[test]
+fn a_decision_about_a_finished_step_is_refused_as_a_wrong_command_line() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            step("a", &[], "echo a >> counter"),
+            step("b", &["a"], "echo b >> counter; test -f fixed"),
+            step("c", &["b"], "echo c >> counter"),
+        ],
+    ));
+    dir.exec(&[]).status(1);
+    let journal = dir.read("rb.journal");
+    for args in [
+        &["--resume", "--retry", "a"][..],
+        &["--resume", "--mark-done", "a"],
+        &["--resume", "--retry", "a", "--retry", "b"],
+        &["--resume", "--mark-done", "a", "--retry", "b"],
+    ] {
+        dir.exec(args)
+            .status(2)
+            .stderr_has("step `a` already finished; drplan never runs a finished step twice")
+            .stderr_has("nothing was run");
+    }
+    // Not run yet, or both decisions at once: wrong too.
+    dir.exec(&["--resume", "--retry", "c"])
+        .status(2)
+        .stderr_has("step `c` has not run yet");
+    dir.exec(&["--resume", "--retry", "b", "--mark-done", "b"])
+        .status(2)
+        .stderr_has("given to both `--retry` and `--mark-done`");
+    // Nothing ran and nothing was journaled; the decision still waited for exits 1.
+    assert_eq!(dir.read("counter"), "a\nb\n");
+    assert_eq!(dir.read("rb.journal"), journal);
+    dir.exec(&["--resume"]).status(1).stderr_has("--retry b");
+    dir.write("fixed", "");
+    dir.exec(&["--resume", "--retry", "b"]).status(0);
+    assert_eq!(dir.read("counter"), "a\nb\nb\nc\n");
+    // After the run finished a decision is refused too, not passed over in silence.
+    dir.exec(&["--resume", "--retry", "b"])
+        .status(2)
+        .stderr_has("step `b` already finished");
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("nothing to resume");
+    assert_eq!(dir.read("counter"), "a\nb\nb\nc\n");
+}
+
+/// A rollback that stopped half way is continued with `--resume --rollback`; a plain
+/// `--resume` is a refused command line (exit 2), whatever decisions it carries, and
+/// so is a decision after the rollback ended.
+#[test]
+fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("restore", &[], "exit 3"),
+                "rollback",
+                json!(["undo-restore"]),
+            ),
+            with(
+                step("undo-restore", &[], "test -f undo.works && touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&[]).status(1);
+    dir.exec(&["--resume", "--rollback"])
+        .status(1)
+        .stdout_has("rollback step `undo-restore` failed");
+    for args in [&["--resume"][..], &["--resume", "--retry", "restore"]] {
+        dir.exec(args)
+            .status(2)
+            .stderr_has("continue the rollback with `--resume --rollback`");
+    }
+    dir.write("undo.works", "");
+    dir.exec(&["--resume", "--rollback"]).status(0);
+    assert!(dir.has("undone"));
+    dir.exec(&["--resume", "--retry", "restore"])
+        .status(2)
+        .stderr_has("the run was rolled back; there is no step left to `--retry`");
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("nothing to resume");
+}
+
+/// A journal of another runbook cannot be resumed with this one, so a fresh run over it
+/// must not say "continue it with `--resume`" (which is then refused): it names what
+/// works, and each of those works.
+#[test]
+fn a_fresh_run_over_a_foreign_journal_names_only_what_works() {
+    let book = runbook(1, vec![step("a", &[], "true"), step("b", &["a"], "exit 1")]);
+    let dir = Dir::new(&book);
+    dir.exec(&[]).status(1);
+    // The runbook was generated again since: another digest at the same path.
+    let again = runbook(
+        1,
+        vec![step("a", &[], "true"), step("b", &["a"], "touch b.ran")],
+    );
+    dir.write("rb.json", &again);
+    let refused = dir
+        .exec(&[])
+        .status(2)
+        .stderr_has("holds the journal of a different runbook")
+        .stderr_has("its own `--journal PATH`")
+        .stderr_has("`--restart`");
+    assert!(!refused.stderr.contains("--resume"), "{refused:#?}");
+    // `--resume` is refused indeed, and says what works instead.
+    dir.exec(&["--resume"])
+        .status(2)
+        .stderr_has("different runbook")
+        .stderr_has("resume it with the runbook it was written for")
+        .stderr_has("its own `--journal PATH`, or with `--restart` (not `--resume`)");
+    // Its own journal works, and leaves the other alone.
+    let journal = dir.read("rb.journal");
+    dir.exec(&["--journal", "again.journal"]).status(0);
+    assert!(dir.has("b.ran"));
+    assert_eq!(dir.read("rb.journal"), journal);
+    dir.exec(&["--report"])
+        .status(2)
+        .stderr_has("report it with the runbook it was written for");
+    // So does `--restart`.
+    std::fs::remove_file(dir.path().join("b.ran")).unwrap();
+    dir.exec(&["--restart"]).status(0);
+    assert!(dir.has("b.ran"));
+    assert_eq!(dir.read("rb.journal.1"), journal);
+}
+
+/// A fresh run over an unfinished drill, or a rollback that did not finish, names the
+/// `--resume` that continues it (a plain `--resume` would be refused).
+#[test]
+fn a_fresh_run_over_an_unfinished_journal_names_the_resume_that_works() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("restore", &[], "exit 3"),
+                "rollback",
+                json!(["undo-restore"]),
+            ),
+            with(
+                step("undo-restore", &[], "test -f undo.works"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&["--drill"]).status(1);
+    dir.exec(&[])
+        .status(2)
+        .stderr_has("holds an unfinished drill; continue it with `--resume --drill`");
+    dir.exec(&["--drill"])
+        .status(2)
+        .stderr_has("holds an unfinished drill; continue it with `--resume --drill`");
+    dir.exec(&["--resume", "--drill", "--rollback"]).status(1);
+    dir.exec(&["--drill"]).status(2).stderr_has(
+        "holds the unfinished rollback of a drill; continue it with `--resume --drill --rollback`",
+    );
+    dir.write("undo.works", "");
+    dir.exec(&["--resume", "--drill", "--rollback"]).status(0);
+
+    std::fs::remove_file(dir.path().join("undo.works")).unwrap();
+    dir.exec(&["--restart"]).status(1);
+    dir.exec(&["--drill"]).status(2).stderr_has(
+        "holds an unfinished real run, not a drill; continue it with `--resume` (without `--drill`)",
+    );
+    dir.exec(&["--resume", "--rollback"]).status(1);
+    dir.exec(&[])
+        .status(2)
+        .stderr_has("holds a rollback that did not finish; continue it with `--resume --rollback`");
+}
+
+/// `--resume --rollback` when no step has started says there is nothing to roll back
+/// and leaves the journal as it was (it closed the run as `rolled-back`, so a run that
+/// never began could not be resumed, and its report said it was rolled back).
+#[test]
+fn a_rollback_when_no_step_started_leaves_the_journal_as_it_was() {
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                step("a", &[], "echo a >> counter"),
+                "rollback",
+                json!(["undo-a"]),
+            ),
+            step("b", &["a"], "echo b >> counter"),
+            with(
+                step("undo-a", &[], "touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&[]).status(0);
+    // drplan stopped right after it created the journal, before the first step.
+    let header = dir.read("rb.journal").lines().next().unwrap().to_string() + "\n";
+    dir.write("rb.journal", &header);
+    std::fs::write(dir.path().join("counter"), "").unwrap();
+    dir.exec(&["--resume", "--rollback"])
+        .status(0)
+        .stdout_has("no step has started; nothing to roll back")
+        .stdout_has("`--resume` continues the run");
+    assert_eq!(dir.read("rb.journal"), header);
+    assert!(!dir.has("undone"));
+    dir.exec(&["--report"])
+        .status(0)
+        .stdout_has("- status: **unfinished**");
+    // The run was not closed: it goes on.
+    dir.exec(&["--resume"])
+        .status(0)
+        .stdout_has("every step is done");
+    assert_eq!(dir.read("counter"), "a\nb\n");
+
+    // A drill that skipped every step finished with nothing to roll back either.
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            with(
+                with(
+                    step("cut-over", &[], "touch cut-over"),
+                    "drill",
+                    json!({ "mode": "skip" }),
+                ),
+                "rollback",
+                json!(["undo-cut-over"]),
+            ),
+            with(
+                step("undo-cut-over", &[], "touch undone"),
+                "phase",
+                json!("rollback"),
+            ),
+        ],
+    ));
+    dir.exec(&["--drill"]).status(0);
+    let journal = dir.read("rb.journal");
+    let run = dir
+        .exec(&["--resume", "--drill", "--rollback"])
+        .status(0)
+        .stdout_has("nothing to roll back");
+    assert!(!run.stdout.contains("rolled back"), "{run:#?}");
+    assert_eq!(dir.read("rb.journal"), journal);
+    assert!(!dir.has("undone"));
+    dir.exec(&["--report"])
+        .status(0)
+        .stdout_has("- status: **finished**");
+}
+
+/// exec.md: `--report` gives "the number of attempts". A `--mark-done` is not an
+/// attempt: the step ran once (or twice) and was marked done, and the report said
+/// "done (2 attempts)" (or 3), counting the mark as a run.
+#[test]
+fn report_counts_a_mark_done_apart_from_the_attempts() {
+    let manual = with(
+        step("call", &[], ""),
+        "action",
+        json!({ "kind": "manual", "instruction": "Call the insurer." }),
+    );
+    let dir = Dir::new(&runbook(
+        1,
+        vec![
+            manual,
+            step("check", &["call"], "exit 4"),
+            step("last", &["check"], "true"),
+        ],
+    ));
+    // The manual step fails closed once, and a person marks it done.
+    dir.exec(&[]).status(1);
+    dir.exec(&["--resume", "--mark-done", "call"]).status(1);
+    // `check` fails twice, and is marked done once a person checked it.
+    dir.exec(&["--resume", "--retry", "check"]).status(1);
+    dir.exec(&["--resume", "--mark-done", "check"]).status(0);
+    let run = dir
+        .exec(&["--report"])
+        .status(0)
+        .stdout_has("| done: marked done by the operator (--mark-done) |")
+        .stdout_has("| done (2 attempts): marked done by the operator (--mark-done) |");
+    assert!(!run.stdout.contains("3 attempts"), "{run:#?}");
+    let call = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("| `call`"))
+        .unwrap();
+    assert!(!call.contains("attempts"), "{call}");
+
+    let run = dir.exec(&["--report", "--format", "json"]).status(0);
+    let history: Value = serde_json::from_str(&run.stdout).unwrap();
+    let attempts = |i: usize| history["steps"][i]["attempts"].as_array().unwrap().len();
+    assert_eq!((attempts(0), attempts(1), attempts(2)), (1, 2, 1));
+    assert_eq!(history["steps"][0]["outcome"], "done");
+    assert_eq!(history["steps"][0]["attempts"][0]["outcome"], "failed");
+    assert!(history["steps"][1]["marked-done"].is_string());
+    assert!(history["steps"][2]["marked-done"].is_null());
+}
