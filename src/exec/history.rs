@@ -275,21 +275,13 @@ pub fn json(history: &History) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::journal::{self, JOURNAL_VERSION};
+    use crate::exec::journal;
     use crate::exec::validate::tests::{runbook, step};
 
     #[test]
     fn attempts_pair_starts_with_ends() {
         let records = [
-            Record::Run {
-                version: JOURNAL_VERSION,
-                digest: "d".to_string(),
-                runbook: "rb".to_string(),
-                plan: "p".to_string(),
-                name: "n".to_string(),
-                drill: false,
-                at: "t0".to_string(),
-            },
+            journal::tests::header(),
             Record::Start {
                 step: "a".to_string(),
                 at: "t1".to_string(),
@@ -354,15 +346,7 @@ mod tests {
             mark_done: marked.iter().map(|id| id.to_string()).collect(),
         };
         let records = [
-            Record::Run {
-                version: JOURNAL_VERSION,
-                digest: "d".to_string(),
-                runbook: "rb".to_string(),
-                plan: "p".to_string(),
-                name: "n".to_string(),
-                drill: false,
-                at: "t0".to_string(),
-            },
+            journal::tests::header(),
             start("t1"),
             end("t2", StepOutcome::Failed, "exit status 1"),
             resume("t3", &[]),

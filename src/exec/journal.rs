@@ -310,10 +310,11 @@ pub fn sync_directory(path: &Path) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn header() -> Record {
+    /// A journal's first record, for tests.
+    pub(crate) fn header() -> Record {
         Record::Run {
             version: JOURNAL_VERSION,
             digest: "sha256:00".to_string(),

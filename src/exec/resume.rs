@@ -175,19 +175,11 @@ fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::journal::{self, JOURNAL_VERSION};
+    use crate::exec::journal;
     use crate::exec::validate::tests::{runbook, step};
 
     fn replay_of(records: Vec<Record>) -> Replay {
-        let mut all = vec![Record::Run {
-            version: JOURNAL_VERSION,
-            digest: "d".to_string(),
-            runbook: "rb".to_string(),
-            plan: "p".to_string(),
-            name: "n".to_string(),
-            drill: false,
-            at: "t".to_string(),
-        }];
+        let mut all = vec![journal::tests::header()];
         all.extend(records);
         let text: String = all
             .iter()

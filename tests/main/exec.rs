@@ -702,12 +702,10 @@ fn a_decision_about_a_finished_step_is_refused_as_a_wrong_command_line() {
     assert_eq!(dir.read("counter"), "a\nb\nb\nc\n");
 }
 
-/// A rollback that stopped half way is continued with `--resume --rollback`; a plain
-/// `--resume` is a refused command line (exit 2), whatever decisions it carries, and
-/// so is a decision after the rollback ended.
-#[test]
-fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
-    let dir = Dir::new(&runbook(
+/// A runbook whose one step fails, with a rollback step running `undo`: the rollback
+/// fails until the test creates `undo.works`.
+fn failing_restore_with_undo(undo: &str) -> String {
+    runbook(
         1,
         vec![
             with(
@@ -715,12 +713,18 @@ fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
                 "rollback",
                 json!(["undo-restore"]),
             ),
-            with(
-                step("undo-restore", &[], "test -f undo.works && touch undone"),
-                "phase",
-                json!("rollback"),
-            ),
+            with(step("undo-restore", &[], undo), "phase", json!("rollback")),
         ],
+    )
+}
+
+/// A rollback that stopped half way is continued with `--resume --rollback`; a plain
+/// `--resume` is a refused command line (exit 2), whatever decisions it carries, and
+/// so is a decision after the rollback ended.
+#[test]
+fn a_plain_resume_of_an_unfinished_rollback_is_refused() {
+    let dir = Dir::new(&failing_restore_with_undo(
+        "test -f undo.works && touch undone",
     ));
     dir.exec(&[]).status(1);
     dir.exec(&["--resume", "--rollback"])
@@ -788,21 +792,7 @@ fn a_fresh_run_over_a_foreign_journal_names_only_what_works() {
 /// `--resume` that continues it (a plain `--resume` would be refused).
 #[test]
 fn a_fresh_run_over_an_unfinished_journal_names_the_resume_that_works() {
-    let dir = Dir::new(&runbook(
-        1,
-        vec![
-            with(
-                step("restore", &[], "exit 3"),
-                "rollback",
-                json!(["undo-restore"]),
-            ),
-            with(
-                step("undo-restore", &[], "test -f undo.works"),
-                "phase",
-                json!("rollback"),
-            ),
-        ],
-    ));
+    let dir = Dir::new(&failing_restore_with_undo("test -f undo.works"));
     dir.exec(&["--drill"]).status(1);
     dir.exec(&[])
         .status(2)
