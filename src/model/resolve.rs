@@ -369,7 +369,6 @@ impl<'a> Names<'a> {
                 .flat_map(|rollout| rollout.children.iter())
                 .map(|stage| 1 + stage.children.len())
                 .sum::<usize>();
-        names.symbols.reserve(count);
         for item in settings {
             match item.keyword.text.as_str() {
                 "allow" => names.top_allows.push(item),
@@ -377,9 +376,32 @@ impl<'a> Names<'a> {
                 _ => names.collect_defaults(item, out),
             }
         }
+        let mut declared = Vec::with_capacity(count);
         for &(schema_index, index) in &declarations.source_order {
             let keyword = schema::ITEMS[schema_index as usize].keyword;
-            names.declare(declarations.get(schema_index, index), keyword, index, out);
+            names.declare(
+                declarations.get(schema_index, index),
+                keyword,
+                index,
+                &mut declared,
+            );
+        }
+        let (symbols, repeats) = Symbols::declare(&declared);
+        names.symbols = symbols;
+        for (place, first) in repeats {
+            let (text, again) = declared[place];
+            out.push(
+                Diagnostic::new(Code::DuplicateName, format!("`{text}` is declared twice"))
+                    .primary(
+                        again.span,
+                        format!("{} named `{text}` again", again.kind.noun()),
+                    )
+                    .secondary(
+                        first.span,
+                        format!("first declared here as {}", first.kind.noun()),
+                    )
+                    .help("names share one namespace across the plan; rename one of them"),
+            );
         }
         names
     }
@@ -411,24 +433,30 @@ impl<'a> Names<'a> {
         }
     }
 
-    fn declare(
+    /// List the names a declaration declares (a rollout's stages and changes too) in
+    /// `declared`, each with what it stands for.
+    fn declare<'d>(
         &mut self,
-        declared: Declared,
+        declaration: Declared<'d>,
         keyword: &str,
         index: u32,
-        out: &mut Vec<Diagnostic>,
+        declared: &mut Vec<(&'d str, Symbol)>,
     ) {
         let Some(kind) = Kind::from_keyword(keyword) else {
             return;
         };
-        self.add_symbol(declared.name, kind, index, out);
+        let mut add = |name: Option<Name<'d>>, kind, index| {
+            if let Some((text, span)) = name {
+                declared.push((text, Symbol { kind, index, span }));
+            }
+        };
+        add(declaration.name, kind, index);
         if kind == Kind::Rollout {
-            for (stage_index, stage) in declared.children.iter().enumerate() {
-                self.add_symbol(name_of(stage), Kind::Stage, self.stage_count, out);
+            for (stage_index, stage) in declaration.children.iter().enumerate() {
+                add(name_of(stage), Kind::Stage, self.stage_count);
                 self.stage_count += 1;
                 for (change_index, change) in stage.children.iter().enumerate() {
-                    let symbol_index = self.change_ids.len() as u32;
-                    self.add_symbol(name_of(change), Kind::Change, symbol_index, out);
+                    add(name_of(change), Kind::Change, self.change_ids.len() as u32);
                     self.change_ids.push(ChangeId {
                         rollout: RolloutId(index),
                         stage: stage_index as u32,
@@ -436,30 +464,6 @@ impl<'a> Names<'a> {
                     });
                 }
             }
-        }
-    }
-
-    fn add_symbol(
-        &mut self,
-        name: Option<Name>,
-        kind: Kind,
-        index: u32,
-        out: &mut Vec<Diagnostic>,
-    ) {
-        let Some((text, span)) = name else {
-            return;
-        };
-        let symbol = Symbol { kind, index, span };
-        if let Err(&first) = self.symbols.insert(text, symbol) {
-            out.push(
-                Diagnostic::new(Code::DuplicateName, format!("`{text}` is declared twice"))
-                    .primary(span, format!("{} named `{text}` again", kind.noun()))
-                    .secondary(
-                        first.span,
-                        format!("first declared here as {}", first.kind.noun()),
-                    )
-                    .help("names share one namespace across the plan; rename one of them"),
-            );
         }
     }
 
