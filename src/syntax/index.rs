@@ -49,7 +49,8 @@ fn index(source: &str, file: FileId) -> Option<File> {
     };
     let (mut items, mut indexed) = (Vec::new(), Vec::new());
     loop {
-        scan.skip_gap();
+        // What the lexer skips between tokens, and the `;` the parser skips here.
+        scan.skip_blanks(true);
         let Some(&first) = scan.bytes.get(scan.at) else {
             break;
         };
@@ -59,8 +60,8 @@ fn index(source: &str, file: FileId) -> Option<File> {
         let start = scan.at;
         match scan.declaration(file, items.len() as u32) {
             Some(entry) => indexed.push(entry),
+            // Not an indexed kind, or not as the scan expects: the parser reads it.
             None => {
-                scan.at = start;
                 let read = parser::read_item_at(source, file, start)?;
                 items.push(read.item);
                 scan.comments.extend(read.comments);
@@ -99,12 +100,6 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    /// Skip what the lexer skips between tokens (blanks and comments), and `;`, which
-    /// the parser skips between declarations.
-    fn skip_gap(&mut self) {
-        self.skip_blanks(true);
-    }
-
     /// Blanks and comments, and `;` too when `semicolons`.
     fn skip_blanks(&mut self, semicolons: bool) {
         while let Some(&byte) = self.bytes.get(self.at) {
@@ -141,8 +136,8 @@ impl Scan<'_> {
         )
     }
 
-    /// `KEYWORD NAME { … }` of an indexed kind, from here. `None` (with comments met
-    /// forgotten, for the parser to record) when it is anything else.
+    /// `KEYWORD NAME { … }` of an indexed kind, from here. `None` (back here, with the
+    /// comments met forgotten, for the parser to record) when it is anything else.
     fn declaration(&mut self, file: FileId, before: u32) -> Option<Indexed> {
         let (start, comments) = (self.at, self.comments.len());
         let entry = self.indexed_declaration(file, before);
