@@ -184,6 +184,22 @@ proptest! {
         }
         check_spans(&text[..end]);
     }
+
+    /// One character the index scan looks for, put anywhere: the scan must then
+    /// agree with the parser about where each declaration ends, or leave the file to
+    /// it (`frontend` compares the indexed reading with the whole one).
+    #[test]
+    fn a_plan_with_a_stray_brace_quote_or_hash_reads_the_same_indexed(
+        at in 0usize..20_000,
+        stray in prop::sample::select(vec!["{", "}", "\"", "#", ";", "\n}\n", "'"]),
+    ) {
+        let text = include_str!("../../plans/ehr-weekend-upgrade.dr");
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        check_spans(&format!("{}{stray}{}", &text[..at], &text[at..]));
+    }
 }
 
 #[test]
