@@ -282,7 +282,9 @@ pub struct ExecArgs {
     pub mark_done: Vec<String>,
 
     /// With --resume: run the rollback steps of every step that started, latest first.
-    #[arg(long, requires = "resume")]
+    /// Decisions about steps (--retry, --mark-done) go with a run that goes on, not
+    /// with a rollback.
+    #[arg(long, requires = "resume", conflicts_with_all = ["retry", "mark_done"])]
     pub rollback: bool,
 
     /// Print the waves of steps that would run, with their commands; run nothing.

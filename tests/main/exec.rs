@@ -678,6 +678,12 @@ fn a_decision_about_a_finished_step_is_refused_as_a_wrong_command_line() {
             .stderr_has("step `a` already finished; drplan never runs a finished step twice")
             .stderr_has("nothing was run");
     }
+    // A decision goes with a run that goes on, not with a rollback.
+    for decision in ["--retry", "--mark-done"] {
+        dir.exec(&["--resume", "--rollback", decision, "b"])
+            .status(2)
+            .stderr_has("cannot be used with");
+    }
     // Not run yet, or both decisions at once: wrong too.
     dir.exec(&["--resume", "--retry", "c"])
         .status(2)
