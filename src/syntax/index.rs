@@ -54,7 +54,7 @@ fn index(source: &str, file: FileId) -> Option<File> {
         let Some(&first) = scan.bytes.get(scan.at) else {
             break;
         };
-        if !is_word_start(first) {
+        if !lexer::is_word_start(char::from(first)) {
             return None;
         }
         let start = scan.at;
@@ -82,14 +82,6 @@ fn index(source: &str, file: FileId) -> Option<File> {
     })
 }
 
-fn is_word_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_'
-}
-
-fn is_word_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'
-}
-
 struct Scan<'a> {
     source: &'a str,
     bytes: &'a [u8],
@@ -112,28 +104,17 @@ impl Scan<'_> {
         }
     }
 
-    /// A comment from `#` to the end of its line, which it does not include.
+    /// A comment from `#` to the end of its line, as the lexer reads one.
     fn comment(&mut self) {
-        let end =
-            memchr::memchr(b'\n', &self.bytes[self.at..]).map_or(self.bytes.len(), |i| self.at + i);
+        let end = self.at + lexer::comment_length(&self.source[self.at..]);
         self.comments.push((self.at as u32, end as u32));
         self.at = end;
     }
 
-    /// A word from here: its end.
+    /// A word from here, as the lexer reads one: its end.
     fn word(&self) -> Option<usize> {
-        let bytes = &self.bytes[self.at..];
-        if !bytes.first().is_some_and(|&b| is_word_start(b)) {
-            return None;
-        }
-        Some(
-            self.at
-                + 1
-                + bytes[1..]
-                    .iter()
-                    .position(|&b| !is_word_char(b))
-                    .unwrap_or(bytes.len() - 1),
-        )
+        let (_, word) = lexer::word(&self.source[self.at..]).ok()?;
+        Some(self.at + word.len())
     }
 
     /// `KEYWORD NAME { … }` of an indexed kind, from here. `None` (back here, with the

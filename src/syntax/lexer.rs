@@ -1,9 +1,8 @@
 //! Text → tokens, with nom recognizers for each token shape. Knows nothing of declarations.
 
-use nom::bytes::complete::{tag, take_while, take_while_m_n};
+use nom::bytes::complete::take_while_m_n;
 use nom::character::complete::char;
 use nom::combinator::recognize;
-use nom::sequence::pair;
 use nom::{IResult, Parser};
 
 /// What a token is.
@@ -64,7 +63,7 @@ pub struct Lexed {
     pub errors: Vec<LexError>,
 }
 
-fn is_word_start(c: char) -> bool {
+pub(super) fn is_word_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_'
 }
 
@@ -135,7 +134,7 @@ fn unit(input: &str) -> IResult<&str, &str> {
 /// WORD ::= [A-Za-z_] [A-Za-z0-9_-]*
 ///
 /// Scans bytes rather than chars: words are ASCII, and this is the lexer's hottest path.
-fn word(input: &str) -> IResult<&str, &str> {
+pub(super) fn word(input: &str) -> IResult<&str, &str> {
     let bytes = input.as_bytes();
     if !bytes.first().is_some_and(|&b| is_word_start(b as char)) {
         return Err(nom::Err::Error(nom::error::Error::new(
@@ -151,9 +150,9 @@ fn word(input: &str) -> IResult<&str, &str> {
     Ok((&input[len..], &input[..len]))
 }
 
-/// COMMENT ::= '#' [^#xA]*
-fn comment(input: &str) -> IResult<&str, &str> {
-    recognize(pair(tag("#"), take_while(|c: char| c != '\n'))).parse(input)
+/// COMMENT ::= '#' [^#xA]*: the length of the comment `input` starts with.
+pub(super) fn comment_length(input: &str) -> usize {
+    memchr::memchr(b'\n', input.as_bytes()).unwrap_or(input.len())
 }
 
 /// STRING body: everything up to the closing quote, skipping escaped characters.
@@ -281,7 +280,7 @@ impl<'a> Lexer<'a> {
             return Some(token(TokenKind::DotDot, start + 2));
         }
         if first == '#' {
-            let (r, _) = comment(rest).unwrap_or((&rest[rest.len()..], rest));
+            let r = &rest[comment_length(rest)..];
             self.comments.push((start as u32, self.offset(r) as u32));
             self.rest = r;
             return None;
