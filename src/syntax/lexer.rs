@@ -63,16 +63,57 @@ pub struct Lexed {
     pub errors: Vec<LexError>,
 }
 
+/// Byte classes, one bit each, looked up in a table rather than computed: the lexer
+/// tests nearly every byte of a plan against one of them.
+const BLANK: u8 = 1;
+/// `[A-Za-z_]`
+const WORD_START: u8 = 2;
+/// `[A-Za-z0-9_-]`
+const WORD: u8 = 4;
+/// `[A-Za-z%/]`
+const UNIT: u8 = 8;
+
+const CLASSES: [u8; 256] = classes();
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        let mut class = 0;
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            class |= BLANK;
+        }
+        if b.is_ascii_alphabetic() || b == b'_' {
+            class |= WORD_START;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            class |= WORD;
+        }
+        if b.is_ascii_alphabetic() || b == b'%' || b == b'/' {
+            class |= UNIT;
+        }
+        table[byte] = class;
+        byte += 1;
+    }
+    table
+}
+
+fn is(byte: u8, class: u8) -> bool {
+    CLASSES[byte as usize] & class != 0
+}
+
+/// The end of the run of `class` bytes in `bytes` from `from`.
+fn run(bytes: &[u8], from: usize, class: u8) -> usize {
+    let mut at = from;
+    while at < bytes.len() && is(bytes[at], class) {
+        at += 1;
+    }
+    at
+}
+
 pub(super) fn is_word_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-fn is_unit_char(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '%' || c == '/'
+    c.is_ascii() && is(c as u8, WORD_START)
 }
 
 fn fixed_digits(n: usize) -> impl Fn(&str) -> IResult<&str, &str> {
@@ -122,31 +163,24 @@ fn number(input: &str) -> IResult<&str, &str> {
     Ok((&input[len..], &input[..len]))
 }
 
-/// UNIT ::= [A-Za-z%/] [A-Za-z/]*
+/// UNIT ::= [A-Za-z%/]*
 fn unit(input: &str) -> IResult<&str, &str> {
-    let len = input
-        .bytes()
-        .position(|b| !is_unit_char(b as char))
-        .unwrap_or(input.len());
+    // Every byte of the run is ASCII, so its end is a char boundary.
+    let len = run(input.as_bytes(), 0, UNIT);
     Ok((&input[len..], &input[..len]))
 }
 
 /// WORD ::= [A-Za-z_] [A-Za-z0-9_-]*
-///
-/// Scans bytes rather than chars: words are ASCII, and this is the lexer's hottest path.
 pub(super) fn word(input: &str) -> IResult<&str, &str> {
     let bytes = input.as_bytes();
-    if !bytes.first().is_some_and(|&b| is_word_start(b as char)) {
+    if !bytes.first().is_some_and(|&b| is(b, WORD_START)) {
         return Err(nom::Err::Error(nom::error::Error::new(
             input,
             nom::error::ErrorKind::TakeWhileMN,
         )));
     }
-    let len = 1 + bytes[1..]
-        .iter()
-        .position(|&b| !is_word_char(b as char))
-        .unwrap_or(bytes.len() - 1);
-    // Every byte before `len` is ASCII, so `len` is a char boundary.
+    // Every byte of the run is ASCII, so its end is a char boundary.
+    let len = run(bytes, 1, WORD);
     Ok((&input[len..], &input[..len]))
 }
 
@@ -176,7 +210,8 @@ pub(super) fn string_length(input: &str) -> Result<usize, usize> {
 #[derive(Debug)]
 pub struct Lexer<'a> {
     source: &'a str,
-    rest: &'a str,
+    /// Where the next token is looked for: always a char boundary.
+    at: usize,
     max_errors: usize,
     pub comments: Vec<(u32, u32)>,
     pub errors: Vec<LexError>,
@@ -188,7 +223,7 @@ impl<'a> Lexer<'a> {
     pub fn new(source: &'a str, max_errors: usize) -> Self {
         Lexer {
             source,
-            rest: source,
+            at: 0,
             max_errors,
             comments: Vec::new(),
             errors: Vec::new(),
@@ -199,26 +234,22 @@ impl<'a> Lexer<'a> {
     /// A lexer over `source` whose first token starts at byte `offset` (a token's start).
     pub fn starting_at(source: &'a str, offset: usize, max_errors: usize) -> Self {
         Lexer {
-            rest: &source[offset..],
+            at: offset,
             ..Lexer::new(source, max_errors)
         }
     }
 
     /// Where the next token will be looked for.
     pub fn position(&self) -> usize {
-        self.offset(self.rest)
+        self.at
     }
 
     /// Go on lexing from `offset` (a char boundary at or after `position`), skipping
     /// what lies before it unread.
     pub fn skip_to(&mut self, offset: usize) {
-        if offset >= self.position() && self.source.is_char_boundary(offset) {
-            self.rest = &self.source[offset..];
+        if offset >= self.at && self.source.is_char_boundary(offset) {
+            self.at = offset;
         }
-    }
-
-    fn offset(&self, rest: &str) -> usize {
-        self.source.len() - rest.len()
     }
 
     fn error(&mut self, error: LexError) {
@@ -238,107 +269,106 @@ impl<'a> Lexer<'a> {
 
     /// One step: a token, or `None` after skipping a comment or a bad character.
     fn scan(&mut self) -> Option<Token> {
-        let blank = self
-            .rest
-            .bytes()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-            .unwrap_or(self.rest.len());
-        let rest = &self.rest[blank..];
-        let start = self.offset(rest);
+        let bytes = self.source.as_bytes();
+        let start = run(bytes, self.at, BLANK);
+        self.at = start;
         let token = |kind, end: usize| Token {
             kind,
             start: start as u32,
             end: end as u32,
             unit_start: end as u32,
         };
-        let Some(first) = rest.chars().next() else {
-            self.rest = rest;
+        let Some(&first) = bytes.get(start) else {
             return Some(token(TokenKind::Eof, start));
         };
         if self.error_count >= self.max_errors {
-            self.rest = &rest[rest.len()..];
-            return Some(token(TokenKind::Eof, self.source.len()));
+            self.at = bytes.len();
+            return Some(token(TokenKind::Eof, bytes.len()));
         }
         // Words are the commonest token (keys, names, keywords): tried first.
-        if let Ok((r, _)) = word(rest) {
-            self.rest = r;
-            return Some(token(TokenKind::Word, self.offset(r)));
+        if is(first, WORD_START) {
+            self.at = run(bytes, start + 1, WORD);
+            return Some(token(TokenKind::Word, self.at));
         }
         let simple = match first {
-            '{' => Some(TokenKind::LBrace),
-            '}' => Some(TokenKind::RBrace),
-            ',' => Some(TokenKind::Comma),
-            ';' => Some(TokenKind::Semicolon),
+            b'{' => Some(TokenKind::LBrace),
+            b'}' => Some(TokenKind::RBrace),
+            b',' => Some(TokenKind::Comma),
+            b';' => Some(TokenKind::Semicolon),
             _ => None,
         };
         if let Some(kind) = simple {
-            self.rest = &rest[1..];
-            return Some(token(kind, start + 1));
+            self.at = start + 1;
+            return Some(token(kind, self.at));
         }
-        if let Some(after) = rest.strip_prefix("..") {
-            self.rest = after;
-            return Some(token(TokenKind::DotDot, start + 2));
-        }
-        if first == '#' {
-            let r = &rest[comment_length(rest)..];
-            self.comments.push((start as u32, self.offset(r) as u32));
-            self.rest = r;
-            return None;
-        }
-        if first == '\'' {
-            if let Some(len) = rest[1..]
-                .find(['\'', '\n'])
-                .filter(|&i| rest.as_bytes()[i + 1] == b'\'')
-            {
-                let end = start + len + 2;
-                self.error(LexError::SingleQuotedString { start, end });
-                self.rest = &rest[len + 2..];
-                return Some(token(TokenKind::Str, end));
+        let rest = &self.source[start..];
+        // Where `rest` ends up after `r` was lexed off its start.
+        let end_of = |r: &str| start + (rest.len() - r.len());
+        match first {
+            b'.' if rest.starts_with("..") => {
+                self.at = start + 2;
+                return Some(token(TokenKind::DotDot, self.at));
             }
-        }
-        if first == '"' {
-            let len = string_length(rest).unwrap_or_else(|len| {
-                self.error(LexError::UnterminatedString {
-                    start,
-                    end: start + len,
+            b'#' => {
+                self.at = start + comment_length(rest);
+                self.comments.push((start as u32, self.at as u32));
+                return None;
+            }
+            b'\'' => {
+                if let Some(len) = rest[1..]
+                    .find(['\'', '\n'])
+                    .filter(|&i| rest.as_bytes()[i + 1] == b'\'')
+                {
+                    let end = start + len + 2;
+                    self.error(LexError::SingleQuotedString { start, end });
+                    self.at = end;
+                    return Some(token(TokenKind::Str, end));
+                }
+            }
+            b'"' => {
+                let len = string_length(rest).unwrap_or_else(|len| {
+                    self.error(LexError::UnterminatedString {
+                        start,
+                        end: start + len,
+                    });
+                    len
                 });
-                len
-            });
-            self.rest = &rest[len..];
-            return Some(token(TokenKind::Str, start + len));
-        }
-        if first.is_ascii_digit() {
-            // Most numbers are neither: test the separator's fixed place first.
-            let separator = |at: usize, byte: u8| rest.as_bytes().get(at) == Some(&byte);
-            if separator(4, b'-') {
-                if let Ok((r, _)) = date(rest) {
-                    self.rest = r;
-                    return Some(token(TokenKind::Date, self.offset(r)));
-                }
+                self.at = start + len;
+                return Some(token(TokenKind::Str, self.at));
             }
-            if separator(2, b':') {
-                if let Ok((r, _)) = clock(rest) {
-                    self.rest = r;
-                    return Some(token(TokenKind::Clock, self.offset(r)));
+            b'0'..=b'9' => {
+                // Most numbers are neither: test the separator's fixed place first.
+                let separator = |at: usize, byte: u8| bytes.get(start + at) == Some(&byte);
+                if separator(4, b'-') {
+                    if let Ok((r, _)) = date(rest) {
+                        self.at = end_of(r);
+                        return Some(token(TokenKind::Date, self.at));
+                    }
                 }
+                if separator(2, b':') {
+                    if let Ok((r, _)) = clock(rest) {
+                        self.at = end_of(r);
+                        return Some(token(TokenKind::Clock, self.at));
+                    }
+                }
+                let (after_digits, _) = number(rest).unwrap_or((rest, ""));
+                let (r, _) = unit(after_digits).unwrap_or((after_digits, ""));
+                self.at = end_of(r);
+                return Some(Token {
+                    kind: TokenKind::Number,
+                    start: start as u32,
+                    end: self.at as u32,
+                    unit_start: end_of(after_digits) as u32,
+                });
             }
-            let (after_digits, _) = number(rest).unwrap_or((rest, ""));
-            let unit_start = self.offset(after_digits);
-            let (r, _) = unit(after_digits).unwrap_or((after_digits, ""));
-            self.rest = r;
-            return Some(Token {
-                kind: TokenKind::Number,
-                start: start as u32,
-                end: self.offset(r) as u32,
-                unit_start: unit_start as u32,
-            });
+            _ => {}
         }
-        let width = first.len_utf8();
+        let width = rest.chars().next().map_or(1, char::len_utf8);
         self.error(LexError::UnexpectedCharacter {
             start,
             end: start + width,
         });
-        self.rest = &rest[width..];
+        self.at = start + width;
         None
     }
 }
