@@ -5,7 +5,7 @@ use super::*;
 use crate::diagnostics::{closest, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
-use crate::syntax::schema;
+use crate::syntax::schema::{self, key, Key};
 use declarations::{name_of, Declarations, Declared, Lowering, Name};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -180,32 +180,32 @@ struct Props<'a> {
 }
 
 impl<'a> Props<'a> {
-    fn own(&self, key: &str) -> Option<&'a Property> {
-        self.own.iter().find(|p| p.is(key))
+    fn own(&self, key: Key) -> Option<&'a Property> {
+        self.own.iter().find(|p| p.key == key)
     }
 
-    fn default(&self, key: &str) -> Option<&'a Property> {
-        self.defaults.iter().copied().find(|p| p.is(key))
+    fn default(&self, key: Key) -> Option<&'a Property> {
+        self.defaults.iter().copied().find(|p| p.key == key)
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    fn get(&self, key: Key) -> Option<&'a Value> {
         self.own(key)
             .or_else(|| self.default(key))
             .map(|p| &p.value)
     }
 
     /// Every value of a repeatable property: the declaration's own, else the defaults'.
-    fn all(&self, key: &str) -> Vec<&'a Value> {
+    fn all(&self, key: Key) -> Vec<&'a Value> {
         let own: Vec<_> = self
             .own
             .iter()
-            .filter(|p| p.is(key))
+            .filter(|p| p.key == key)
             .map(|p| &p.value)
             .collect();
         if own.is_empty() {
             self.defaults
                 .iter()
-                .filter(|p| p.is(key))
+                .filter(|p| p.key == key)
                 .map(|p| &p.value)
                 .collect()
         } else {
@@ -214,7 +214,7 @@ impl<'a> Props<'a> {
     }
 
     /// A duration; for a spread, its nominal value (the mean).
-    fn duration(&self, key: &str) -> Option<Seconds> {
+    fn duration(&self, key: Key) -> Option<Seconds> {
         match self.get(key) {
             Some(Value::Duration(d)) => Some(d.value),
             Some(Value::Spread(_)) => self.spread(key).map(Spread::nominal),
@@ -223,7 +223,7 @@ impl<'a> Props<'a> {
     }
 
     /// How a duration varies, when written as a distribution.
-    fn spread(&self, key: &str) -> Option<Spread> {
+    fn spread(&self, key: Key) -> Option<Spread> {
         let Some(Value::Spread(spread)) = self.get(key) else {
             return None;
         };
@@ -237,35 +237,35 @@ impl<'a> Props<'a> {
         }
     }
 
-    fn size(&self, key: &str) -> Option<Bytes> {
+    fn size(&self, key: Key) -> Option<Bytes> {
         match self.get(key) {
             Some(Value::Size(s)) => Some(s.value),
             _ => None,
         }
     }
 
-    fn rate(&self, key: &str) -> Option<f64> {
+    fn rate(&self, key: Key) -> Option<f64> {
         match self.get(key) {
             Some(Value::Rate(r)) => Some(r.value),
             _ => None,
         }
     }
 
-    fn int(&self, key: &str) -> Option<u64> {
+    fn int(&self, key: Key) -> Option<u64> {
         match self.get(key) {
             Some(Value::Int(n)) => Some(n.value),
             _ => None,
         }
     }
 
-    fn string(&self, key: &str) -> Option<String> {
+    fn string(&self, key: Key) -> Option<String> {
         match self.get(key) {
             Some(Value::Str(s)) => Some(s.value.clone()),
             _ => None,
         }
     }
 
-    fn strings(&self, key: &str) -> Vec<String> {
+    fn strings(&self, key: Key) -> Vec<String> {
         self.all(key)
             .into_iter()
             .filter_map(|v| match v {
@@ -275,18 +275,18 @@ impl<'a> Props<'a> {
             .collect()
     }
 
-    fn word(&self, key: &str) -> Option<&'a str> {
+    fn word(&self, key: Key) -> Option<&'a str> {
         match self.get(key) {
             Some(Value::Word(w)) => Some(w.text.as_str()),
             _ => None,
         }
     }
 
-    fn is_set(&self, key: &str) -> bool {
+    fn is_set(&self, key: Key) -> bool {
         self.get(key).is_some()
     }
 
-    fn time(&self, key: &str) -> Option<u32> {
+    fn time(&self, key: Key) -> Option<u32> {
         match self.get(key) {
             Some(Value::Time(t)) => Some(t.value),
             _ => None,
@@ -295,16 +295,16 @@ impl<'a> Props<'a> {
 
     fn failure(&self) -> Failure {
         Failure {
-            mtbf: self.duration("mtbf"),
-            mttr: self.duration("mttr"),
-            probability: match self.get("fail-probability") {
+            mtbf: self.duration(key!("mtbf")),
+            mttr: self.duration(key!("mttr")),
+            probability: match self.get(key!("fail-probability")) {
                 Some(Value::Probability(p)) => Some(p.value),
                 _ => None,
             },
         }
     }
 
-    fn schedule(&self, key: &str) -> Option<Schedule> {
+    fn schedule(&self, key: Key) -> Option<Schedule> {
         match self.own(key).or_else(|| self.default(key)) {
             Some(Property {
                 value: Value::Schedule(schedule),
@@ -795,22 +795,22 @@ impl<'n, 'a> Resolver<'n, 'a> {
         allows.extend(self.allows(&p));
         let settings = Settings {
             span: Some(item.name_span()),
-            rto: p.duration("rto"),
-            rpo: p.duration("rpo"),
-            mtd: p.duration("mtd"),
-            owner: self.role_ref(p.get("owner"), "`owner`"),
-            escalation: self.role_ref(p.get("escalation"), "`escalation`"),
+            rto: p.duration(key!("rto")),
+            rpo: p.duration(key!("rpo")),
+            mtd: p.duration(key!("mtd")),
+            owner: self.role_ref(p.get(key!("owner")), "`owner`"),
+            escalation: self.role_ref(p.get(key!("escalation")), "`escalation`"),
             max_changes_per_stage: p
-                .int("max-changes-per-stage")
+                .int(key!("max-changes-per-stage"))
                 .unwrap_or(DEFAULT_MAX_CHANGES_PER_STAGE),
             restore_parallelism: p
-                .int("restore-parallelism")
+                .int(key!("restore-parallelism"))
                 .unwrap_or(DEFAULT_RESTORE_PARALLELISM)
                 .max(1),
-            test_every: p.duration("test-every").unwrap_or(DEFAULT_TEST_EVERY),
-            detect: p.duration("detect").unwrap_or(DEFAULT_DETECT),
-            detect_spread: p.spread("detect"),
-            description: p.string("description"),
+            test_every: p.duration(key!("test-every")).unwrap_or(DEFAULT_TEST_EVERY),
+            detect: p.duration(key!("detect")).unwrap_or(DEFAULT_DETECT),
+            detect_spread: p.spread(key!("detect")),
+            description: p.string(key!("description")),
         };
         (item.name_text().to_string(), settings, allows)
     }
@@ -820,16 +820,16 @@ impl<'n, 'a> Resolver<'n, 'a> {
         Tier {
             name: item.name_text().into(),
             span: item.name_span(),
-            rto: p.duration("rto"),
-            rpo: p.duration("rpo"),
-            mtd: p.duration("mtd"),
-            criticality: p.word("criticality").map(criticality),
+            rto: p.duration(key!("rto")),
+            rpo: p.duration(key!("rpo")),
+            mtd: p.duration(key!("mtd")),
+            criticality: p.word(key!("criticality")).map(criticality),
         }
     }
 
     fn role(&mut self, item: &Item) -> Role {
         let p = self.props(item, "role");
-        let deputy = self.role_ref(p.get("deputy"), "`deputy`");
+        let deputy = self.role_ref(p.get(key!("deputy")), "`deputy`");
         if let Some(d) = deputy {
             if self
                 .names
@@ -847,23 +847,23 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 );
             }
         }
-        let unavailable = self.windows(p.all("unavailable"));
+        let unavailable = self.windows(p.all(key!("unavailable")));
         Role {
             name: item.name_text().into(),
             span: item.name_span(),
-            kind: p.word("kind").map(|w| match w {
+            kind: p.word(key!("kind")).map(|w| match w {
                 "owner" => RoleKind::Owner,
                 "on-call" => RoleKind::OnCall,
                 "escalation" => RoleKind::Escalation,
                 "vendor" => RoleKind::Vendor,
                 _ => RoleKind::Team,
             }),
-            person: p.string("person"),
-            contacts: p.strings("contact"),
+            person: p.string(key!("person")),
+            contacts: p.strings(key!("contact")),
             deputy,
             unavailable: unavailable.into_vec(),
             holidays: p
-                .all("holiday")
+                .all(key!("holiday"))
                 .into_iter()
                 .filter_map(|v| match v {
                     Value::DateRange(a, b) => Some((a.value.into(), b.value.into())),
@@ -879,7 +879,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
         Site {
             name: item.name_text().into(),
             span: item.name_span(),
-            kind: p.word("kind").map(|w| match w {
+            kind: p.word(key!("kind")).map(|w| match w {
                 "datacenter" => SiteKind::Datacenter,
                 "office" => SiteKind::Office,
                 "colo" => SiteKind::Colo,
@@ -887,7 +887,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 "offsite" => SiteKind::Offsite,
                 _ => SiteKind::Vault,
             }),
-            location: p.string("location"),
+            location: p.string(key!("location")),
             failure: p.failure(),
             allows: self.allows(&p),
         }
@@ -898,7 +898,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
         Storage {
             name: item.name_text().into(),
             span: item.name_span(),
-            kind: p.word("kind").map(|w| match w {
+            kind: p.word(key!("kind")).map(|w| match w {
                 "disk" => StorageKind::Disk,
                 "array" => StorageKind::Array,
                 "san" => StorageKind::San,
@@ -906,9 +906,9 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 "tape" => StorageKind::Tape,
                 _ => StorageKind::Cloud,
             }),
-            site: self.site_ref(p.get("site"), "`site`"),
-            capacity: p.size("capacity"),
-            throughput: p.rate("throughput"),
+            site: self.site_ref(p.get(key!("site")), "`site`"),
+            capacity: p.size(key!("capacity")),
+            throughput: p.rate(key!("throughput")),
             failure: p.failure(),
             allows: self.allows(&p),
         }
@@ -919,14 +919,14 @@ impl<'n, 'a> Resolver<'n, 'a> {
         Server {
             name: item.name_text().into(),
             span: item.name_span(),
-            site: self.site_ref(p.get("site"), "`site`"),
-            cpu: p.int("cpu"),
-            memory: p.size("memory"),
-            disk: p.size("disk"),
-            storage: self.storage_refs(p.get("storage"), "`storage`"),
-            hypervisor: p.word("hypervisor").map(hypervisor),
-            model: p.string("model"),
-            owner: self.role_ref(p.get("owner"), "`owner`"),
+            site: self.site_ref(p.get(key!("site")), "`site`"),
+            cpu: p.int(key!("cpu")),
+            memory: p.size(key!("memory")),
+            disk: p.size(key!("disk")),
+            storage: self.storage_refs(p.get(key!("storage")), "`storage`"),
+            hypervisor: p.word(key!("hypervisor")).map(hypervisor),
+            model: p.string(key!("model")),
+            owner: self.role_ref(p.get(key!("owner")), "`owner`"),
             failure: p.failure(),
             allows: self.allows(&p),
         }
@@ -934,7 +934,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
 
     fn vm(&mut self, item: &Item, servers: &[Server]) -> Vm {
         let p = self.props(item, "vm");
-        let host = match p.get("on") {
+        let host = match p.get(key!("on")) {
             Some(Value::Name(ident)) => {
                 self.lookup(ident, &[Kind::Server], "`on` of a vm")
                     .map(|s| Ref {
@@ -984,11 +984,11 @@ impl<'n, 'a> Resolver<'n, 'a> {
             name: item.name_text().into(),
             span: item.name_span(),
             host,
-            cpu: p.int("cpu"),
-            memory: p.size("memory"),
-            image: p.size("image"),
-            storage: self.storage_refs(p.get("storage"), "`storage`"),
-            owner: self.role_ref(p.get("owner"), "`owner`"),
+            cpu: p.int(key!("cpu")),
+            memory: p.size(key!("memory")),
+            image: p.size(key!("image")),
+            storage: self.storage_refs(p.get(key!("storage")), "`storage`"),
+            owner: self.role_ref(p.get(key!("owner")), "`owner`"),
             extras: out_of_line(VmExtras {
                 failure: p.failure(),
                 allows: self.allows(&p),
@@ -998,7 +998,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
 
     fn service(&mut self, item: &Item, plan: &Plan) -> Service {
         let p = self.props(item, "service");
-        let hosts = match p.get("on") {
+        let hosts = match p.get(key!("on")) {
             Some(Value::Names(names)) => boxed_slice(
                 names.len(),
                 names
@@ -1014,11 +1014,11 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 Box::default()
             }
         };
-        let host_count = match p.get("on") {
+        let host_count = match p.get(key!("on")) {
             Some(Value::Names(names)) => names.len() as u64,
             _ => 0,
         };
-        let quorum = match p.get("quorum") {
+        let quorum = match p.get(key!("quorum")) {
             Some(Value::Quorum(quorum)) => {
                 let ast::Quorum { need, of } = &**quorum;
                 if let Some(of) = of {
@@ -1063,7 +1063,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
             }
             _ => 1,
         };
-        let failover = match p.get("failover") {
+        let failover = match p.get(key!("failover")) {
             Some(Value::Failover(failover)) => {
                 let ast::Failover { target, after } = &**failover;
                 let accepted = [Kind::Server, Kind::Vm, Kind::Standby];
@@ -1083,7 +1083,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
             _ => None,
         };
         let mut needs = Vec::new();
-        if let Some(Value::Names(names)) = p.get("needs") {
+        if let Some(Value::Names(names)) = p.get(key!("needs")) {
             // Exactly the room needed when every name resolves: no shrinking below.
             needs.reserve_exact(names.len());
             for ident in names {
@@ -1107,7 +1107,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 });
             }
         }
-        let tier = match p.get("tier") {
+        let tier = match p.get(key!("tier")) {
             Some(Value::Name(ident)) => self.lookup(ident, &[Kind::Tier], "`tier`").map(|s| Ref {
                 id: TierId(s.index),
                 span: ident.span,
@@ -1116,7 +1116,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
         };
         let tier_data = tier.map(|t| &plan.tiers[t.id.index()]);
         // Objectives: the service, then its tier, then `defaults service`, then the plan.
-        let objective = |key: &str, from_tier: Option<Seconds>, from_plan: Option<Seconds>| {
+        let objective = |key: Key, from_tier: Option<Seconds>, from_plan: Option<Seconds>| {
             let own = p.own(key).and_then(|pr| match &pr.value {
                 Value::Duration(d) => Some(d.value),
                 _ => None,
@@ -1127,29 +1127,43 @@ impl<'n, 'a> Resolver<'n, 'a> {
             });
             own.or(from_tier).or(default).or(from_plan)
         };
-        let rto = objective("rto", tier_data.and_then(|t| t.rto), plan.settings.rto);
-        let rpo = objective("rpo", tier_data.and_then(|t| t.rpo), plan.settings.rpo);
-        let mtd = objective("mtd", tier_data.and_then(|t| t.mtd), plan.settings.mtd);
-        let own_criticality = p.own("criticality").and_then(|pr| match &pr.value {
+        let rto = objective(
+            key!("rto"),
+            tier_data.and_then(|t| t.rto),
+            plan.settings.rto,
+        );
+        let rpo = objective(
+            key!("rpo"),
+            tier_data.and_then(|t| t.rpo),
+            plan.settings.rpo,
+        );
+        let mtd = objective(
+            key!("mtd"),
+            tier_data.and_then(|t| t.mtd),
+            plan.settings.mtd,
+        );
+        let own_criticality = p.own(key!("criticality")).and_then(|pr| match &pr.value {
             Value::Word(w) => Some(criticality(&w.text)),
             _ => None,
         });
-        let default_criticality = p.default("criticality").and_then(|pr| match &pr.value {
-            Value::Word(w) => Some(criticality(&w.text)),
-            _ => None,
-        });
-        let active = self.windows(p.all("active"));
+        let default_criticality = p
+            .default(key!("criticality"))
+            .and_then(|pr| match &pr.value {
+                Value::Word(w) => Some(criticality(&w.text)),
+                _ => None,
+            });
+        let active = self.windows(p.all(key!("active")));
         Service {
             name: item.name_text().into(),
             span: item.name_span(),
             hosts,
             quorum,
             needs: needs.into(),
-            data: p.size("data"),
-            restore_rate: p.rate("restore-rate"),
-            restore_time: p.duration("restore-time"),
-            boot: p.duration("boot").unwrap_or(0),
-            change_rate: p.rate("change-rate"),
+            data: p.size(key!("data")),
+            restore_rate: p.rate(key!("restore-rate")),
+            restore_time: p.duration(key!("restore-time")),
+            boot: p.duration(key!("boot")).unwrap_or(0),
+            change_rate: p.rate(key!("change-rate")),
             rto,
             rpo,
             mtd,
@@ -1158,22 +1172,22 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 .or(tier_data.and_then(|t| t.criticality))
                 .or(default_criticality)
                 .unwrap_or(Criticality::Medium),
-            is_user_facing: p.is_set("user-facing") || !active.is_empty(),
+            is_user_facing: p.is_set(key!("user-facing")) || !active.is_empty(),
             active,
-            downtime_cost: match p.get("downtime-cost") {
+            downtime_cost: match p.get(key!("downtime-cost")) {
                 Some(Value::Cost(c)) => Some(c.value),
                 _ => None,
             },
-            owner: self.role_ref(p.get("owner"), "`owner`"),
+            owner: self.role_ref(p.get(key!("owner")), "`owner`"),
             extras: out_of_line(ServiceExtras {
                 failover,
-                restore_time_spread: p.spread("restore-time"),
-                boot_spread: p.spread("boot"),
-                activation: p.string("activation"),
-                version: p.string("version"),
-                start_command: p.string("start"),
-                check_command: p.string("check"),
-                description: p.string("description"),
+                restore_time_spread: p.spread(key!("restore-time")),
+                boot_spread: p.spread(key!("boot")),
+                activation: p.string(key!("activation")),
+                version: p.string(key!("version")),
+                start_command: p.string(key!("start")),
+                check_command: p.string(key!("check")),
+                description: p.string(key!("description")),
                 failure: p.failure(),
                 allows: self.allows(&p),
             }),
@@ -1182,7 +1196,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
 
     fn backup(&mut self, item: &Item) -> Backup {
         let p = self.props(item, "backup");
-        let subjects = match p.get("of") {
+        let subjects = match p.get(key!("of")) {
             Some(Value::Names(names)) => boxed_slice(
                 names.len(),
                 names.iter().filter_map(|ident| {
@@ -1203,7 +1217,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 Box::default()
             }
         };
-        let to = match p.get("to") {
+        let to = match p.get(key!("to")) {
             Some(Value::Name(ident)) => self
                 .lookup(ident, &[Kind::Site, Kind::Storage], "`to`")
                 .map(|s| Ref {
@@ -1215,7 +1229,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 }),
             _ => None,
         };
-        let offsite = match p.get("offsite") {
+        let offsite = match p.get(key!("offsite")) {
             Some(Value::Offsite(offsite)) => self
                 .lookup(&offsite.site, &[Kind::Site], "`offsite`")
                 .map(|s| Offsite {
@@ -1231,46 +1245,46 @@ impl<'n, 'a> Resolver<'n, 'a> {
             name: item.name_text().into(),
             span: item.name_span(),
             subjects,
-            full: p.schedule("full"),
-            incremental: p.schedule("incremental"),
+            full: p.schedule(key!("full")),
+            incremental: p.schedule(key!("incremental")),
             to,
-            media: match p.word("media") {
+            media: match p.word(key!("media")) {
                 Some("tape") => Media::Tape,
                 Some("cloud") => Media::Cloud,
                 Some("snapshot") => Media::Snapshot,
                 Some("replica") => Media::Replica,
                 _ => Media::Disk,
             },
-            rotate: match p.get("rotate") {
+            rotate: match p.get(key!("rotate")) {
                 Some(Value::Rotate(n)) => n.value.max(1),
                 _ => 1,
             },
             offsite,
-            keep: p.duration("keep"),
-            tested_every: match p.get("tested") {
+            keep: p.duration(key!("keep")),
+            tested_every: match p.get(key!("tested")) {
                 Some(Value::Tested(every)) => every.as_ref().map(|e| e.value),
                 _ => None,
             },
-            last_tested: match p.get("last-tested") {
+            last_tested: match p.get(key!("last-tested")) {
                 Some(Value::Date(d)) => Some(d.value.into()),
                 _ => None,
             },
-            consistency: match p.word("consistent") {
+            consistency: match p.word(key!("consistent")) {
                 Some("app") => Consistency::App,
                 Some("none") => Consistency::None,
                 _ => Consistency::Crash,
             },
-            restore_rate: p.rate("restore-rate"),
+            restore_rate: p.rate(key!("restore-rate")),
             extras: out_of_line(BackupExtras {
-                differential: p.schedule("differential"),
-                snapshot: p.schedule("snapshot"),
-                fail_probability: match p.get("fail-probability") {
+                differential: p.schedule(key!("differential")),
+                snapshot: p.schedule(key!("snapshot")),
+                fail_probability: match p.get(key!("fail-probability")) {
                     Some(Value::Probability(x)) => Some(x.value),
                     _ => None,
                 },
-                restore_command: p.string("restore"),
-                drill_command: p.string("drill"),
-                description: p.string("description"),
+                restore_command: p.string(key!("restore")),
+                drill_command: p.string(key!("drill")),
+                description: p.string(key!("description")),
                 allows: self.allows(&p),
             }),
         }
@@ -1279,7 +1293,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
     fn standby(&mut self, item: &Item) -> Standby {
         let p = self.props(item, "standby");
         let (mut cpu, mut memory, mut disk) = (None, None, None);
-        if let Some(Value::Capacity(parts)) = p.get("capacity") {
+        if let Some(Value::Capacity(parts)) = p.get(key!("capacity")) {
             for (part, value) in parts {
                 match (part.text.as_str(), value) {
                     ("cpu", Value::Int(n)) => cpu = Some(n.value),
@@ -1289,7 +1303,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 }
             }
         }
-        let covers = match p.get("covers") {
+        let covers = match p.get(key!("covers")) {
             Some(Value::Names(names)) => names
                 .iter()
                 .filter_map(|ident| {
@@ -1312,77 +1326,77 @@ impl<'n, 'a> Resolver<'n, 'a> {
             cpu,
             memory,
             disk,
-            ready_in: p.duration("ready-in").unwrap_or(0),
-            ready_in_spread: p.spread("ready-in"),
-            mtbf: p.duration("mtbf").filter(|&m| m > 0),
-            runs: match p.word("runs") {
+            ready_in: p.duration(key!("ready-in")).unwrap_or(0),
+            ready_in_spread: p.spread(key!("ready-in")),
+            mtbf: p.duration(key!("mtbf")).filter(|&m| m > 0),
+            runs: match p.word(key!("runs")) {
                 Some("vm-images") => Runs::VmImages,
                 Some("physical") => Runs::Physical,
                 _ => Runs::Any,
             },
-            kind: match p.word("kind") {
+            kind: match p.word(key!("kind")) {
                 Some("hot") => StandbyKind::Hot,
                 Some("warm") => StandbyKind::Warm,
                 Some("mobile") => StandbyKind::Mobile,
                 _ => StandbyKind::Cold,
             },
-            site: self.site_ref(p.get("site"), "`site`"),
+            site: self.site_ref(p.get(key!("site")), "`site`"),
             covers,
-            hypervisor: p.word("hypervisor").map(hypervisor),
-            model: p.string("model"),
-            contract: p.string("contract"),
-            activate_command: p.string("activate"),
+            hypervisor: p.word(key!("hypervisor")).map(hypervisor),
+            model: p.string(key!("model")),
+            contract: p.string(key!("contract")),
+            activate_command: p.string(key!("activate")),
             allows: self.allows(&p),
         }
     }
 
     fn rollout(&mut self, item: &Item) -> Rollout {
         let p = self.props(item, "rollout");
-        let window = self.empty_window_check(p.get("window"));
+        let window = self.empty_window_check(p.get(key!("window")));
         let stages = item.children.iter().map(|s| self.stage(s)).collect();
         Rollout {
             name: item.name_text().into(),
             span: item.name_span(),
             declaration: item.span,
             window,
-            starts: match p.get("starts") {
+            starts: match p.get(key!("starts")) {
                 Some(Value::Date(d)) => Some(d.value.into()),
                 _ => None,
             },
-            max_changes_per_stage: p.int("max-changes-per-stage"),
-            soak: p.duration("soak"),
-            budget: match p.get("budget") {
+            max_changes_per_stage: p.int(key!("max-changes-per-stage")),
+            soak: p.duration(key!("soak")),
+            budget: match p.get(key!("budget")) {
                 Some(Value::Number(n)) => Some(n.value),
                 _ => None,
             },
-            owner: self.role_ref(p.get("owner"), "`owner`"),
+            owner: self.role_ref(p.get(key!("owner")), "`owner`"),
             stages,
-            description: p.string("description"),
+            description: p.string(key!("description")),
             allows: self.allows(&p),
         }
     }
 
     fn stage(&mut self, item: &Item) -> Stage {
         let p = self.props(item, "stage");
-        let window = self.empty_window_check(p.get("window"));
+        let window = self.empty_window_check(p.get(key!("window")));
         let changes = item.children.iter().map(|c| self.change(c)).collect();
         Stage {
             name: item.name_text().into(),
             span: item.name_span(),
             declaration: item.span,
             window,
-            go_no_go: p.time("go-no-go"),
-            soak: p.duration("soak"),
-            roles: self.role_refs(p.get("roles"), "`roles`"),
+            go_no_go: p.time(key!("go-no-go")),
+            soak: p.duration(key!("soak")),
+            roles: self.role_refs(p.get(key!("roles")), "`roles`"),
             changes,
-            description: p.string("description"),
+            description: p.string(key!("description")),
             allows: self.allows(&p),
         }
     }
 
     fn change(&mut self, item: &Item) -> Change {
         let p = self.props(item, "change");
-        let targets = match p.get("on") {
+        let targets = match p.get(key!("on")) {
             Some(Value::Names(names)) => names
                 .iter()
                 .filter_map(|n| self.component(n, "`on` of a change"))
@@ -1401,7 +1415,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
             span: item.name_span(),
             declaration: item.span,
             targets,
-            kind: match p.word("kind") {
+            kind: match p.word(key!("kind")) {
                 Some("migrate") => ChangeKind::Migrate,
                 Some("clone") => ChangeKind::Clone,
                 Some("install") => ChangeKind::Install,
@@ -1410,23 +1424,23 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 Some("move") => ChangeKind::Move,
                 _ => ChangeKind::Upgrade,
             },
-            from: p.string("from"),
-            to: p.string("to"),
-            takes: p.duration("takes"),
-            rehearsed: p.duration("rehearsed"),
-            copy: match p.get("copy") {
+            from: p.string(key!("from")),
+            to: p.string(key!("to")),
+            takes: p.duration(key!("takes")),
+            rehearsed: p.duration(key!("rehearsed")),
+            copy: match p.get(key!("copy")) {
                 Some(Value::Copy(copy)) => Some(DataCopy {
                     size: copy.size.value,
                     rate: copy.rate.value,
                 }),
                 _ => None,
             },
-            has_presync: p.is_set("presync"),
-            has_snapshot_before: p.word("snapshot") == Some("before"),
-            has_backup_before: p.word("backup") == Some("before"),
-            prechecks: p.strings("precheck"),
+            has_presync: p.is_set(key!("presync")),
+            has_snapshot_before: p.word(key!("snapshot")) == Some("before"),
+            has_backup_before: p.word(key!("backup")) == Some("before"),
+            prechecks: p.strings(key!("precheck")),
             verifications: p
-                .all("verify")
+                .all(key!("verify"))
                 .into_iter()
                 .filter_map(|v| match v {
                     Value::Verify(verify) => Some(Verification {
@@ -1441,7 +1455,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
                     _ => None,
                 })
                 .collect(),
-            rollback: match p.get("rollback") {
+            rollback: match p.get(key!("rollback")) {
                 Some(Value::Rollback(rollback)) => Some(match &**rollback {
                     ast::Rollback::Command(c) => RollbackPlan::Command(c.value.clone()),
                     ast::Rollback::Keyword(k) => match k.text.as_str() {
@@ -1452,11 +1466,11 @@ impl<'n, 'a> Resolver<'n, 'a> {
                 }),
                 _ => None,
             },
-            go_no_go: p.time("go-no-go"),
-            roles: self.role_refs(p.get("roles"), "`roles`"),
-            drill: p.string("drill"),
-            run_command: p.string("run"),
-            description: p.string("description"),
+            go_no_go: p.time(key!("go-no-go")),
+            roles: self.role_refs(p.get(key!("roles")), "`roles`"),
+            drill: p.string(key!("drill")),
+            run_command: p.string(key!("run")),
+            description: p.string(key!("description")),
             allows: self.allows(&p),
         }
     }
@@ -1464,7 +1478,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
     fn scenario(&mut self, item: &Item, plan: &Plan) -> Scenario {
         let p = self.props(item, "scenario");
         let mut events = Vec::new();
-        for value in p.all("at") {
+        for value in p.all(key!("at")) {
             let Value::Event(event) = value else {
                 continue;
             };
@@ -1506,7 +1520,7 @@ impl<'n, 'a> Resolver<'n, 'a> {
             }
         }
         let mut expectations = Vec::new();
-        for value in p.all("expect") {
+        for value in p.all(key!("expect")) {
             let Value::Expect(expect) = value else {
                 continue;
             };
@@ -1527,23 +1541,23 @@ impl<'n, 'a> Resolver<'n, 'a> {
             span: item.name_span(),
             events,
             expectations,
-            random_over: match p.get("random") {
+            random_over: match p.get(key!("random")) {
                 Some(Value::RandomOver(d)) => Some(d.value),
                 _ => None,
             },
-            detect: p.duration("detect").unwrap_or(plan.settings.detect),
-            detect_spread: if p.is_set("detect") {
-                p.spread("detect")
+            detect: p.duration(key!("detect")).unwrap_or(plan.settings.detect),
+            detect_spread: if p.is_set(key!("detect")) {
+                p.spread(key!("detect"))
             } else {
                 plan.settings.detect_spread
             },
             restore_parallelism: p
-                .int("restore-parallelism")
+                .int(key!("restore-parallelism"))
                 .unwrap_or(plan.settings.restore_parallelism)
                 .max(1),
-            activation: p.string("activation"),
-            reconstitution: p.string("reconstitution"),
-            description: p.string("description"),
+            activation: p.string(key!("activation")),
+            reconstitution: p.string(key!("reconstitution")),
+            description: p.string(key!("description")),
             allows: self.allows(&p),
         }
     }

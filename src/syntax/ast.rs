@@ -117,6 +117,8 @@ pub struct Property {
     pub item: u8,
     /// Position of the key in its declaration's schema (`schema::ItemSpec::properties`).
     pub index: u8,
+    /// The key, as lowering looks for it (in the padding: no larger for it).
+    pub key: schema::Key,
     pub value: Value,
     /// From the key, which starts it, to the value's end.
     pub span: Span,

@@ -812,6 +812,7 @@ impl<'a> Parser<'a> {
         Ok(Property {
             item,
             index,
+            key: property.id,
             span: self.span_from(key_span),
             value,
         })

@@ -42,10 +42,154 @@ pub enum Shape {
     RandomOver,
 }
 
+/// Every property key of the language, once. A key is known by its place here, so
+/// that lowering finds a property by a byte rather than by comparing strings.
+pub const KEYS: &[&str] = &[
+    "activate",
+    "activation",
+    "active",
+    "allow",
+    "at",
+    "backup",
+    "boot",
+    "budget",
+    "capacity",
+    "change-rate",
+    "check",
+    "consistent",
+    "contact",
+    "contract",
+    "copy",
+    "covers",
+    "cpu",
+    "criticality",
+    "data",
+    "deputy",
+    "description",
+    "detect",
+    "differential",
+    "disk",
+    "downtime-cost",
+    "drill",
+    "escalation",
+    "expect",
+    "fail-probability",
+    "failover",
+    "from",
+    "full",
+    "go-no-go",
+    "holiday",
+    "hypervisor",
+    "image",
+    "incremental",
+    "keep",
+    "kind",
+    "last-tested",
+    "location",
+    "max-changes-per-stage",
+    "media",
+    "memory",
+    "model",
+    "mtbf",
+    "mtd",
+    "mttr",
+    "needs",
+    "of",
+    "offsite",
+    "on",
+    "owner",
+    "person",
+    "precheck",
+    "presync",
+    "quorum",
+    "random",
+    "ready-in",
+    "reconstitution",
+    "rehearsed",
+    "restore",
+    "restore-parallelism",
+    "restore-rate",
+    "restore-time",
+    "roles",
+    "rollback",
+    "rotate",
+    "rpo",
+    "rto",
+    "run",
+    "runs",
+    "site",
+    "snapshot",
+    "soak",
+    "start",
+    "starts",
+    "storage",
+    "takes",
+    "test-every",
+    "tested",
+    "throughput",
+    "tier",
+    "to",
+    "unavailable",
+    "user-facing",
+    "verify",
+    "version",
+    "window",
+];
+
+/// A property key, as its place in `KEYS`. Write one as `key!("rto")`: the key is
+/// found while compiling, and a key the language does not have fails the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key(u8);
+
+const _: () = assert!(KEYS.len() <= u8::MAX as usize);
+
+/// The key written `text`; panics (at compile time, where it is meant to run) when
+/// the language has no such key.
+pub const fn find_key(text: &str) -> Key {
+    let mut place = 0;
+    while place < KEYS.len() {
+        if same_bytes(KEYS[place].as_bytes(), text.as_bytes()) {
+            return Key(place as u8);
+        }
+        place += 1;
+    }
+    panic!("not a property key of the language (see schema::KEYS)")
+}
+
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl Key {
+    pub fn text(self) -> &'static str {
+        KEYS[self.0 as usize]
+    }
+}
+
+/// The `schema::Key` written as a string literal, found at compile time.
+macro_rules! key {
+    ($text:literal) => {
+        const { $crate::syntax::schema::find_key($text) }
+    };
+}
+pub(crate) use key;
+
 /// One property a declaration may have.
 #[derive(Debug, Clone, Copy)]
 pub struct PropertySpec {
     pub key: &'static str,
+    /// The same key, as a `Key`.
+    pub id: Key,
     pub shape: Shape,
     /// May be written more than once.
     pub is_repeatable: bool,
@@ -87,6 +231,7 @@ impl ItemSpec {
 const fn one(key: &'static str, shape: Shape) -> PropertySpec {
     PropertySpec {
         key,
+        id: find_key(key),
         shape,
         is_repeatable: false,
     }
@@ -95,6 +240,7 @@ const fn one(key: &'static str, shape: Shape) -> PropertySpec {
 const fn many(key: &'static str, shape: Shape) -> PropertySpec {
     PropertySpec {
         key,
+        id: find_key(key),
         shape,
         is_repeatable: true,
     }
@@ -448,6 +594,26 @@ pub fn top_level_keywords() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_is_a_property_of_some_declaration_and_known_by_its_text() {
+        let specs = || {
+            top_level_keywords()
+                .chain(["stage", "change"])
+                .filter_map(item)
+        };
+        for spec in specs() {
+            for property in spec.properties {
+                assert_eq!(property.id.text(), property.key);
+            }
+        }
+        for key in KEYS {
+            assert!(
+                specs().any(|s| s.properties.iter().any(|p| p.key == *key)),
+                "`{key}` is in KEYS but no declaration has it"
+            );
+        }
+    }
 
     #[test]
     fn every_declaration_schema_has_a_position() {
