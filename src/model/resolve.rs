@@ -7,6 +7,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Ident, Item, Property, Value};
 use crate::syntax::schema::{self, key, Key};
 use declarations::{name_of, Declarations, Declared, Lowering, Name};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::{Mutex, PoisonError};
 use symbols::Symbols;
@@ -472,6 +473,9 @@ impl<'a> Names<'a> {
         self.defaults.get(kind).map_or(&[], Vec::as_slice)
     }
 }
+
+/// Stages lowered on one thread at least: a few are not worth sharing out.
+const STAGES_PER_THREAD: usize = 64;
 
 impl<'n, 'a> Resolver<'n, 'a> {
     fn new(names: &'n Names<'a>) -> Self {
@@ -1353,7 +1357,26 @@ impl<'n, 'a> Resolver<'n, 'a> {
     fn rollout(&mut self, item: &Item) -> Rollout {
         let p = self.props(item, "rollout");
         let window = self.empty_window_check(p.get(key!("window")));
-        let stages = item.children.iter().map(|s| self.stage(s)).collect();
+        // A rollout may hold thousands of stages: they are lowered on every core, each
+        // with its own diagnostics, which are kept in stage order.
+        let names = self.names;
+        let lowered: Vec<(Stage, Vec<Diagnostic>)> = item
+            .children
+            .par_iter()
+            .with_min_len(STAGES_PER_THREAD)
+            .map_init(
+                || Resolver::new(names),
+                |resolver, stage| {
+                    let stage = resolver.stage(stage);
+                    (stage, std::mem::take(&mut resolver.diagnostics))
+                },
+            )
+            .collect();
+        let mut stages = Vec::with_capacity(lowered.len());
+        for (stage, diagnostics) in lowered {
+            stages.push(stage);
+            self.diagnostics.extend(diagnostics);
+        }
         Rollout {
             name: item.name_text().into(),
             span: item.name_span(),

@@ -8,11 +8,12 @@
 //! item by item, and one diagnostic makes the caller parse the file whole. Mistakes
 //! inside an indexed body surface when it is read again: then the file is parsed whole.
 
-use super::ast::{File, Indexed};
+use super::ast::{File, Indexed, Item};
 use super::lexer;
 use super::{parser, schema};
 use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, Span};
+use std::sync::{Mutex, PoisonError};
 
 /// The kinds indexed rather than kept: those a plan holds by the thousand. Kept whole:
 /// what resolution reads before lowering (`plan`, `defaults`, `allow`, `include`),
@@ -47,30 +48,69 @@ fn index(source: &str, file: FileId) -> Option<File> {
         at: 0,
         comments: Vec::new(),
     };
-    let (mut items, mut indexed) = (Vec::new(), Vec::new());
-    loop {
-        // What the lexer skips between tokens, and the `;` the parser skips here.
-        scan.skip_blanks(true);
-        let Some(&first) = scan.bytes.get(scan.at) else {
-            break;
-        };
-        if !lexer::is_word_start(char::from(first)) {
-            return None;
-        }
-        let start = scan.at;
-        match scan.declaration(file, items.len() as u32) {
-            Some(entry) => indexed.push(entry),
-            // Not an indexed kind, or not as the scan expects: the parser reads it.
-            None => {
+    let mut indexed = Vec::new();
+    // The other items, in order: read here, or being read on another core.
+    let mut whole: Vec<Whole> = Vec::new();
+    let read_apart = Mutex::new(Vec::new());
+    // A block (a rollout, a scenario) is read on another core while the scan goes on:
+    // a large rollout is the one long item of a large plan.
+    let scanned = rayon::scope(|scope| {
+        loop {
+            // What the lexer skips between tokens, and the `;` the parser skips here.
+            scan.skip_blanks(true);
+            let Some(&first) = scan.bytes.get(scan.at) else {
+                return Some(());
+            };
+            if !lexer::is_word_start(char::from(first)) {
+                return None;
+            }
+            let start = scan.at;
+            if let Some(entry) = scan.declaration(file, whole.len() as u32) {
+                indexed.push(entry);
+            } else if let Some(end) = scan.block_end() {
+                let (slot, read_apart) = (whole.len(), &read_apart);
+                whole.push(Whole::Apart { end });
+                scope.spawn(move |_| {
+                    let read = parser::read_item_at(source, file, start);
+                    read_apart
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((slot, read));
+                });
+                scan.at = end;
+            } else {
+                // Not an indexed kind, nor a block: the parser reads it here.
                 let read = parser::read_item_at(source, file, start)?;
-                items.push(read.item);
+                whole.push(Whole::Read(read.item));
                 scan.comments.extend(read.comments);
                 scan.at = read.end;
             }
         }
+    });
+    scanned?;
+    for (slot, read) in read_apart
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        // The parser must end the block where the scan did, or the scan was wrong.
+        let read = read?;
+        if !matches!(whole[slot], Whole::Apart { end } if end == read.end) {
+            return None;
+        }
+        whole[slot] = Whole::Read(read.item);
+        scan.comments.extend(read.comments);
     }
+    let mut items: Vec<Item> = whole
+        .into_iter()
+        .map(|entry| match entry {
+            Whole::Read(item) => Some(item),
+            Whole::Apart { .. } => None,
+        })
+        .collect::<Option<_>>()?;
     items.shrink_to_fit();
     indexed.shrink_to_fit();
+    // Comments of blocks read apart came last.
+    scan.comments.sort_unstable();
     Some(File {
         items,
         indexed,
@@ -80,6 +120,15 @@ fn index(source: &str, file: FileId) -> Option<File> {
             .map(|(s, e)| Span::new(file, s as usize, e as usize))
             .collect(),
     })
+}
+
+/// An item kept whole, in the file's order.
+enum Whole {
+    Read(Item),
+    /// Being read on another core; the scan found it ends at `end`.
+    Apart {
+        end: usize,
+    },
 }
 
 struct Scan<'a> {
@@ -154,6 +203,52 @@ impl Scan<'_> {
             span: Span::new(file, start, end),
             before,
         })
+    }
+
+    /// `KEYWORD NAME {` (the name may be missing) from here, and past the `}` that
+    /// closes it, counting blocks nested within, outside strings and comments. `None`
+    /// when the item is not written so. Comments met are not recorded: the parser reads
+    /// the item and records its comments.
+    fn block_end(&mut self) -> Option<usize> {
+        let (start, comments) = (self.at, self.comments.len());
+        let end = self.block_end_from_here();
+        self.at = start;
+        self.comments.truncate(comments);
+        end
+    }
+
+    fn block_end_from_here(&mut self) -> Option<usize> {
+        self.at = self.word()?;
+        self.skip_blanks(false);
+        if self.bytes.get(self.at) != Some(&b'{') {
+            self.at = self.word()?;
+            self.skip_blanks(false);
+        }
+        if self.bytes.get(self.at) != Some(&b'{') {
+            return None;
+        }
+        let mut depth = 0usize;
+        loop {
+            let next = self.bytes[self.at..]
+                .iter()
+                .position(|b| matches!(b, b'{' | b'}' | b'"' | b'#'))?;
+            self.at += next;
+            match self.bytes[self.at] {
+                b'{' => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                b'}' => {
+                    depth -= 1;
+                    self.at += 1;
+                    if depth == 0 {
+                        return Some(self.at);
+                    }
+                }
+                b'"' => self.at += lexer::string_length(&self.source[self.at..]).ok()?,
+                _ => self.at += lexer::comment_length(&self.source[self.at..]),
+            }
+        }
     }
 
     /// Past the `}` that closes the body opened just before here: the first outside
