@@ -417,7 +417,7 @@ impl<'a> Names<'a> {
                 .and_then(|s| s.property(property.key()))
                 .is_some_and(|p| p.is_repeatable);
             if !repeatable {
-                if let Some(first) = list.iter().find(|p| p.is(property.key())) {
+                if let Some(first) = list.iter().find(|p| p.key == property.key) {
                     duplicates.push((first.key_span(), property.key_span(), property.key()));
                     continue;
                 }
@@ -641,7 +641,11 @@ impl<'n, 'a> Resolver<'n, 'a> {
     }
 
     fn allows(&mut self, props: &Props) -> Vec<Allow> {
-        let values = props.own.iter().filter(|p| p.is("allow")).map(|p| &p.value);
+        let values = props
+            .own
+            .iter()
+            .filter(|p| p.key == key!("allow"))
+            .map(|p| &p.value);
         let values: Vec<&Value> = values.collect();
         values.into_iter().filter_map(|v| self.allow(v)).collect()
     }

@@ -131,13 +131,7 @@ impl Property {
     /// The key, as the schema spells it.
     #[inline]
     pub fn key(&self) -> &'static str {
-        schema::ITEMS[self.item as usize].properties[self.index as usize].key
-    }
-
-    /// Whether its key is `key`.
-    #[inline]
-    pub fn is(&self, key: &str) -> bool {
-        schema::same_key(self.key(), key)
+        self.key.text()
     }
 
     /// Where the key is written.
